@@ -1,0 +1,20 @@
+# Ledger: one command to run, one to test. See README.md.
+.PHONY: run test infra build clean help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: ## Start PostgreSQL, RabbitMQ and the four services (Ctrl-C stops them)
+	@infra/run.sh
+
+test: ## Start PostgreSQL and RabbitMQ, then run every test
+	@infra/test.sh
+
+infra: ## Only start PostgreSQL and RabbitMQ (idempotent)
+	@infra/up.sh
+
+build: ## Build the solution
+	dotnet build Ledger.sln -c Release
+
+clean: ## Remove build output
+	dotnet clean Ledger.sln -v quiet

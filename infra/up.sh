@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Brings up PostgreSQL and RabbitMQ for Ledger and waits until both answer.
+#   - With a Docker engine: `docker compose up -d --wait postgres rabbitmq`.
+#   - Without one (CI, a bare Debian/Ubuntu box as root): installs postgresql and
+#     rabbitmq-server with apt when missing, starts them, and creates the `ledger` role,
+#     database and broker user.
+# Idempotent: a second run installs nothing and changes nothing.
+# Settings (all optional): LEDGER_PG_PORT (5432), LEDGER_RABBITMQ_PORT (5672),
+# LEDGER_INFRA=docker|native to force one path.
+set -euo pipefail
+
+PG_PORT="${LEDGER_PG_PORT:-5432}"
+RMQ_PORT="${LEDGER_RABBITMQ_PORT:-5672}"
+RMQ_MGMT_PORT="${LEDGER_RABBITMQ_MANAGEMENT_PORT:-15672}"
+DB_USER=ledger
+DB_PASSWORD=ledger
+here="$(cd "$(dirname "$0")" && pwd)"
+
+say() { printf 'infra: %s\n' "$*"; }
+fail() {
+  printf 'infra: FAILED: %s\n' "$1" >&2
+  [ $# -gt 1 ] && printf 'infra: what to do: %s\n' "$2" >&2
+  exit 1
+}
+
+wait_for() { # description, seconds, command...
+  local what="$1" seconds="$2"; shift 2
+  for _ in $(seq 1 "$seconds"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  return 1
+}
+
+docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
+
+mode="${LEDGER_INFRA:-}"
+if [ -z "$mode" ]; then
+  if docker_engine; then mode=docker; else mode=native; fi
+fi
+
+if [ "$mode" = docker ]; then
+  say "Docker engine found: starting postgres and rabbitmq with docker compose"
+  docker compose -f "$here/../docker-compose.yml" up -d --wait postgres rabbitmq \
+    || fail "docker compose could not start postgres and rabbitmq" \
+            "run 'docker compose logs postgres rabbitmq' to see why, or set LEDGER_INFRA=native"
+  say "ready: postgres on 127.0.0.1:$PG_PORT, rabbitmq on 127.0.0.1:$RMQ_PORT"
+  exit 0
+fi
+
+[ "$(id -u)" = 0 ] || fail "the native path installs and starts servers, which needs root" \
+  "run as root (or with sudo), or install a Docker engine so docker compose is used"
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed" "check network access to the Debian mirrors"
+    apt_updated=1
+  fi
+  say "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || fail "apt-get install $* failed" "run 'apt-get install $*' by hand to see the error"
+}
+
+# --- PostgreSQL -------------------------------------------------------------
+command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql postgresql-contrib
+pg_version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
+pg_cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
+[ -n "$pg_version" ] || fail "PostgreSQL is installed but has no cluster" "run 'pg_createcluster 15 main'"
+
+pg_conf="/etc/postgresql/$pg_version/$pg_cluster/postgresql.conf"
+ledger_conf="/etc/postgresql/$pg_version/$pg_cluster/conf.d/ledger.conf"
+if [ ! -f "$ledger_conf" ]; then
+  mkdir -p "$(dirname "$ledger_conf")"
+  grep -q "^include_dir = 'conf.d'" "$pg_conf" || echo "include_dir = 'conf.d'" >> "$pg_conf"
+  # Every service and every test class holds its own connection pool.
+  cat > "$ledger_conf" <<CONF
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+max_connections = 400
+CONF
+  pg_ctlcluster "$pg_version" "$pg_cluster" stop >/dev/null 2>&1 || true
+fi
+if ! pg_lsclusters -h | awk 'NR==1 {print $4}' | grep -q online; then
+  say "starting PostgreSQL $pg_version/$pg_cluster"
+  pg_ctlcluster "$pg_version" "$pg_cluster" start \
+    || fail "PostgreSQL did not start" "read /var/log/postgresql/postgresql-$pg_version-$pg_cluster.log"
+fi
+wait_for postgres 30 pg_isready -h 127.0.0.1 -p "$PG_PORT" \
+  || fail "PostgreSQL does not answer on 127.0.0.1:$PG_PORT" "read /var/log/postgresql/postgresql-$pg_version-$pg_cluster.log"
+
+psql_admin() { su postgres -c "psql -p $PG_PORT -v ON_ERROR_STOP=1 -qtAc \"$1\""; }
+if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" != 1 ]; then
+  say "creating role $DB_USER"
+  psql_admin "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
+fi
+if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname='$DB_USER'")" != 1 ]; then
+  say "creating database $DB_USER"
+  psql_admin "CREATE DATABASE $DB_USER OWNER $DB_USER"
+fi
+
+# --- RabbitMQ ---------------------------------------------------------------
+command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
+if [ ! -f /etc/rabbitmq/enabled_plugins ] || ! grep -q rabbitmq_management /etc/rabbitmq/enabled_plugins; then
+  # Offline enable: takes effect at the next start; the management API creates test vhosts.
+  rabbitmq-plugins --offline enable rabbitmq_management >/dev/null
+  /etc/init.d/rabbitmq-server stop >/dev/null 2>&1 || true
+fi
+if ! rabbitmqctl -q status >/dev/null 2>&1; then
+  say "starting RabbitMQ"
+  /etc/init.d/rabbitmq-server start >/dev/null 2>&1 || true
+fi
+wait_for rabbitmq 90 rabbitmqctl -q await_startup \
+  || fail "RabbitMQ did not start" "read /var/log/rabbitmq/*.log"
+if ! rabbitmqctl -q list_users 2>/dev/null | awk '{print $1}' | grep -qx "$DB_USER"; then
+  say "creating RabbitMQ user $DB_USER"
+  rabbitmqctl -q add_user "$DB_USER" "$DB_PASSWORD" >/dev/null
+  rabbitmqctl -q set_user_tags "$DB_USER" administrator >/dev/null
+  rabbitmqctl -q set_permissions -p / "$DB_USER" '.*' '.*' '.*' >/dev/null
+fi
+wait_for "rabbitmq management" 60 curl -sf -u "$DB_USER:$DB_PASSWORD" "http://127.0.0.1:$RMQ_MGMT_PORT/api/overview" \
+  || fail "the RabbitMQ management API does not answer on 127.0.0.1:$RMQ_MGMT_PORT" "read /var/log/rabbitmq/*.log"
+
+say "ready: postgres on 127.0.0.1:$PG_PORT (user $DB_USER), rabbitmq on 127.0.0.1:$RMQ_PORT (management :$RMQ_MGMT_PORT)"

@@ -1,0 +1,52 @@
+using JasperFx;
+using JasperFx.Events.Daemon;
+using Ledger.ServiceDefaults.Health;
+using Ledger.ServiceDefaults.Hosting;
+using Marten;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.ServiceDefaults.EventStore;
+
+/// <summary>Marten conventions every Ledger service shares.</summary>
+public static class EventStoreExtensions
+{
+    /// <summary>Configuration key of the PostgreSQL connection string (env: ConnectionStrings__Ledger).</summary>
+    public const string ConnectionStringName = "Ledger";
+
+    /// <summary>
+    /// Registers the service's Marten store in its own schema, with the async daemon in
+    /// HotCold mode (one replica runs projections and subscriptions; others take over).
+    /// </summary>
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddLedgerEventStore(
+        this WebApplicationBuilder builder, string schema, Action<StoreOptions, IServiceProvider> configure)
+    {
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        return builder.Services
+            .AddMarten(sp =>
+            {
+                var configuration = sp.GetRequiredService<IConfiguration>();
+                var options = new StoreOptions();
+                options.Connection(ConnectionString(configuration));
+                options.DatabaseSchemaName = schema;
+                options.Events.DatabaseSchemaName = schema;
+                options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+                // DistributedLock.Postgres 1.3.1 cannot multiplex advisory locks over a data
+                // source; a lock held by a transaction on its own connection works (DESIGN.md).
+                options.Events.UseAdvisoryLockTransaction = true;
+                configure(options, sp);
+                return options;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(DaemonMode.HotCold);
+    }
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "No PostgreSQL connection string: set ConnectionStrings__Ledger " +
+                "(for example Host=127.0.0.1;Port=5432;Database=ledger;Username=ledger;Password=ledger).");
+}

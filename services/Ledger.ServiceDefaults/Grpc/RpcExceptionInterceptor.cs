@@ -1,0 +1,63 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using JasperFx;
+using JasperFx.Events;
+using Marten.Exceptions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Ledger.ServiceDefaults.Grpc;
+
+/// <summary>
+/// Maps what escapes a handler to a gRPC status a client can act on. Unknown failures become
+/// Internal with no detail (details stay in the log, never in the response).
+/// </summary>
+internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, context);
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context,
+        ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            throw Translate(e, context);
+        }
+    }
+
+    private RpcException Translate(Exception e, ServerCallContext context)
+    {
+        switch (e)
+        {
+            case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed before it finished; nothing was committed unless a later read shows it."));
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled by the client."));
+            case ConcurrencyException or EventStreamUnexpectedMaxEventIdException:
+                return new RpcException(new Status(StatusCode.Aborted, "Another change to the same record committed first; read it again and retry."));
+            case NpgsqlException npgsql when npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException:
+            case MartenException { InnerException: NpgsqlException }:
+                logger.LogWarning("PostgreSQL unavailable during {Method}: {Reason}", context.Method, e.Message);
+                return new RpcException(new Status(StatusCode.Unavailable, "The ledger's database is unreachable; retry shortly (the request was not applied)."));
+            default:
+                logger.LogError(e, "Unhandled failure in {Method}", context.Method);
+                return new RpcException(new Status(StatusCode.Internal, "Internal error; the request was not applied. The service log has the details."));
+        }
+    }
+}

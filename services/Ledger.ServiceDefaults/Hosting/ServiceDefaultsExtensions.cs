@@ -1,0 +1,95 @@
+using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Health;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Resources;
+
+namespace Ledger.ServiceDefaults.Hosting;
+
+/// <summary>What every Ledger host adds before its own services, and maps after its own endpoints.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    /// <summary>OpenTelemetry, health checks, gRPC with Ledger's conventions, and the clock.</summary>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.Services.AddSingleton(new LedgerServiceIdentity(serviceName));
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddOpenTelemetry(o =>
+        {
+            o.IncludeFormattedMessage = true;
+            o.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(serviceName, serviceNamespace: "ledger"))
+            .WithTracing(t => t
+                .AddSource(LedgerTelemetry.ActivitySourceName, "MassTransit", "Marten")
+                .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsql())
+            .WithMetrics(m => m
+                .AddMeter(LedgerTelemetry.MeterName, "MassTransit", "Marten")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        // OTLP only when an endpoint is configured: nothing is required to run locally.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = GrpcLimits.MaxRequestBytes;
+            o.MaxSendMessageSize = GrpcLimits.MaxResponseBytes;
+            o.Interceptors.Add<RpcExceptionInterceptor>();
+        });
+        builder.Services.AddGrpcHealthChecks(o =>
+        {
+            // The overall gRPC health ("" service) answers readiness: SERVING once the
+            // service can do its job, not merely once the process is up.
+            o.Services.Map("", r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag));
+        });
+        builder.Services.AddGrpcReflection();
+        return builder;
+    }
+
+    /// <summary>Health, gRPC health and reflection, and the Prometheus scrape endpoint.</summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag),
+            ResponseWriter = Health.HealthReport.WriteJson,
+        });
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
+}

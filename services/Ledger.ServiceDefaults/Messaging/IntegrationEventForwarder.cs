@@ -1,0 +1,83 @@
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.ServiceDefaults.Messaging;
+
+/// <summary>Turns a committed domain event into the integration event subscribers see, or null to keep it internal.</summary>
+public interface IIntegrationEventMap
+{
+    object? ToIntegrationEvent(IEvent committed);
+}
+
+/// <summary>
+/// The event store is the outbox: a Marten subscription, run by the async daemon, publishes
+/// each committed event to RabbitMQ with the Marten event id as the message id. Progress is
+/// saved only after a page is published, so an event is published at least once, in order,
+/// even when RabbitMQ was down at commit time; consumers deduplicate on the message id.
+/// </summary>
+public sealed class IntegrationEventForwarder : SubscriptionBase
+{
+    public const string SubscriptionName = "integration-events";
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly IBus _bus;
+    private readonly IIntegrationEventMap _map;
+    private readonly ILogger<IntegrationEventForwarder> _logger;
+
+    public IntegrationEventForwarder(IBus bus, IIntegrationEventMap map, ILogger<IntegrationEventForwarder> logger)
+    {
+        _bus = bus;
+        _map = map;
+        _logger = logger;
+        Name = SubscriptionName;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(
+        EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        foreach (var committed in page.Events)
+        {
+            if (_map.ToIntegrationEvent(committed) is { } message)
+            {
+                await PublishUntilAcceptedAsync(committed, message, cancellationToken);
+            }
+        }
+
+        return NullChangeListener.Instance;
+    }
+
+    private async Task PublishUntilAcceptedAsync(IEvent committed, object message, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _bus.Publish(message, context =>
+                {
+                    context.MessageId = committed.Id;
+                    context.Headers.Set("ledger-sequence", committed.Sequence);
+                    context.Headers.Set("ledger-stream-id", committed.StreamId.ToString());
+                }, cancellationToken);
+                if (attempt > 1)
+                {
+                    _logger.LogInformation("Published {MessageType} {MessageId} after {Attempts} attempts",
+                        message.GetType().Name, committed.Id, attempt);
+                }
+                return;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("Publishing {MessageType} {MessageId} (sequence {Sequence}) failed, retrying in {Backoff}: {Reason}",
+                    message.GetType().Name, committed.Id, committed.Sequence, backoff, e.Message);
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+}

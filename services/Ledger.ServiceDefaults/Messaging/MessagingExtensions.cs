@@ -1,0 +1,71 @@
+using Ledger.ServiceDefaults.Hosting;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.ServiceDefaults.Messaging;
+
+/// <summary>MassTransit on RabbitMQ, configured the same way in every service.</summary>
+public static class MessagingExtensions
+{
+    /// <summary>Configuration key of the RabbitMQ URI (env: ConnectionStrings__RabbitMq).</summary>
+    public const string ConnectionStringName = "RabbitMq";
+
+    /// <summary>
+    /// Adds the bus. Receive endpoints are kebab-case and prefixed with the service name
+    /// (<c>issuance-license-revoked</c>) so each service gets its own queue per consumer.
+    /// The host starts even when RabbitMQ is down; events wait in the event store.
+    /// </summary>
+    public static WebApplicationBuilder AddLedgerMessaging(
+        this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? consumers = null)
+    {
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
+            consumers?.Invoke(x);
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var broker = BrokerAddress(context.GetRequiredService<IConfiguration>());
+                cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
+                {
+                    h.Username(broker.Username);
+                    h.Password(broker.Password);
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        builder.Services.Configure<MassTransitHostOptions>(o =>
+        {
+            o.WaitUntilStarted = false;
+            o.StopTimeout = TimeSpan.FromSeconds(10);
+        });
+        return builder;
+    }
+
+    public static BrokerAddress BrokerAddress(IConfiguration configuration)
+    {
+        var text = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "rabbitmq"))
+        {
+            throw new InvalidOperationException(
+                "No usable RabbitMQ address: set ConnectionStrings__RabbitMq to an amqp:// URI " +
+                "(for example amqp://ledger:ledger@127.0.0.1:5672/).");
+        }
+
+        var user = uri.UserInfo.Split(':', 2);
+        var virtualHost = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+        return new BrokerAddress(
+            uri.Host,
+            (ushort)(uri.IsDefaultPort || uri.Port <= 0 ? 5672 : uri.Port),
+            virtualHost.Length == 0 ? "/" : virtualHost,
+            user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest",
+            user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest");
+    }
+}
+
+/// <summary>Where the broker is, parsed from the amqp:// URI.</summary>
+public sealed record BrokerAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
+{
+    public override string ToString() => $"amqp://{Username}@{Host}:{Port}/{VirtualHost}";
+}

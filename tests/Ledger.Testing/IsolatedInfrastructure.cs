@@ -1,0 +1,38 @@
+using Ledger.ServiceDefaults.EventStore;
+using Ledger.ServiceDefaults.Messaging;
+using Xunit;
+
+namespace Ledger.Testing;
+
+/// <summary>
+/// A database and a RabbitMQ virtual host of a test class's own. Fixtures named after a
+/// state (NotaryWithActiveKeys, LedgerWithIssuedLicense) build on it.
+/// </summary>
+public class IsolatedInfrastructure : IAsyncLifetime
+{
+    public LedgerInfrastructure Infrastructure { get; private set; } = null!;
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public TestVirtualHost VirtualHost { get; private set; } = null!;
+
+    /// <summary>The settings that point a service at this class's database and virtual host.</summary>
+    public Dictionary<string, string?> Settings => new()
+    {
+        [$"ConnectionStrings:{EventStoreExtensions.ConnectionStringName}"] = Database.ConnectionString,
+        [$"ConnectionStrings:{MessagingExtensions.ConnectionStringName}"] = VirtualHost.Amqp.ToString(),
+    };
+
+    public virtual async Task InitializeAsync()
+    {
+        Infrastructure = await LedgerInfrastructure.GetAsync();
+        Database = await Infrastructure.CreateDatabaseAsync();
+        VirtualHost = await Infrastructure.CreateVirtualHostAsync();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        await VirtualHost.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
