@@ -13,10 +13,10 @@ mkdir -p "$state/logs"
 chmod 700 "$state"
 
 # Notary's root key (the key-encryption key for private keys at rest). Created once, mode 0600.
-export LEDGER_NOTARY_ROOT_KEY_FILE="${LEDGER_NOTARY_ROOT_KEY_FILE:-$state/notary-root.key}"
-if [ ! -f "$LEDGER_NOTARY_ROOT_KEY_FILE" ]; then
-  (umask 077 && head -c 32 /dev/urandom | base64 > "$LEDGER_NOTARY_ROOT_KEY_FILE")
-  echo "run: created Notary root key $LEDGER_NOTARY_ROOT_KEY_FILE (mode 0600; keep it, or Notary cannot read its keys)"
+export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
+if [ ! -f "$Ledger__Notary__RootKeyFile" ]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 > "$Ledger__Notary__RootKeyFile")
+  echo "run: created Notary root key $Ledger__Notary__RootKeyFile (mode 0600; keep it, or Notary cannot read its keys)"
 fi
 
 dotnet build Ledger.sln -c Release -v quiet -nologo

@@ -1,5 +1,19 @@
+using JasperFx.Events.Projections;
+using Ledger.Issuance.Features;
+using Ledger.Issuance.Features.ChangingCapabilities;
+using Ledger.Issuance.Features.Issuing;
+using Ledger.Issuance.Features.Querying;
+using Ledger.Issuance.Features.RecordingRevocations;
+using Ledger.Issuance.Features.Renewing;
+using Ledger.Issuance.Idempotency;
+using Ledger.Issuance.IntegrationEvents;
+using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
+using Ledger.ServiceDefaults.Notary;
+using Marten;
+using MassTransit;
 
 namespace Ledger.Issuance;
 
@@ -10,10 +24,34 @@ public static class IssuanceHost
 
     public static WebApplicationBuilder AddIssuance(this WebApplicationBuilder builder)
     {
-        builder.AddLedgerEventStore(ServiceName, (_, _) => { });
-        builder.AddLedgerMessaging(ServiceName);
+        builder.AddLedgerEventStore(ServiceName, (options, _) =>
+            {
+                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded)]);
+                options.Projections.Snapshot<License>(SnapshotLifecycle.Inline);
+                options.Schema.For<License>()
+                    .Index(l => l.CustomerId)
+                    .Index(l => l.IssuedAt);
+                options.Schema.For<IdempotencyRecord>();
+                options.Schema.For<CustomerPseudonym>();
+            })
+            .PublishIntegrationEvents<IssuanceEventMap>();
+        builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, LicenseRevokedConsumerDefinition>());
+        builder.AddNotaryClients();
+
+        builder.Services.AddSingleton(sp => new IssuerIdentity(
+            sp.GetRequiredService<IConfiguration>()[IssuerIdentity.Setting] is { Length: > 0 } name ? name : IssuerIdentity.Default));
+        builder.Services.AddSingleton<LicenseSigner>();
+        builder.Services.AddSingleton<IdempotentRequests>();
+        builder.Services.AddSingleton<LicenseIssuer>();
+        builder.Services.AddSingleton<LicenseRenewal>();
+        builder.Services.AddSingleton<CapabilityChange>();
+        builder.Services.AddSingleton<LicenseQueries>();
         return builder;
     }
 
-    public static WebApplication MapIssuance(this WebApplication app) => app;
+    public static WebApplication MapIssuance(this WebApplication app)
+    {
+        app.MapGrpcService<LicensesService>();
+        return app;
+    }
 }

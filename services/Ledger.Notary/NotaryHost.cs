@@ -1,5 +1,13 @@
+using JasperFx.Events.Projections;
+using Ledger.Notary.Custody;
+using Ledger.Notary.Features.KeyManagement;
+using Ledger.Notary.Features.Publishing;
+using Ledger.Notary.Features.Signing;
+using Ledger.Notary.IntegrationEvents;
+using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
+using Marten;
 
 namespace Ledger.Notary;
 
@@ -10,10 +18,32 @@ public static class NotaryHost
 
     public static WebApplicationBuilder AddNotary(this WebApplicationBuilder builder)
     {
-        builder.AddLedgerEventStore(ServiceName, (_, _) => { });
+        builder.AddLedgerEventStore(ServiceName, (options, _) =>
+            {
+                options.Events.AddEventTypes([typeof(KeyGenerated), typeof(KeyActivated), typeof(KeyRotatedOut), typeof(KeyRetired), typeof(KeyMarkedCompromised)]);
+                options.Projections.Snapshot<SigningKey>(SnapshotLifecycle.Inline);
+                options.Schema.For<WrappedPrivateKey>();
+                options.Storage.ExtendedSchemaObjects.Add(KeyUsage.Table(ServiceName));
+            })
+            .PublishIntegrationEvents<NotaryEventMap>();
         builder.AddLedgerMessaging(ServiceName);
+
+        builder.Services.AddSingleton(sp => RootKey.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<IKeyCustody, EnvelopeKeyCustody>();
+        builder.Services.AddSingleton<KeyRing>();
+        builder.Services.AddSingleton<KeyUsage>();
+        builder.Services.AddSingleton<KeyLifecycle>();
+        builder.Services.AddSingleton<Signer>();
+        builder.Services.AddHostedService<KeyRingBootstrap>();
+        builder.Services.AddHostedService<KeyLifecycleSweep>();
         return builder;
     }
 
-    public static WebApplication MapNotary(this WebApplication app) => app;
+    public static WebApplication MapNotary(this WebApplication app)
+    {
+        app.MapGrpcService<SigningService>();
+        app.MapGrpcService<KeysService>();
+        app.MapJwks();
+        return app;
+    }
 }

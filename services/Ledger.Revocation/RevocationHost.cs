@@ -1,5 +1,17 @@
+using JasperFx.Events.Projections;
+using Ledger.Revocation.Features;
+using Ledger.Revocation.Features.Feeds;
+using Ledger.Revocation.Features.LearningLicenses;
+using Ledger.Revocation.Features.Revoking;
+using Ledger.Revocation.Features.Watching;
+using Ledger.Revocation.IntegrationEvents;
+using Ledger.Revocation.KnownLicenses;
+using Ledger.Revocation.Revocations;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
+using Ledger.ServiceDefaults.Notary;
+using Marten;
+using MassTransit;
 
 namespace Ledger.Revocation;
 
@@ -10,10 +22,38 @@ public static class RevocationHost
 
     public static WebApplicationBuilder AddRevocation(this WebApplicationBuilder builder)
     {
-        builder.AddLedgerEventStore(ServiceName, (_, _) => { });
-        builder.AddLedgerMessaging(ServiceName);
+        builder.AddLedgerEventStore(ServiceName, (options, _) =>
+            {
+                options.Events.AddEventType<LicenseWasRevoked>();
+                options.Projections.Snapshot<RevocationLog>(SnapshotLifecycle.Inline);
+                options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
+                options.Schema.For<KnownLicense>();
+            })
+            .PublishIntegrationEvents<RevocationEventMap>();
+        builder.AddLedgerMessaging(ServiceName, bus =>
+        {
+            bus.AddConsumer<LicenseIssuedConsumer, LicenseIssuedConsumerDefinition>();
+            bus.AddConsumer<LicenseRenewedConsumer, LicenseRenewedConsumerDefinition>();
+        });
+        builder.AddNotaryClients();
+
+        builder.Services.AddSingleton(sp => new FeedIssuer(
+            sp.GetRequiredService<IConfiguration>()[FeedIssuer.Setting] is { Length: > 0 } name ? name : FeedIssuer.Default));
+        builder.Services.AddSingleton(sp => FeedPolicy.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<RevocationSignal>();
+        builder.Services.AddSingleton<Revoker>();
+        builder.Services.AddSingleton<TrustedJwks>();
+        builder.Services.AddSingleton<FeedSigner>();
+        builder.Services.AddSingleton<FeedPublisher>();
+        builder.Services.AddSingleton<FilterPublisher>();
+        builder.Services.AddSingleton<RevocationWatch>();
         return builder;
     }
 
-    public static WebApplication MapRevocation(this WebApplication app) => app;
+    public static WebApplication MapRevocation(this WebApplication app)
+    {
+        app.MapGrpcService<RevocationsService>();
+        app.MapFeeds();
+        return app;
+    }
 }

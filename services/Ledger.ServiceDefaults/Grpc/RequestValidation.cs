@@ -13,6 +13,9 @@ public sealed class RequestValidation
 
     public bool IsValid => _violations.Count == 0;
 
+    /// <summary>How many violations so far: compare before and after checking a part of the request.</summary>
+    public int Count => _violations.Count;
+
     public RequestValidation Fail(string field, string description)
     {
         _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });

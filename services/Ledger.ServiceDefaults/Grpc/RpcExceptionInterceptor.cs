@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using JasperFx;
 using JasperFx.Events;
+using Ledger.ServiceDefaults.Domain;
 using Marten.Exceptions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -45,6 +46,10 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
     {
         switch (e)
         {
+            case RuleViolation:
+                return new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
+            case RecordNotFound:
+                return new RpcException(new Status(StatusCode.NotFound, e.Message));
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed before it finished; nothing was committed unless a later read shows it."));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:

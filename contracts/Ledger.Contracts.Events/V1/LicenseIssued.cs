@@ -1,0 +1,15 @@
+namespace Ledger.IntegrationEvents.V1;
+
+/// <summary>A license was issued. Carries no customer name or contact, only the vendor's customer id and the token's pseudonym.</summary>
+public sealed record LicenseIssued(
+    Guid LicenseId,
+    string Issuer,
+    string CustomerId,
+    string Subject,
+    string Product,
+    string? Edition,
+    string Audience,
+    IReadOnlyList<string> Capabilities,
+    DateTimeOffset ValidFrom,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset IssuedAt);

@@ -1,0 +1,110 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Ledger.Verification;
+
+/// <summary>
+/// What a verifier persists after accepting a feed: the issuer, the accepted (version, chain), the
+/// revoked ids, when the feed expires and what it pruned. Pass it back as the previous state next time;
+/// it is how rollbacks and rewritten histories are caught.
+/// </summary>
+public sealed record FeedState(string Issuer, long Version, string Chain, IReadOnlySet<Guid> Revoked, DateTimeOffset ExpiresAt, DateTimeOffset? PrunedBefore)
+{
+    private const string What = "stored feed state";
+
+    private static readonly string[] Members = ["iss", "ver", "chain", "revoked", "exp", "pruned_before", "from_filter"];
+
+    /// <summary>
+    /// True when the state came from a filter: it holds (version, chain) for rollback checks but no
+    /// revocation list, so it can neither answer "revoked?" nor take a delta.
+    /// </summary>
+    public bool FromFilter { get; init; }
+
+    public string ToJson()
+    {
+        Check(this);
+        return Encoding.UTF8.GetString(JsonText.Write(json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("iss", Issuer);
+            json.WriteNumber("ver", Version);
+            json.WriteString("chain", Chain);
+            json.WriteStartArray("revoked");
+            foreach (var id in Revoked.Order())
+            {
+                json.WriteStringValue(id.ToString("D"));
+            }
+
+            json.WriteEndArray();
+            json.WriteSeconds("exp", ExpiresAt);
+            json.WriteNullableSeconds("pruned_before", PrunedBefore);
+            json.WriteBoolean("from_filter", FromFilter);
+            json.WriteEndObject();
+        }));
+    }
+
+    /// <exception cref="FeedFormatException">The text is not a stored feed state; fetch a full feed and start again.</exception>
+    public static FeedState Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        using var document = JsonMembers.Parse(Encoding.UTF8.GetBytes(json), What);
+        var root = JsonMembers.Of(document.RootElement, What, Members);
+        var revoked = new HashSet<Guid>();
+        foreach (var item in root.Array("revoked", int.MaxValue).EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String
+                || !JsonMembers.TryParseCanonicalUuid(item.GetString(), out var id)
+                || !revoked.Add(id))
+            {
+                throw new FeedFormatException($"The {What} 'revoked' must hold distinct UUIDs in lowercase 8-4-4-4-12 form.");
+            }
+        }
+
+        if (!document.RootElement.TryGetProperty("from_filter", out var fromFilter) || fromFilter.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            throw new FeedFormatException($"The {What} 'from_filter' must be true or false.");
+        }
+
+        var state = new FeedState(
+            root.String("iss", RevocationFeedPayload.MaxIssuerLength),
+            root.Integer("ver", 0, long.MaxValue),
+            root.String("chain", 64),
+            revoked,
+            root.Seconds("exp"),
+            root.NullableSeconds("pruned_before"))
+        {
+            FromFilter = fromFilter.GetBoolean(),
+        };
+        Check(state);
+        return state;
+    }
+
+    public bool Equals(FeedState? other) =>
+        other is not null
+        && Issuer == other.Issuer
+        && Version == other.Version
+        && Chain == other.Chain
+        && ExpiresAt == other.ExpiresAt
+        && PrunedBefore == other.PrunedBefore
+        && FromFilter == other.FromFilter
+        && Revoked.SetEquals(other.Revoked);
+
+    public override int GetHashCode() => HashCode.Combine(Issuer, Version, Chain, Revoked.Count);
+
+    private static void Check(FeedState state)
+    {
+        ArgumentNullException.ThrowIfNull(state.Revoked);
+        FeedRules.Issuer(state.Issuer, What);
+        if (state.Version < 0)
+        {
+            throw new FeedFormatException($"The {What} 'ver' is {state.Version}; versions start at 0.");
+        }
+
+        FeedRules.ChainHash(state.Chain, "chain", What);
+        FeedRules.Time(state.ExpiresAt, "exp", What);
+        if (state.FromFilter && state.Revoked.Count > 0)
+        {
+            throw new FeedFormatException($"The {What} came from a filter but lists revoked ids; a filter state holds none.");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using Ledger.Crypto;
+
+namespace Ledger.Verification;
+
+/// <summary>Accepts signed revocation feeds into a verifier's stored state, by the rules of docs/FEEDS.md.</summary>
+public static class RevocationFeeds
+{
+    /// <summary>
+    /// Verifies <paramref name="feedJws"/> and, when it is acceptable after <paramref name="previous"/>,
+    /// returns the state to persist in its place. Fails closed: every refusal carries no state.
+    /// </summary>
+    public static FeedAcceptance Accept(string feedJws, JsonWebKeySet trusted, string expectedIssuer, FeedState? previous, DateTimeOffset now, FeedOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(trusted);
+        ArgumentNullException.ThrowIfNull(expectedIssuer);
+        options ??= FeedOptions.Default;
+
+        var (bytes, key, failure) = SignedFeedDocument.Verify(feedJws, trusted, RevocationFeedPayload.TokenType, "revocation feed", options);
+        if (failure is not null)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedSignatureInvalid, failure);
+        }
+
+        RevocationFeedPayload feed;
+        try
+        {
+            feed = RevocationFeedPayload.Parse(bytes);
+        }
+        catch (FeedFormatException ex)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.Malformed, $"The revocation feed is signed but its payload is malformed: {ex.Message} Report this to the Revocation service's operators and keep the previous feed.");
+        }
+
+        if (SignedFeedDocument.SignedAfterKeyEnd(key!, feed.IssuedAt, "revocation feed", options) is { } lateSignature)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedSignatureInvalid, lateSignature);
+        }
+
+        if (CheckSignedDocument(feed.Issuer, feed.Version, feed.Chain, feed.IssuedAt, feed.ExpiresAt, "revocation feed", expectedIssuer, previous, now, options) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return feed.IsDelta ? ApplyDelta(feed, previous) : AcceptFull(feed, previous);
+    }
+
+    /// <summary>The checks a feed and a filter share: issuer, time, and version and chain against the stored state.</summary>
+    internal static FeedAcceptance? CheckSignedDocument(
+        string issuer, long version, string chain, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string what,
+        string expectedIssuer, FeedState? previous, DateTimeOffset now, FeedOptions options)
+    {
+        if (!string.Equals(issuer, expectedIssuer, StringComparison.Ordinal))
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.NotCovered, $"The {what} is for issuer '{JsonMembers.Printable(issuer)}', not '{JsonMembers.Printable(expectedIssuer)}'; it cannot speak for these licenses. Fetch the {what} of issuer '{JsonMembers.Printable(expectedIssuer)}'.");
+        }
+
+        if (issuedAt > now.Plus(options.ClockSkew))
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.Malformed, $"The {what} claims to be signed at {issuedAt.Text()}, after the given time {now.Text()} (leeway {options.ClockSkew}). Check this machine's clock; a {what} from the future is refused.");
+        }
+
+        if (now > expiresAt.Plus(options.ClockSkew) && !options.AllowStaleFeedUnsafe)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedStale, $"The {what} expired at {expiresAt.Text()}; the time is {now.Text()}. Fetch a fresh {what}: an old one could be hiding recent revocations.");
+        }
+
+        if (previous is null)
+        {
+            return null;
+        }
+
+        if (!string.Equals(previous.Issuer, issuer, StringComparison.Ordinal))
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.NotCovered, $"The stored feed state is for issuer '{JsonMembers.Printable(previous.Issuer)}', not '{JsonMembers.Printable(issuer)}'. Keep one stored state per issuer.");
+        }
+
+        if (version < previous.Version)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedRolledBack, $"The {what} is at version {version}, older than version {previous.Version} accepted before. Someone is replaying an old {what}; fetch the current one and keep the stored state.");
+        }
+
+        if (version == previous.Version && !string.Equals(chain, previous.Chain, StringComparison.Ordinal))
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The {what} is at version {version}, the version accepted before, but with another chain hash: the revocation history was rewritten. Keep the stored state and alert the operators.");
+        }
+
+        return null;
+    }
+
+    private static FeedAcceptance AcceptFull(RevocationFeedPayload feed, FeedState? previous)
+    {
+        // Nothing pruned means every revocation is listed, so the chain can be rebuilt from the start.
+        if (feed.PrunedBefore is null && FoldFailure(feed, FeedChain.Genesis(feed.Issuer), "the start of the history") is { } broken)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
+        }
+
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, feed.Entries.Select(e => e.Id).ToHashSet(), feed.ExpiresAt, feed.PrunedBefore);
+        var news = previous is null ? "first feed" : $"replaces version {previous.Version}";
+        return new FeedAcceptance(VerificationStatus.Valid, $"Full feed version {feed.Version} accepted ({news}): {state.Revoked.Count} revoked ids. Persist the returned state.", state);
+    }
+
+    private static FeedAcceptance ApplyDelta(RevocationFeedPayload feed, FeedState? previous)
+    {
+        var baseVersion = feed.BaseVersion!.Value;
+        if (previous is null)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The feed is a delta from version {baseVersion}, but there is no stored state to apply it to. Fetch the full feed first.");
+        }
+
+        if (previous.FromFilter)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, "The feed is a delta, but the stored state came from a filter and holds no revocation list to extend. Fetch the full feed.");
+        }
+
+        if (baseVersion > previous.Version)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta starts at version {baseVersion}, after the stored version {previous.Version}: the revocations in between (a gap) are missing. Fetch ?since={previous.Version} or the full feed.");
+        }
+
+        if (baseVersion < previous.Version)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta starts at version {baseVersion}, not at the stored version {previous.Version}. Fetch ?since={previous.Version} or the full feed.");
+        }
+
+        if (!string.Equals(feed.BaseChain, previous.Chain, StringComparison.Ordinal))
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta continues version {baseVersion} with another chain hash than the one accepted: the revocation history was rewritten. Keep the stored state and alert the operators.");
+        }
+
+        if (FoldFailure(feed, Base64Url.Decode(feed.BaseChain!), $"version {baseVersion}") is { } broken)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
+        }
+
+        var revoked = previous.Revoked.ToHashSet();
+        revoked.UnionWith(feed.Entries.Select(e => e.Id));
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revoked, feed.ExpiresAt, previous.PrunedBefore);
+        return new FeedAcceptance(VerificationStatus.Valid, $"Delta from version {baseVersion} to {feed.Version} applied: {feed.Entries.Count} new revocations, {revoked.Count} revoked ids in all. Persist the returned state.", state);
+    }
+
+    /// <summary>Folds the entries from <paramref name="start"/>; they must reach the signed chain, passing through prev.</summary>
+    private static string? FoldFailure(RevocationFeedPayload feed, byte[] start, string from)
+    {
+        var chain = start;
+        var beforeLast = start;
+        foreach (var entry in feed.Entries)
+        {
+            beforeLast = chain;
+            chain = FeedChain.Extend(chain, entry);
+        }
+
+        if (!string.Equals(FeedChain.Encode(chain), feed.Chain, StringComparison.Ordinal))
+        {
+            return $"The feed's {feed.Entries.Count} entries, folded from {from}, do not reach its signed chain hash for version {feed.Version}: an entry was altered, added or left out. Keep the stored state and fetch the full feed.";
+        }
+
+        // With no entries (version 0, or an empty delta) prev is not checked here: it names history outside this feed.
+        if (feed.Version == 0 && !string.Equals(feed.Previous, feed.Chain, StringComparison.Ordinal))
+        {
+            return "The feed is at version 0 but its 'prev' differs from its 'chain'; with nothing revoked both are chain(0).";
+        }
+
+        if (feed.Entries.Count > 0 && feed.Entries[^1].Version == feed.Version
+            && !string.Equals(FeedChain.Encode(beforeLast), feed.Previous, StringComparison.Ordinal))
+        {
+            return $"The feed's 'prev' is not the chain hash before its newest revocation (version {feed.Version}). Keep the stored state and fetch the full feed.";
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,29 @@
+using Ledger.Issuance.Features.Issuing;
+using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Signing;
+using Ledger.ServiceDefaults.Domain;
+using Marten;
+
+namespace Ledger.Issuance.Features.ChangingCapabilities;
+
+/// <summary>Replaces a license's capabilities and issues its next key.</summary>
+public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+{
+    public async Task<License> ChangeAsync(
+        IDocumentSession session, Guid licenseId, IReadOnlyList<string> capabilities, string requestedBy, string idempotencyKey,
+        CancellationToken cancellationToken)
+    {
+        var stream = await session.Events.FetchForWriting<License>(licenseId, cancellationToken);
+        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+        var now = clock.GetUtcNow();
+        var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
+        var claims = LicenseKeyClaims.Build(issuer.Name, license.Id, license.Subject, license.Audience, license.Product, license.Edition,
+            plan.Capabilities, now, license.ValidFrom, license.ExpiresAt, plan.Revision);
+        var signed = (await signer.SignAsync([claims], license.ExpiresAt, cancellationToken))[0];
+        var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,
+            new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
+        stream.AppendOne(changed);
+        license.Apply(changed);
+        return license;
+    }
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+using Ledger.Crypto;
+using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Signing;
+using Ledger.ServiceDefaults.Hosting;
+using Marten;
+
+namespace Ledger.Issuance.Features.Issuing;
+
+/// <summary>Issues licenses: a new stream each, its key signed by Notary, all in the caller's session.</summary>
+public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+{
+    private static readonly Counter<long> Issued =
+        LedgerTelemetry.Meter.CreateCounter<long>("ledger.licenses.issued", description: "Licenses issued");
+
+    public async Task<IReadOnlyList<License>> IssueAsync(
+        IDocumentSession session, IReadOnlyList<LicenseTerms> licenses, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var planned = new List<(Guid Id, LicenseTerms Terms, string Subject)>();
+        foreach (var terms in licenses)
+        {
+            planned.Add((UuidV7.NewId(), terms, await CustomerPseudonym.ForAsync(store, terms.CustomerId, cancellationToken)));
+        }
+
+        var payloads = planned.Select(p => LicenseKeyClaims.Build(issuer.Name, p.Id, p.Subject, p.Terms.Audience, p.Terms.Product,
+            p.Terms.Edition, p.Terms.Capabilities, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, revision: 1)).ToList();
+        var signed = await signer.SignAsync(payloads, planned.Max(p => p.Terms.ExpiresAt), cancellationToken);
+
+        var result = new List<License>();
+        for (var i = 0; i < planned.Count; i++)
+        {
+            var (id, terms, subject) = planned[i];
+            var issued = new LicenseIssued(id, terms.CustomerId, terms.CustomerName, terms.CustomerContact, subject, terms.Product,
+                terms.Edition, terms.Audience, terms.Capabilities, terms.ValidFrom, terms.ExpiresAt,
+                new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, requestedBy, idempotencyKey);
+            session.Events.StartStream<License>(id, issued);
+            var license = License.Create(issued);
+            license.Version = 1;
+            result.Add(license);
+        }
+
+        Issued.Add(result.Count);
+        return result;
+    }
+}
+
+/// <summary>The <c>iss</c> of every license key (setting Ledger:Issuance:Issuer).</summary>
+public sealed record IssuerIdentity(string Name)
+{
+    public const string Setting = "Ledger:Issuance:Issuer";
+    public const string Default = "ledger";
+}

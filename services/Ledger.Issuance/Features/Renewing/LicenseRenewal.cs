@@ -1,0 +1,28 @@
+using Ledger.Issuance.Features.Issuing;
+using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Signing;
+using Ledger.ServiceDefaults.Domain;
+using Marten;
+
+namespace Ledger.Issuance.Features.Renewing;
+
+/// <summary>Extends a license and issues its next key. A concurrent change to the same license fails this one (Aborted), never overwrites it.</summary>
+public sealed class LicenseRenewal(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+{
+    public async Task<License> RenewAsync(
+        IDocumentSession session, Guid licenseId, int durationDays, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var stream = await session.Events.FetchForWriting<License>(licenseId, cancellationToken);
+        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+        var now = clock.GetUtcNow();
+        var plan = LicenseDecisions.Renew(license, durationDays, now);
+        var claims = LicenseKeyClaims.Build(issuer.Name, license.Id, license.Subject, license.Audience, license.Product, license.Edition,
+            license.Capabilities, now, license.ValidFrom, plan.ExpiresAt, plan.Revision);
+        var signed = (await signer.SignAsync([claims], plan.ExpiresAt, cancellationToken))[0];
+        var renewed = new LicenseRenewed(license.Id, plan.PreviousExpiresAt, plan.ExpiresAt,
+            new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
+        stream.AppendOne(renewed);
+        license.Apply(renewed);
+        return license;
+    }
+}

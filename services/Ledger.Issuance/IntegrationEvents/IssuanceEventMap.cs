@@ -1,0 +1,20 @@
+using JasperFx.Events;
+using Ledger.Issuance.Features.Issuing;
+using Ledger.Issuance.Licenses;
+using Ledger.ServiceDefaults.Messaging;
+using V1 = Ledger.IntegrationEvents.V1;
+
+namespace Ledger.Issuance.IntegrationEvents;
+
+/// <summary>The license events subscribers see. Customer name and contact never leave the ledger.</summary>
+public sealed class IssuanceEventMap(IssuerIdentity issuer) : IIntegrationEventMap
+{
+    public object? ToIntegrationEvent(IEvent committed) => committed.Data switch
+    {
+        LicenseIssued e => new V1.LicenseIssued(e.LicenseId, issuer.Name, e.CustomerId, e.Subject, e.Product, e.Edition, e.Audience,
+            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At),
+        LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At),
+        LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At),
+        _ => null,
+    };
+}

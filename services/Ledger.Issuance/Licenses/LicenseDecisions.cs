@@ -1,0 +1,48 @@
+using Ledger.ServiceDefaults.Domain;
+
+namespace Ledger.Issuance.Licenses;
+
+/// <summary>
+/// What a change to a license should be, decided from its state, the command and the time
+/// alone. The signed key is made after the decision and before the event is recorded.
+/// </summary>
+public static class LicenseDecisions
+{
+    public sealed record RenewalPlan(DateTimeOffset PreviousExpiresAt, DateTimeOffset ExpiresAt, int Revision);
+
+    public sealed record CapabilityPlan(IReadOnlyList<string> Capabilities, int Revision);
+
+    public static RenewalPlan Renew(License license, int durationDays, DateTimeOffset now)
+    {
+        EnsureNotRevoked(license, "renewed");
+        var from = license.ExpiresAt > now ? license.ExpiresAt : now;
+        return new RenewalPlan(license.ExpiresAt, from.AddDays(durationDays), license.Revision + 1);
+    }
+
+    public static CapabilityPlan ChangeCapabilities(License license, IReadOnlyList<string> capabilities, DateTimeOffset now)
+    {
+        EnsureNotRevoked(license, "changed");
+        if (now >= license.ExpiresAt)
+        {
+            throw new RuleViolation($"License {license.Id} expired at {license.ExpiresAt:u}; renew it before changing its capabilities.");
+        }
+
+        return new CapabilityPlan(capabilities, license.Revision + 1);
+    }
+
+    /// <summary>Null when this revocation message was already recorded (a redelivery).</summary>
+    public static LicenseRevocationRecorded? RecordRevocation(
+        License license, Guid messageId, string reason, DateTimeOffset revokedAt, DateTimeOffset now) =>
+        license.Revoked
+            ? null
+            : new LicenseRevocationRecorded(license.Id, reason, revokedAt, messageId, now, "revocation", null);
+
+    private static void EnsureNotRevoked(License license, string verb)
+    {
+        if (license.Revoked)
+        {
+            throw new RuleViolation(
+                $"License {license.Id} was revoked at {license.RevokedAt:u} ({license.RevocationReason}); revocation is final, so it cannot be {verb}. Issue a new license instead.");
+        }
+    }
+}

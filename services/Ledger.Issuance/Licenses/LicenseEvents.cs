@@ -1,0 +1,47 @@
+namespace Ledger.Issuance.Licenses;
+
+/// <summary>An event in one license's stream (stream id = license id).</summary>
+public interface ILicenseEvent
+{
+    Guid LicenseId { get; }
+
+    DateTimeOffset At { get; }
+
+    /// <summary>The client that asked, or "ledger" for events the ledger records by itself.</summary>
+    string RequestedBy { get; }
+
+    string? IdempotencyKey { get; }
+}
+
+/// <summary>A license key that Notary signed: the token and the kid that signed it.</summary>
+public sealed record SignedLicenseKey(string Token, string Kid, int Revision);
+
+public sealed record LicenseIssued(
+    Guid LicenseId,
+    string CustomerId,
+    string CustomerName,
+    string? CustomerContact,
+    string Subject,
+    string Product,
+    string? Edition,
+    string Audience,
+    IReadOnlyList<string> Capabilities,
+    DateTimeOffset ValidFrom,
+    DateTimeOffset ExpiresAt,
+    SignedLicenseKey Key,
+    DateTimeOffset At,
+    string RequestedBy,
+    string? IdempotencyKey) : ILicenseEvent;
+
+public sealed record LicenseRenewed(
+    Guid LicenseId, DateTimeOffset PreviousExpiresAt, DateTimeOffset ExpiresAt, SignedLicenseKey Key,
+    DateTimeOffset At, string RequestedBy, string? IdempotencyKey) : ILicenseEvent;
+
+public sealed record LicenseCapabilitiesChanged(
+    Guid LicenseId, IReadOnlyList<string> Capabilities, SignedLicenseKey Key,
+    DateTimeOffset At, string RequestedBy, string? IdempotencyKey) : ILicenseEvent;
+
+/// <summary>Revocation told us the license is revoked; appended once per revocation message.</summary>
+public sealed record LicenseRevocationRecorded(
+    Guid LicenseId, string Reason, DateTimeOffset RevokedAt, Guid RevocationMessageId,
+    DateTimeOffset At, string RequestedBy, string? IdempotencyKey) : ILicenseEvent;

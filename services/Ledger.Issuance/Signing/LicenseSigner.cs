@@ -1,0 +1,33 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Issuance.Licenses;
+
+namespace Ledger.Issuance.Signing;
+
+/// <summary>Has Notary sign license keys; Issuance never holds a private key.</summary>
+public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient notary)
+{
+    public async Task<IReadOnlyList<(string Token, string Kid)>> SignAsync(
+        IReadOnlyList<byte[]> payloads, DateTimeOffset latestExpiry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var request = new SignBatchRequest
+            {
+                Purpose = KeyPurpose.License,
+                Typ = LicenseKeyClaims.TokenType,
+                ExpiresAt = Timestamp.FromDateTimeOffset(latestExpiry),
+            };
+            request.Payloads.AddRange(payloads.Select(ByteString.CopyFrom));
+            var signed = await notary.SignBatchAsync(request, cancellationToken: cancellationToken);
+            return signed.Jws.Select(jws => (jws, signed.Kid)).ToList();
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"Notary could not sign the license key ({e.StatusCode}: {e.Status.Detail}); nothing was recorded, retry with the same idempotency key."));
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using Ledger.Crypto;
+using Ledger.Notary.Custody;
+using Ledger.Notary.Keys;
+using Ledger.ServiceDefaults.Domain;
+using Marten;
+
+namespace Ledger.Notary.Features.KeyManagement;
+
+/// <summary>
+/// Rotation, retirement and compromise of keys. Ring-wide changes run under the ring's
+/// advisory lock and re-read the ring inside it; single-key changes use the key stream's
+/// optimistic concurrency.
+/// </summary>
+public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyRing ring, KeyUsage usage, TimeProvider clock)
+{
+    public sealed record Rotation(SigningKey NewKey, SigningKey? Previous);
+
+    public async Task<Rotation> RotateAsync(
+        KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
+        await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
+        await using var session = store.LightweightSession();
+        var current = await session.Query<SigningKey>()
+            .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
+            .ToListAsync(cancellationToken);
+        if (current.FirstOrDefault(k => k.Status == KeyStatus.Pending) is { } pending)
+        {
+            throw new RuleViolation(
+                $"A rotation of the {purpose.Name()} ring is in progress: key {pending.Id} activates at {pending.ActivatesAt:u}. " +
+                "Wait for it, or retire the pending key to cancel that rotation.");
+        }
+
+        var now = clock.GetUtcNow();
+        var active = current.FirstOrDefault(k => k.Status == KeyStatus.Active);
+        var immediate = activateAt is null || activateAt <= now;
+        var newKid = UuidV7.NewId();
+        var generated = custody.Generate(newKid, purpose, session);
+        var generatedEvent = new KeyGenerated(
+            newKid, purpose, purpose.Algorithm(), generated.PublicJwk, generated.Thumbprint, now,
+            immediate ? null : activateAt, string.IsNullOrWhiteSpace(reason) ? "rotation" : reason.Trim(), requestedBy);
+        if (immediate)
+        {
+            session.Events.StartStream<SigningKey>(newKid, generatedEvent, new KeyActivated(newKid, purpose, active?.Id, generated.PublicJwk, now, requestedBy));
+            RotateOut(session, active, newKid, now, requestedBy);
+        }
+        else
+        {
+            session.Events.StartStream<SigningKey>(newKid, generatedEvent);
+        }
+
+        // One commit: the wrapped private key, the new key's stream and the previous key's rotation.
+        await session.SaveChangesAsync(cancellationToken);
+        await ring.RefreshAsync(cancellationToken);
+        return new Rotation(await LoadAsync(newKid, cancellationToken), immediate ? active : null);
+    }
+
+    /// <summary>Gives a ring an active key when it has none (first start), and activates a pending key whose time has come.</summary>
+    public async Task<Rotation?> EnsureActiveAsync(KeyPurpose purpose, CancellationToken cancellationToken)
+    {
+        await using (var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken))
+        {
+            await using var session = store.LightweightSession();
+            var current = await session.Query<SigningKey>()
+                .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
+                .ToListAsync(cancellationToken);
+            var now = clock.GetUtcNow();
+            var active = current.FirstOrDefault(k => k.Status == KeyStatus.Active);
+            var due = current.FirstOrDefault(k => k.Status == KeyStatus.Pending && (k.ActivatesAt is null || k.ActivatesAt <= now || active is null));
+            if (due is not null)
+            {
+                session.Events.Append(due.Id, new KeyActivated(due.Id, purpose, active?.Id, due.PublicJwk, now, SigningKey.NotaryActor));
+                RotateOut(session, active, due.Id, now, SigningKey.NotaryActor);
+                await session.SaveChangesAsync(cancellationToken);
+                await ring.RefreshAsync(cancellationToken);
+                return new Rotation(await LoadAsync(due.Id, cancellationToken), active);
+            }
+
+            if (active is not null)
+            {
+                return null;
+            }
+        }
+
+        return await RotateAsync(purpose, null, "initial key of the ring", SigningKey.NotaryActor, cancellationToken);
+    }
+
+    public async Task<SigningKey> RetireAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
+        await using var session = store.LightweightSession();
+        var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
+        var key = stream.Aggregate ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+        if (key.Status == KeyStatus.Retired)
+        {
+            return key;
+        }
+
+        var signedUntil = (await usage.ReadAllAsync(cancellationToken)).GetValueOrDefault(kid, DateTimeOffset.MinValue);
+        stream.AppendOne(key.Retire(signedUntil, reason, requestedBy, clock.GetUtcNow()));
+        await session.SaveChangesAsync(cancellationToken);
+        await ring.RefreshAsync(cancellationToken);
+        return await LoadAsync(kid, cancellationToken);
+    }
+
+    public async Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedAsync(
+        Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
+        var key = await LoadAsync(kid, cancellationToken);
+        if (key.Status == KeyStatus.Compromised)
+        {
+            return (key, null);
+        }
+
+        await using (var ringLock = await RingLock.AcquireAsync(store, key.Purpose, cancellationToken))
+        {
+            await using var session = store.LightweightSession();
+            var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
+            var wasActive = stream.Aggregate!.Status == KeyStatus.Active;
+            var now = clock.GetUtcNow();
+            stream.AppendOne(new KeyMarkedCompromised(kid, key.Purpose, string.IsNullOrWhiteSpace(reason) ? "marked compromised" : reason.Trim(), now, requestedBy));
+            await session.SaveChangesAsync(cancellationToken);
+            await ring.RefreshAsync(cancellationToken);
+            if (!wasActive)
+            {
+                return (await LoadAsync(kid, cancellationToken), null);
+            }
+        }
+
+        // The ring must keep signing: replace the compromised active key at once.
+        var rotation = await EnsureActiveAsync(key.Purpose, cancellationToken);
+        return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
+    }
+
+    /// <summary>Retires every retiring key whose signatures have all expired.</summary>
+    public async Task<int> RetireExpiredAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var usageByKid = await usage.ReadAllAsync(cancellationToken);
+        var retired = 0;
+        foreach (var key in ring.Keys.Where(k => k.Status == KeyStatus.Retiring))
+        {
+            if (usageByKid.GetValueOrDefault(key.Id, DateTimeOffset.MinValue) > now)
+            {
+                continue;
+            }
+
+            try
+            {
+                await RetireAsync(key.Id, "everything it signed has expired", SigningKey.NotaryActor, cancellationToken);
+                retired++;
+            }
+            catch (RuleViolation)
+            {
+                // Another replica changed the key first.
+            }
+        }
+
+        return retired;
+    }
+
+    public async Task<SigningKey> LoadAsync(Guid kid, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<SigningKey>(kid, cancellationToken)
+            ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+    }
+
+    private static void RotateOut(IDocumentSession session, SigningKey? previous, Guid successor, DateTimeOffset now, string requestedBy)
+    {
+        if (previous is not null)
+        {
+            // Expected version: a concurrent change to the previous key fails the whole commit.
+            session.Events.Append(previous.Id, previous.Version + 1, new KeyRotatedOut(previous.Id, successor, now, requestedBy));
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Google.Protobuf.WellKnownTypes;
+using Ledger.Notary.Keys;
+using Ledger.ServiceDefaults.Grpc;
+using V1 = Ledger.Contracts.Notary.V1;
+
+namespace Ledger.Notary.Features.KeyManagement;
+
+/// <summary>Between Notary's domain types and its gRPC contract.</summary>
+public static class ProtoMapping
+{
+    public static KeyPurpose RequirePurpose(V1.KeyPurpose purpose, string field = "purpose") =>
+        ToDomain(purpose) ?? throw RequestValidation.Invalid(field,
+            "required: one of KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION, KEY_PURPOSE_FEED, KEY_PURPOSE_ENCRYPTION");
+
+    public static KeyPurpose? ToDomain(V1.KeyPurpose purpose) => purpose switch
+    {
+        V1.KeyPurpose.License => KeyPurpose.License,
+        V1.KeyPurpose.Attestation => KeyPurpose.Attestation,
+        V1.KeyPurpose.Feed => KeyPurpose.Feed,
+        V1.KeyPurpose.Encryption => KeyPurpose.Encryption,
+        _ => null,
+    };
+
+    public static V1.KeyPurpose ToProto(KeyPurpose purpose) => purpose switch
+    {
+        KeyPurpose.License => V1.KeyPurpose.License,
+        KeyPurpose.Attestation => V1.KeyPurpose.Attestation,
+        KeyPurpose.Feed => V1.KeyPurpose.Feed,
+        _ => V1.KeyPurpose.Encryption,
+    };
+
+    public static Guid RequireKid(string kid, string field = "kid") =>
+        Guid.TryParse(kid, out var id) && kid.Length == 36
+            ? id
+            : throw RequestValidation.Invalid(field, "required: a key id (UUID, as ListKeys shows it)");
+
+    public static V1.KeyInfo ToProto(SigningKey key, DateTimeOffset? signedUntil)
+    {
+        var info = new V1.KeyInfo
+        {
+            Kid = key.Id.ToString(),
+            Purpose = ToProto(key.Purpose),
+            Algorithm = key.Algorithm,
+            Status = key.Status switch
+            {
+                KeyStatus.Pending => V1.KeyStatus.Pending,
+                KeyStatus.Active => V1.KeyStatus.Active,
+                KeyStatus.Retiring => V1.KeyStatus.Retiring,
+                KeyStatus.Retired => V1.KeyStatus.Retired,
+                _ => V1.KeyStatus.Compromised,
+            },
+            CreatedAt = key.CreatedAt.ToTimestamp(),
+            PublicJwkJson = key.PublicJwk,
+            Thumbprint = key.Thumbprint,
+        };
+        if (key.ActivatesAt is { } activatesAt) info.ActivatesAt = activatesAt.ToTimestamp();
+        if (key.ActivatedAt is { } activatedAt) info.ActivatedAt = activatedAt.ToTimestamp();
+        if (key.RotatedOutAt is { } rotatedOutAt) info.RotatedOutAt = rotatedOutAt.ToTimestamp();
+        if (key.RetiredAt is { } retiredAt) info.RetiredAt = retiredAt.ToTimestamp();
+        if (key.CompromisedAt is { } compromisedAt) info.CompromisedAt = compromisedAt.ToTimestamp();
+        if (signedUntil is { } until) info.SignedUntil = until.ToTimestamp();
+        return info;
+    }
+}

@@ -1,0 +1,85 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Notary.Features.KeyManagement;
+using Ledger.ServiceDefaults.Grpc;
+
+namespace Ledger.Notary.Features.Signing;
+
+/// <summary>gRPC <c>ledger.notary.v1.Signing</c>.</summary>
+public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.SigningBase
+{
+    public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
+    {
+        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
+        RequirePayload(request.Payload, "payload");
+        var signed = await signer.SignAsync(purpose, [request.Payload.Memory], Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
+        return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString() };
+    }
+
+    public override async Task<SignBatchResponse> SignBatch(SignBatchRequest request, ServerCallContext context)
+    {
+        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
+        if (request.Payloads.Count == 0)
+        {
+            throw RequestValidation.Invalid("payloads", "required: at least one payload");
+        }
+
+        if (request.Payloads.Count > Signer.MaxBatch)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"payloads: {request.Payloads.Count} payloads is over the limit of {Signer.MaxBatch} per call; split the batch."));
+        }
+
+        for (var i = 0; i < request.Payloads.Count; i++)
+        {
+            RequirePayload(request.Payloads[i], $"payloads[{i}]");
+        }
+
+        var signed = await signer.SignAsync(
+            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
+        var response = new SignBatchResponse { Kid = signed.Key.Id.ToString() };
+        response.Jws.AddRange(signed.Jws);
+        return response;
+    }
+
+    public override async Task<CountersignResponse> Countersign(CountersignRequest request, ServerCallContext context)
+    {
+        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
+        RequirePayload(request.Payload, "payload");
+        var countersignature = await signer.CountersignAsync(
+            purpose, request.Payload.Memory, Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
+        return new CountersignResponse
+        {
+            Protected = countersignature.Protected,
+            Signature = countersignature.Signature,
+            Kid = countersignature.Key.Id.ToString(),
+        };
+    }
+
+    private static void RequirePayload(ByteString payload, string field)
+    {
+        if (payload.Length == 0)
+        {
+            throw RequestValidation.Invalid(field, "required: a payload of at least one byte");
+        }
+
+        if (payload.Length > Signer.MaxPayloadBytes)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"{field}: {payload.Length} bytes is over the limit of {Signer.MaxPayloadBytes} bytes per payload."));
+        }
+    }
+
+    private static string? Typ(string typ)
+    {
+        if (typ.Length == 0)
+        {
+            return null;
+        }
+
+        return typ.Length <= 64 && typ.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '/')
+            ? typ
+            : throw RequestValidation.Invalid("typ", "at most 64 characters of letters, digits, '+', '-', '.', '/' (e.g. license+jwt)");
+    }
+}

@@ -1,0 +1,77 @@
+using Marten;
+using Npgsql;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace Ledger.Notary.Keys;
+
+/// <summary>
+/// The latest expiry of anything each key signed, so a retiring key stays in the JWKS until
+/// every token it signed has expired. Written before a signature is returned; rounded up to
+/// the hour so a busy key touches its row about once an hour, not once per signature.
+/// </summary>
+public sealed class KeyUsage(IDocumentStore store)
+{
+    public const string TableName = "key_usage";
+
+    /// <summary>Signatures that never expire pin their key until someone retires it by hand.</summary>
+    public static readonly DateTimeOffset Forever = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DateTimeOffset> _recorded = new();
+
+    public static Table Table(string schema)
+    {
+        var table = new Table(new PostgresqlObjectName(schema, TableName, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("kid").AsPrimaryKey();
+        table.AddColumn<DateTimeOffset>("signed_until").NotNull();
+        return table;
+    }
+
+    public async Task RecordAsync(Guid kid, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var until = RoundUp(expiresAt ?? Forever);
+        if (_recorded.TryGetValue(kid, out var known) && known >= until)
+        {
+            return;
+        }
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"insert into {store.Options.DatabaseSchemaName}.{TableName} (kid, signed_until) values (@kid, @until) " +
+            "on conflict (kid) do update set signed_until = greatest(excluded.signed_until, " +
+            $"{store.Options.DatabaseSchemaName}.{TableName}.signed_until)", connection);
+        command.Parameters.AddWithValue("kid", kid);
+        command.Parameters.AddWithValue("until", until.UtcDateTime);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        _recorded.AddOrUpdate(kid, until, (_, old) => old > until ? old : until);
+    }
+
+    public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> ReadAllAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"select kid, signed_until from {store.Options.DatabaseSchemaName}.{TableName}", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var result = new Dictionary<Guid, DateTimeOffset>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetGuid(0)] = new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
+        }
+
+        return result;
+    }
+
+    private static DateTimeOffset RoundUp(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        if (utc >= Forever)
+        {
+            return Forever;
+        }
+
+        var hour = new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+        return hour == utc ? hour : hour.AddHours(1);
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.Net.Http.Headers;
+
+namespace Ledger.Revocation.Features.Feeds;
+
+/// <summary>
+/// <c>GET /feeds/revocations[?since=N]</c> and <c>GET /feeds/revocations/filter</c>: signed,
+/// cacheable, with ETag / If-None-Match. They need PostgreSQL and Notary, not RabbitMQ.
+/// </summary>
+public static class FeedEndpoints
+{
+    public const string FeedPath = "/feeds/revocations";
+    public const string FilterPath = "/feeds/revocations/filter";
+    public const string ContentType = "application/jose";
+
+    public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
+    {
+        app.MapGet(FeedPath, async (HttpContext http, FeedPublisher feeds, string? since, CancellationToken cancellationToken) =>
+        {
+            long sinceVersion = 0;
+            if (since is not null && (!long.TryParse(since, out sinceVersion) || sinceVersion < 0))
+            {
+                return Results.Problem($"since must be a feed version (a whole number >= 0), not '{since}'.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
+        });
+        app.MapGet(FilterPath, async (HttpContext http, FilterPublisher filters, CancellationToken cancellationToken) =>
+            Serve(http, await filters.GetAsync(cancellationToken)));
+        return app;
+    }
+
+    private static IResult Serve(HttpContext http, SignedFeed feed)
+    {
+        http.Response.Headers[HeaderNames.ETag] = feed.ETag;
+        http.Response.Headers[HeaderNames.CacheControl] = "public, max-age=60, must-revalidate";
+        http.Response.Headers["Ledger-Feed-Version"] = feed.Version.ToString();
+        http.Response.Headers["Ledger-Feed-Kind"] = feed.Kind;
+        if (http.Request.Headers.IfNoneMatch.Any(v => v == feed.ETag || v == "*"))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return Results.Text(feed.Jws, ContentType);
+    }
+}

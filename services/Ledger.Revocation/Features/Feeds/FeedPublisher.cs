@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using Ledger.Revocation.Features.Revoking;
+using Ledger.Revocation.KnownLicenses;
+using Ledger.Revocation.Revocations;
+using Ledger.Verification;
+using Marten;
+
+namespace Ledger.Revocation.Features.Feeds;
+
+/// <summary>
+/// Builds and signs feeds from the revocation log. A signed feed is reused while the log has
+/// not moved and it is younger than the refresh interval, so verifiers polling in step cost
+/// one signature per version, not one per request.
+/// </summary>
+public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
+
+    public async Task<(long Version, string Chain)> HeadAsync(CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var log = await session.LoadAsync<RevocationLog>(RevocationLog.StreamId, cancellationToken);
+        return log is null ? (0, RevocationLog.GenesisChain(issuer.Name)) : (log.Version, log.Chain);
+    }
+
+    /// <summary>The latest full feed, or a delta after <paramref name="since"/> when that makes sense.</summary>
+    public async Task<SignedFeed> GetAsync(long since, CancellationToken cancellationToken)
+    {
+        var (version, chain) = await HeadAsync(cancellationToken);
+        var delta = since > 0 && since <= version && version - since <= policy.MaxDeltaEntries;
+        var key = delta ? $"delta:{since}:{version}" : $"full:{version}";
+        var now = clock.GetUtcNow();
+        if (_signed.TryGetValue(key, out var cached) && now - cached.SignedAt < policy.Refresh)
+        {
+            return cached;
+        }
+
+        var signed = delta
+            ? await SignDeltaAsync(since, version, chain, now, cancellationToken)
+            : await SignFullAsync(version, chain, now, cancellationToken);
+        foreach (var stale in _signed.Keys.Where(k => !k.EndsWith($":{version}", StringComparison.Ordinal)))
+        {
+            _signed.TryRemove(stale, out _);
+        }
+
+        _signed[key] = signed;
+        return signed;
+    }
+
+    private async Task<SignedFeed> SignFullAsync(long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        // Licenses that expired anyway need no entry (as CRLs prune expired certificates).
+        var prunedBefore = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var records = await session.Query<RevocationRecord>()
+            .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= prunedBefore)
+            .OrderBy(r => r.FeedVersion)
+            .ToListAsync(cancellationToken);
+        var previous = await PreviousChainAsync(session, version, cancellationToken);
+        var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, null, previous, chain, Seconds(now),
+            Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());
+        return await SignAsync(payload, "full", now, cancellationToken);
+    }
+
+    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var records = await session.Query<RevocationRecord>()
+            .Where(r => r.FeedVersion > since && r.FeedVersion <= version)
+            .OrderBy(r => r.FeedVersion)
+            .ToListAsync(cancellationToken);
+        var baseChain = records.Count > 0 ? records[0].PreviousChain : chain;
+        var previous = await PreviousChainAsync(session, version, cancellationToken);
+        var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, baseChain, previous, chain, Seconds(now),
+            Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
+        return await SignAsync(payload, "delta", now, cancellationToken);
+    }
+
+    private async Task<string> PreviousChainAsync(IQuerySession session, long version, CancellationToken cancellationToken)
+    {
+        if (version == 0)
+        {
+            return RevocationLog.GenesisChain(issuer.Name);
+        }
+
+        var newest = await session.Query<RevocationRecord>().FirstAsync(r => r.FeedVersion == version, cancellationToken);
+        return newest.PreviousChain;
+    }
+
+    private async Task<SignedFeed> SignAsync(RevocationFeedPayload payload, string kind, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FeedType, payload.ExpiresAt, cancellationToken);
+        return new SignedFeed(jws, payload.Version, kind, now);
+    }
+
+    private static DateTimeOffset Seconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
+}

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Ledger.Contracts.Revocation.V1;
+using RevocationRecord = Ledger.Revocation.Revocations.RevocationRecord;
+using Ledger.Crypto;
+using Ledger.Revocation.Features.Feeds;
+using Ledger.Revocation.Features.Revoking;
+using Ledger.Revocation.Features.Watching;
+using Ledger.Revocation.KnownLicenses;
+using Ledger.Revocation.Revocations;
+using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
+using Marten;
+using V1 = Ledger.Contracts.Revocation.V1;
+
+namespace Ledger.Revocation.Features;
+
+/// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>.</summary>
+public sealed class RevocationsService(
+    Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
+    : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
+{
+    private const int MaxCommentLength = 500;
+
+    public override async Task<RevokeResponse> Revoke(RevokeRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        var reason = Reason(request.Reason, validation);
+        validation.Require(request.Comment.Length <= MaxCommentLength, "comment", $"at most {MaxCommentLength} characters");
+        Guid licenseId = default;
+        switch (request.LicenseCase)
+        {
+            case RevokeRequest.LicenseOneofCase.LicenseId:
+                validation.Require(UuidV7.TryParse(request.LicenseId, out licenseId), "license_id", "a license id (UUIDv7, the license key's jti)");
+                break;
+            case RevokeRequest.LicenseOneofCase.LicenseKey:
+                validation.ThrowIfInvalid();
+                licenseId = await LicenseIdOfKeyAsync(request.LicenseKey, context.CancellationToken);
+                break;
+            default:
+                validation.Fail("license", "required: license_id or license_key");
+                break;
+        }
+
+        validation.ThrowIfInvalid();
+        var outcome = await revoker.RevokeAsync(licenseId, reason, request.Comment.Length == 0 ? null : request.Comment,
+            CallerIdentity.Of(context), context.CancellationToken);
+        return new RevokeResponse { Revocation = ToProto(outcome.Record), NewlyRevoked = outcome.NewlyRevoked };
+    }
+
+    public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        if (!UuidV7.TryParse(request.LicenseId, out var licenseId))
+        {
+            throw RequestValidation.Invalid("license_id", "a license id (UUIDv7, the license key's jti)");
+        }
+
+        await using var session = store.QuerySession();
+        var record = await session.LoadAsync<RevocationRecord>(licenseId, context.CancellationToken);
+        var known = await session.LoadAsync<KnownLicense>(licenseId, context.CancellationToken);
+        if (record is null && known is null)
+        {
+            throw new RecordNotFound($"Revocation does not know license {licenseId}. A license issued moments ago is learned within seconds; retry shortly.");
+        }
+
+        var response = new GetStatusResponse { Revoked = record is not null };
+        if (record is not null)
+        {
+            response.Revocation = ToProto(record);
+        }
+
+        if (known is not null)
+        {
+            response.LicenseExpiresAt = known.ExpiresAt.ToTimestamp();
+        }
+
+        return response;
+    }
+
+    public override async Task<GetFeedResponse> GetFeed(GetFeedRequest request, ServerCallContext context)
+    {
+        if (request.Since < 0)
+        {
+            throw RequestValidation.Invalid("since", "a feed version >= 0 (0 for the full feed)");
+        }
+
+        var feed = await feeds.GetAsync(request.Since, context.CancellationToken);
+        return new GetFeedResponse { Feed = feed.Jws, Version = feed.Version, Kind = feed.Kind };
+    }
+
+    public override async Task Watch(WatchRequest request, IServerStreamWriter<V1.RevocationRecord> responseStream, ServerCallContext context)
+    {
+        if (request.AfterVersion < 0)
+        {
+            throw RequestValidation.Invalid("after_version", "a feed version >= 0");
+        }
+
+        await foreach (var record in watch.FollowAsync(request.AfterVersion, context.CancellationToken))
+        {
+            await responseStream.WriteAsync(ToProto(record), context.CancellationToken);
+        }
+    }
+
+    private async Task<Guid> LicenseIdOfKeyAsync(string licenseKey, CancellationToken cancellationToken)
+    {
+        var verification = Jws.Verify(licenseKey, await jwks.LicenseKeysAsync(cancellationToken));
+        if (!verification.IsValid)
+        {
+            // A key that does not verify is not trusted to name a license (it could name anyone's).
+            throw RequestValidation.Invalid("license_key",
+                $"does not verify against Notary's license keys ({verification.Failure}); revoke by license_id instead if the key is damaged");
+        }
+
+        using var claims = JsonDocument.Parse(verification.Payload);
+        if (!claims.RootElement.TryGetProperty("jti", out var jti) || !UuidV7.TryParse(jti.GetString(), out var licenseId))
+        {
+            throw RequestValidation.Invalid("license_key", "has no license id (jti)");
+        }
+
+        if (claims.RootElement.TryGetProperty("iss", out var iss) && iss.GetString() != issuer.Name)
+        {
+            throw RequestValidation.Invalid("license_key", $"was issued by '{iss.GetString()}', not by this ledger ('{issuer.Name}')");
+        }
+
+        return licenseId;
+    }
+
+    private static string Reason(V1.RevocationReason reason, RequestValidation validation)
+    {
+        switch (reason)
+        {
+            case V1.RevocationReason.Unspecified: return RevocationReasons.Unspecified;
+            case V1.RevocationReason.KeyCompromise: return RevocationReasons.KeyCompromise;
+            case V1.RevocationReason.AffiliationChanged: return RevocationReasons.AffiliationChanged;
+            case V1.RevocationReason.Superseded: return RevocationReasons.Superseded;
+            case V1.RevocationReason.CessationOfOperation: return RevocationReasons.CessationOfOperation;
+            case V1.RevocationReason.PrivilegeWithdrawn: return RevocationReasons.PrivilegeWithdrawn;
+            default:
+                validation.Fail("reason", "one of the RFC 5280 reasons this API lists (e.g. REVOCATION_REASON_KEY_COMPROMISE)");
+                return "";
+        }
+    }
+
+    private static V1.RevocationRecord ToProto(RevocationRecord record) => new()
+    {
+        LicenseId = record.Id.ToString(),
+        Issuer = record.Issuer,
+        Reason = record.Reason,
+        RevokedAt = record.RevokedAt.ToTimestamp(),
+        FeedVersion = record.FeedVersion,
+        RequestedBy = record.RequestedBy,
+        LicenseExpiresAt = record.LicenseExpiresAt.ToTimestamp(),
+        Comment = record.Comment ?? "",
+    };
+}

@@ -1,0 +1,34 @@
+using Ledger.Contracts.Notary.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.ServiceDefaults.Notary;
+
+/// <summary>gRPC clients of Notary, for the services that ask it to sign or read its JWKS.</summary>
+public static class NotaryClients
+{
+    /// <summary>Notary's gRPC address (env: Ledger__Notary__Url).</summary>
+    public const string UrlSetting = "Ledger:Notary:Url";
+    public const string DefaultUrl = "http://127.0.0.1:5011";
+
+    public static WebApplicationBuilder AddNotaryClients(this WebApplicationBuilder builder)
+    {
+        foreach (var client in new[]
+        {
+            builder.Services.AddGrpcClient<Signing.SigningClient>(Configure),
+            builder.Services.AddGrpcClient<Keys.KeysClient>(Configure),
+        })
+        {
+            client.ConfigureChannel(o => o.MaxReceiveMessageSize = Grpc.GrpcLimits.MaxResponseBytes);
+        }
+
+        return builder;
+    }
+
+    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options)
+    {
+        var url = services.GetRequiredService<IConfiguration>()[UrlSetting];
+        options.Address = new Uri(string.IsNullOrWhiteSpace(url) ? DefaultUrl : url);
+    }
+}

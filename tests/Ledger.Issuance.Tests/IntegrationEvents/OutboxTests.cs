@@ -1,0 +1,117 @@
+using Ledger.Contracts.Issuance.V1;
+using Ledger.Testing;
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Issuance.Tests.IntegrationEvents;
+
+/// <summary>Issuance reaches RabbitMQ through a proxy the test can cut; the subscriber connects directly.</summary>
+public sealed class LedgerWithCuttableBroker : LedgerServices
+{
+    public TcpProxy Broker { get; private set; } = null!;
+
+    public ServiceHost<Program> Issuance { get; private set; } = null!;
+
+    public Licenses.LicensesClient Licenses { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Broker = new TcpProxy(VirtualHost.Amqp.Host, VirtualHost.Amqp.Port);
+        var throughProxy = new UriBuilder(VirtualHost.Amqp) { Port = Broker.Port }.Uri;
+        Issuance = Start<Program>(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
+        Licenses = new Licenses.LicensesClient(Issuance.CreateChannel());
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Broker.DisposeAsync();
+    }
+}
+
+public sealed class OutboxTests(LedgerWithCuttableBroker ledger) : IClassFixture<LedgerWithCuttableBroker>
+{
+    [Fact]
+    public async Task each_license_event_is_published_with_the_marten_event_id_as_message_id()
+    {
+        await using var subscriber = await AmqpSubscriber.StartAsync(ledger.VirtualHost.Amqp, "LicenseIssued", "LicenseRenewed", "LicenseCapabilitiesChanged");
+        var license = (await ledger.Licenses.IssueLicenseAsync(new IssueLicenseRequest
+        {
+            IdempotencyKey = Guid.NewGuid().ToString(), Terms = LedgerWithIssuance.Terms("cust-outbox"),
+        })).License;
+        await ledger.Licenses.RenewLicenseAsync(new RenewLicenseRequest { IdempotencyKey = Guid.NewGuid().ToString(), LicenseId = license.LicenseId, DurationDays = 5 });
+        await ledger.Licenses.ChangeCapabilitiesAsync(new ChangeCapabilitiesRequest { IdempotencyKey = Guid.NewGuid().ToString(), LicenseId = license.LicenseId, Capabilities = { "sso" } });
+
+        var received = new List<ReceivedEvent>();
+        for (var i = 0; i < 3; i++)
+        {
+            received.Add(await subscriber.NextAsync(e => e.Message.GetProperty("licenseId").GetString() == license.LicenseId));
+        }
+
+        var store = ledger.Issuance.Services.GetRequiredService<IDocumentStore>();
+        var events = await store.QuerySession().Events.FetchStreamAsync(Guid.Parse(license.LicenseId));
+        Assert.Equal(["LicenseIssued", "LicenseRenewed", "LicenseCapabilitiesChanged"], received.Select(r => r.Type));
+        Assert.Equal(events.Select(e => e.Id), received.Select(r => r.MessageId));
+        var issued = received[0].Message;
+        Assert.Equal("cust-outbox", issued.GetProperty("customerId").GetString());
+        Assert.False(issued.TryGetProperty("customerName", out _), "customer names never leave the ledger");
+    }
+
+    [Fact]
+    public async Task an_event_committed_while_rabbitmq_is_unreachable_is_published_once_it_is_back()
+    {
+        await using var subscriber = await AmqpSubscriber.StartAsync(ledger.VirtualHost.Amqp, "LicenseIssued");
+        ledger.Broker.Cut();
+        string licenseId;
+        try
+        {
+            // The write still succeeds: it only needs PostgreSQL.
+            var issued = (await ledger.Licenses.IssueLicenseAsync(new IssueLicenseRequest
+            {
+                IdempotencyKey = Guid.NewGuid().ToString(), Terms = LedgerWithIssuance.Terms("cust-broker-down"),
+            })).License;
+            await Assert.ThrowsAsync<TimeoutException>(() =>
+                subscriber.NextAsync(e => e.Message.GetProperty("licenseId").GetString() == issued.LicenseId, TimeSpan.FromSeconds(3)));
+            licenseId = issued.LicenseId;
+        }
+        finally
+        {
+            ledger.Broker.Restore();
+        }
+
+        var published = await subscriber.NextAsync(e => e.Message.GetProperty("licenseId").GetString() == licenseId, TimeSpan.FromSeconds(90));
+        Assert.Equal("LicenseIssued", published.Type);
+    }
+
+    [Fact]
+    public async Task a_redelivered_revocation_is_recorded_once()
+    {
+        var license = (await ledger.Licenses.IssueLicenseAsync(new IssueLicenseRequest
+        {
+            IdempotencyKey = Guid.NewGuid().ToString(), Terms = LedgerWithIssuance.Terms("cust-dedupe"),
+        })).License;
+        var bus = ledger.Issuance.Services.GetRequiredService<IBus>();
+        var revoked = new Ledger.IntegrationEvents.V1.LicenseRevoked(Guid.Parse(license.LicenseId), "ledger", "keyCompromise", DateTimeOffset.UtcNow, 1);
+        var messageId = Guid.NewGuid();
+
+        await bus.Publish(revoked, c => c.MessageId = messageId);
+        await bus.Publish(revoked, c => c.MessageId = messageId);
+        await bus.Publish(revoked, c => c.MessageId = Guid.NewGuid());
+
+        var recorded = await Eventually.Get(async () =>
+        {
+            var history = await ledger.Licenses.GetLicenseHistoryAsync(new GetLicenseHistoryRequest { LicenseId = license.LicenseId });
+            return history.Entries.Any(e => e.Event == "LicenseRevocationRecorded") ? history : null;
+        }, TimeSpan.FromSeconds(30), "the revocation to be recorded");
+        await Task.Delay(1000); // let the duplicates arrive too
+
+        var history = await ledger.Licenses.GetLicenseHistoryAsync(new GetLicenseHistoryRequest { LicenseId = license.LicenseId });
+        Assert.Single(history.Entries, e => e.Event == "LicenseRevocationRecorded");
+        var state = (await ledger.Licenses.GetLicenseAsync(new GetLicenseRequest { LicenseId = license.LicenseId })).License;
+        Assert.Equal(LicenseStatus.Revoked, state.Status);
+        Assert.Equal("keyCompromise", state.RevocationReason);
+        Assert.NotNull(recorded);
+    }
+}

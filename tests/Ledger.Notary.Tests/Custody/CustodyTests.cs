@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Crypto;
+using Npgsql;
+
+namespace Ledger.Notary.Tests.Custody;
+
+public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<NotaryWithActiveKeys>
+{
+    [Fact]
+    public async Task the_database_holds_no_plaintext_private_key()
+    {
+        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
+        var opened = await WrappedKeys.OpenAllAsync(notary.Database.ConnectionString, notary.RootKey);
+        var jwks = await notary.FetchJwksAsync();
+        var dump = await WrappedKeys.DumpSchemaAsync(notary.Database.ConnectionString);
+
+        Assert.Equal(4, opened.Count);
+        foreach (var key in opened.Where(k => k.Purpose != "encryption"))
+        {
+            // The opened secret really is the key behind the published public key...
+            using var signingKey = Ed25519SigningKey.FromSeed(key.Secret);
+            Assert.Equal(jwks.Find(key.Kid.ToString())!.X, Base64Url.Encode(signingKey.PublicKey));
+        }
+
+        // ...and no encoding of any private key appears anywhere in Notary's tables.
+        foreach (var key in opened)
+        {
+            Assert.All(WrappedKeys.Encodings(key.Secret), encoded => Assert.DoesNotContain(encoded, dump));
+        }
+
+        Assert.DoesNotContain(notary.RootKey, dump);
+    }
+
+    [Fact]
+    public async Task notary_logs_no_key_material_at_any_level()
+    {
+        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Feed, Payload = ByteString.CopyFromUtf8("{}") });
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Attestation, Reason = "log test" });
+        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Attestation, Payload = ByteString.CopyFromUtf8("{}") });
+        var opened = await WrappedKeys.OpenAllAsync(notary.Database.ConnectionString, notary.RootKey);
+        var logs = notary.Notary.Logs.All;
+
+        Assert.Contains("Trace", logs); // the capture really runs at Trace level
+        foreach (var key in opened)
+        {
+            Assert.All(WrappedKeys.Encodings(key.Secret), encoded => Assert.DoesNotContain(encoded, logs));
+        }
+
+        Assert.DoesNotContain(notary.RootKey, logs);
+    }
+
+    [Fact]
+    public async Task restarting_with_the_same_root_key_keeps_the_same_keys()
+    {
+        var before = (await notary.FetchJwksAsync()).Keys.Select(k => k.Kid).Order().ToList();
+
+        await using var restarted = notary.StartNotary(notary.RootKey);
+        var after = (await notary.FetchJwksAsync(restarted)).Keys.Select(k => k.Kid).Order().ToList();
+
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public async Task restarting_with_a_different_root_key_refuses_to_start_and_says_why()
+    {
+        var otherRootKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+        var error = Assert.ThrowsAny<Exception>(() => notary.StartNotary(otherRootKey));
+
+        Assert.Contains("is not the one that wrapped the stored private keys", Flatten(error));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void starting_without_a_root_key_refuses_and_says_how_to_make_one()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => notary.StartNotary(null));
+
+        Assert.Contains("Notary has no root key", Flatten(error));
+        Assert.Contains("Ledger__Notary__RootKeyFile", Flatten(error));
+    }
+
+    internal static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " | " + Flatten(e.InnerException);
+}

@@ -1,0 +1,63 @@
+using Grpc.Core;
+using Ledger.Contracts.Issuance.V1;
+using Ledger.Contracts.Revocation.V1;
+using Ledger.Testing;
+
+namespace Ledger.Revocation.Tests;
+
+/// <summary>Notary, Issuance and Revocation on one test class's database and virtual host.</summary>
+public class LedgerWithRevocation : LedgerServices
+{
+    public ServiceHost<Ledger.Issuance.Program> Issuance { get; private set; } = null!;
+
+    public ServiceHost<Program> Revocation { get; private set; } = null!;
+
+    public Licenses.LicensesClient Licenses { get; private set; } = null!;
+
+    public Revocations.RevocationsClient Revocations { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Issuance = Start<Ledger.Issuance.Program>();
+        Revocation = Start<Program>();
+        Licenses = new Licenses.LicensesClient(Issuance.CreateChannel());
+        Revocations = new Revocations.RevocationsClient(Revocation.CreateChannel());
+    }
+
+    /// <summary>Issues a license and waits until Revocation has learned of it from LicenseIssued.</summary>
+    public async Task<License> IssueKnownLicenseAsync(string customer = "cust-1", int days = 365, params string[] capabilities)
+    {
+        var license = (await Licenses.IssueLicenseAsync(new IssueLicenseRequest
+        {
+            IdempotencyKey = Guid.NewGuid().ToString(),
+            Terms = new LicenseTerms
+            {
+                CustomerId = customer, CustomerName = "Example Corp", Product = "flux-enterprise", Audience = "flux-operator",
+                DurationDays = days, Capabilities = { capabilities.Length == 0 ? ["sso"] : capabilities },
+            },
+        })).License;
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                await Revocations.GetStatusAsync(new GetStatusRequest { LicenseId = license.LicenseId });
+                return true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "Revocation to learn the license from LicenseIssued");
+        return license;
+    }
+
+    public Task<RevokeResponse> RevokeAsync(string licenseId, RevocationReason reason = RevocationReason.KeyCompromise) =>
+        Revocations.RevokeAsync(new RevokeRequest { LicenseId = licenseId, Reason = reason }).ResponseAsync;
+
+    public async Task<string> PullFeedAsync(long? since = null)
+    {
+        using var http = Revocation.CreateClient();
+        return await http.GetStringAsync(new Uri(since is null ? "/feeds/revocations" : $"/feeds/revocations?since={since}", UriKind.Relative));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Ledger.Testing;
+
+/// <summary>
+/// A subscriber written the way a non-.NET client would: a plain AMQP connection, its own
+/// queue bound to the fanout exchange named after the integration event
+/// (<c>Ledger.IntegrationEvents.V1:LicenseRevoked</c>), reading MassTransit's JSON envelope.
+/// </summary>
+public sealed class AmqpSubscriber : IAsyncDisposable
+{
+    private readonly IConnection _connection;
+    private readonly IChannel _channel;
+    private readonly Channel<ReceivedEvent> _received = Channel.CreateUnbounded<ReceivedEvent>();
+
+    private AmqpSubscriber(IConnection connection, IChannel channel)
+    {
+        _connection = connection;
+        _channel = channel;
+    }
+
+    public static async Task<AmqpSubscriber> StartAsync(Uri amqp, params string[] eventNames)
+    {
+        var connection = await new ConnectionFactory { Uri = amqp }.CreateConnectionAsync();
+        var channel = await connection.CreateChannelAsync();
+        var subscriber = new AmqpSubscriber(connection, channel);
+        var queue = await channel.QueueDeclareAsync(exclusive: true, autoDelete: true);
+        foreach (var name in eventNames)
+        {
+            var exchange = $"Ledger.IntegrationEvents.V1:{name}";
+            await channel.ExchangeDeclareAsync(exchange, ExchangeType.Fanout, durable: true);
+            await channel.QueueBindAsync(queue.QueueName, exchange, "");
+        }
+
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            using var envelope = JsonDocument.Parse(delivery.Body);
+            var root = envelope.RootElement;
+            var messageType = root.GetProperty("messageType")[0].GetString()!;
+            subscriber._received.Writer.TryWrite(new ReceivedEvent(
+                Guid.Parse(root.GetProperty("messageId").GetString()!),
+                messageType[(messageType.LastIndexOf(':') + 1)..],
+                root.GetProperty("message").Clone()));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
+        return subscriber;
+    }
+
+    /// <summary>The next event, or a TimeoutException naming what was awaited.</summary>
+    public async Task<ReceivedEvent> NextAsync(Func<ReceivedEvent, bool>? match = null, TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            while (true)
+            {
+                var next = await _received.Reader.ReadAsync(cancellation.Token);
+                if (match is null || match(next))
+                {
+                    return next;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("No matching integration event arrived on RabbitMQ in time.");
+        }
+    }
+
+    /// <summary>Everything received so far, without waiting.</summary>
+    public IReadOnlyList<ReceivedEvent> Drain()
+    {
+        var list = new List<ReceivedEvent>();
+        while (_received.Reader.TryRead(out var item))
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _channel.CloseAsync();
+        await _connection.CloseAsync();
+        _channel.Dispose();
+        _connection.Dispose();
+    }
+}
+
+/// <summary>One integration event as a subscriber sees it: message id, type name and body.</summary>
+public sealed record ReceivedEvent(Guid MessageId, string Type, JsonElement Message);

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Crypto;
+using Ledger.ServiceDefaults.Notary;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Testing;
+
+/// <summary>
+/// Ledger's services in-process on one test class's database and virtual host, wired to each
+/// other as in production: each service asks this Notary to sign, over gRPC.
+/// </summary>
+public class LedgerServices : IsolatedInfrastructure
+{
+    private readonly List<IAsyncDisposable> _hosts = [];
+    private ServiceHost<Notary.Program>? _notary;
+
+    public string NotaryRootKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public ServiceHost<Notary.Program> Notary => _notary ??= StartNotary(NotaryRootKey);
+
+    /// <summary>Starts a Notary with the given root key (null: none configured). Bootstrap failures throw here.</summary>
+    public ServiceHost<Notary.Program> StartNotary(string? rootKey)
+    {
+        var settings = Settings;
+        settings["Ledger:Notary:RootKey"] = rootKey;
+        settings["Ledger:Notary:SweepSeconds"] = "1";
+        var host = new ServiceHost<Notary.Program>(settings);
+        _hosts.Add(host);
+        _ = host.Server;
+        return host;
+    }
+
+    /// <summary>Starts another service, its Notary clients pointed at <see cref="Notary"/>.</summary>
+    public ServiceHost<TProgram> Start<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
+    {
+        var notary = Notary;
+        var settings = Settings;
+        settings[NotaryClients.UrlSetting] = notary.Server.BaseAddress.ToString();
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        var host = new ServiceHost<TProgram>(settings, services =>
+        {
+            services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+            services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+        });
+        _hosts.Add(host);
+        _ = host.Server;
+        return host;
+    }
+
+    public async Task<JsonWebKeySet> FetchJwksAsync(ServiceHost<Notary.Program>? notary = null)
+    {
+        using var http = (notary ?? Notary).CreateClient();
+        return JsonWebKeySet.Parse(await http.GetStringAsync(new Uri("/.well-known/jwks.json", UriKind.Relative)));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        foreach (var host in Enumerable.Reverse(_hosts))
+        {
+            try
+            {
+                await host.DisposeAsync();
+            }
+            catch (Exception)
+            {
+                // A host that never started has nothing to stop.
+            }
+        }
+
+        await base.DisposeAsync();
+    }
+}
