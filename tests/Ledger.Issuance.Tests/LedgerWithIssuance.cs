@@ -1,3 +1,4 @@
+using LicensesClient = Ledger.Contracts.Issuance.V1.Licenses.LicensesClient;
 using Google.Protobuf.WellKnownTypes;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Testing;
@@ -9,13 +10,13 @@ public class LedgerWithIssuance : LedgerServices
 {
     public ServiceHost<Program> Issuance { get; private set; } = null!;
 
-    public Licenses.LicensesClient Licenses { get; private set; } = null!;
+    public LicensesClient Licenses { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         Issuance = Start<Program>();
-        Licenses = new Licenses.LicensesClient(Issuance.CreateChannel());
+        Licenses = new LicensesClient(Issuance.CreateChannel());
     }
 
     public static LicenseTerms Terms(string customer = "cust-1001", int days = 365, params string[] capabilities) => new()

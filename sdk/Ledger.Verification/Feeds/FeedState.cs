@@ -53,7 +53,7 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
         foreach (var item in root.Array("revoked", int.MaxValue).EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String
-                || !JsonMembers.TryParseCanonicalUuid(item.GetString(), out var id)
+                || !JsonMembers.TryParseCanonicalUuid(JsonMembers.StringValue(item, What), out var id)
                 || !revoked.Add(id))
             {
                 throw new FeedFormatException($"The {What} 'revoked' must hold distinct UUIDs in lowercase 8-4-4-4-12 form.");

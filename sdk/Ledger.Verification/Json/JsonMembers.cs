@@ -57,9 +57,10 @@ internal sealed class JsonMembers
         {
             foreach (var member in element.EnumerateObject())
             {
-                if (!knownMembers.Contains(member.Name))
+                var name = Unescaped(() => member.Name, what);
+                if (!knownMembers.Contains(name))
                 {
-                    throw new FeedFormatException($"The {what} has an unknown member '{Printable(member.Name)}'; the format allows only {string.Join(", ", knownMembers)}.");
+                    throw new FeedFormatException($"The {what} has an unknown member '{Printable(name)}'; the format allows only {string.Join(", ", knownMembers)}.");
                 }
             }
         }
@@ -77,7 +78,7 @@ internal sealed class JsonMembers
         CheckText(name, Required(name) switch
         {
             { ValueKind: JsonValueKind.Null } => null,
-            { ValueKind: JsonValueKind.String } value => value.GetString(),
+            { ValueKind: JsonValueKind.String } value => StringValue(value, what),
             var value => throw Wrong(name, "a string", value.ValueKind),
         }, maxLength);
 
@@ -181,6 +182,9 @@ internal sealed class JsonMembers
     /// <summary>Base64url (no padding) of any length up to <paramref name="maxChars"/> characters.</summary>
     public byte[] VariableBytes(string name, int maxChars) => DecodeBase64Url(name, String(name, maxChars));
 
+    /// <summary>The text of a JSON string; escapes that decode to no valid text (a lone surrogate) are refused.</summary>
+    public static string StringValue(JsonElement value, string what) => Unescaped(() => value.GetString()!, what);
+
     public static bool TryParseCanonicalUuid(string? text, out Guid id) =>
         Guid.TryParseExact(text, "D", out id) && string.Equals(id.ToString("D"), text, StringComparison.Ordinal);
 
@@ -198,6 +202,18 @@ internal sealed class JsonMembers
         JsonValueKind.Null => "null",
         _ => "nothing",
     };
+
+    private static string Unescaped(Func<string> read, string what)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FeedFormatException($"The {what} has a string that is not valid Unicode text.", ex);
+        }
+    }
 
     private JsonElement Required(string name) =>
         element.TryGetProperty(name, out var value)

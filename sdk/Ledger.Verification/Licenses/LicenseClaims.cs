@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Ledger.Crypto;
+
 namespace Ledger.Verification;
 
 /// <summary>The claims of a license key whose signature verified (<c>jti</c>, <c>iss</c>, <c>sub</c>, <c>aud</c>, <c>iat</c>, <c>nbf</c>, <c>exp</c>, <c>caps</c>, <c>product</c>, <c>edition</c>, <c>rev</c>).</summary>
@@ -26,7 +29,7 @@ public sealed record LicenseClaims(
         using var document = JsonMembers.Parse(payload, What);
         var claims = JsonMembers.Of(document.RootElement, What, knownMembers: null);
         var jti = claims.String("jti", 36);
-        if (!Crypto.UuidV7.TryParse(jti, out var licenseId))
+        if (!UuidV7.TryParse(jti, out var licenseId))
         {
             throw new FeedFormatException($"The license key's 'jti' must be a UUIDv7 (or v6) license id, got '{JsonMembers.Printable(jti)}'.");
         }
@@ -34,7 +37,7 @@ public sealed record LicenseClaims(
         var capabilities = new List<string>();
         foreach (var item in claims.Array("caps", MaxCapabilities).EnumerateArray())
         {
-            if (item.ValueKind != System.Text.Json.JsonValueKind.String || item.GetString() is not { Length: > 0 and <= MaxTextLength } capability)
+            if (item.ValueKind != JsonValueKind.String || JsonMembers.StringValue(item, What) is not { Length: > 0 and <= MaxTextLength } capability)
             {
                 throw new FeedFormatException($"The license key's 'caps' must hold only non-empty strings of at most {MaxTextLength} characters.");
             }

@@ -1,3 +1,4 @@
+using LicensesClient = Ledger.Contracts.Issuance.V1.Licenses.LicensesClient;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Testing;
 using Marten;
@@ -13,7 +14,7 @@ public sealed class LedgerWithCuttableBroker : LedgerServices
 
     public ServiceHost<Program> Issuance { get; private set; } = null!;
 
-    public Licenses.LicensesClient Licenses { get; private set; } = null!;
+    public LicensesClient Licenses { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
@@ -21,7 +22,7 @@ public sealed class LedgerWithCuttableBroker : LedgerServices
         Broker = new TcpProxy(VirtualHost.Amqp.Host, VirtualHost.Amqp.Port);
         var throughProxy = new UriBuilder(VirtualHost.Amqp) { Port = Broker.Port }.Uri;
         Issuance = Start<Program>(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
-        Licenses = new Licenses.LicensesClient(Issuance.CreateChannel());
+        Licenses = new LicensesClient(Issuance.CreateChannel());
     }
 
     public override async Task DisposeAsync()

@@ -130,6 +130,16 @@ public sealed class RevocationFeedPayloadTests
         Assert.Throws<FeedFormatException>(() => RevocationFeedPayload.Parse(Encoding.UTF8.GetBytes(json)));
     }
 
+    [Theory]
+    [InlineData("\"iss\":\"ledger\"", "\"iss\":\"\\ud800\"")]
+    [InlineData("\"iss\":\"ledger\"", "\"iss\":\"ledger\",\"\\udc00\":1")]
+    public void parse_refuses_escapes_that_are_not_unicode_text(string original, string replacement)
+    {
+        var json = Encoding.UTF8.GetString(Full.ToJson()).Replace(original, replacement, StringComparison.Ordinal);
+
+        Assert.Throws<FeedFormatException>(() => RevocationFeedPayload.Parse(Encoding.UTF8.GetBytes(json)));
+    }
+
     [Fact]
     public void parse_refuses_invalid_utf8()
     {
