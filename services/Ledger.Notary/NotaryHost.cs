@@ -28,6 +28,8 @@ public static class NotaryHost
             .PublishIntegrationEvents<NotaryEventMap>();
         builder.AddLedgerMessaging(ServiceName);
 
+        // Feeds are signed whole: room for a full feed and its framing.
+        builder.Services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o => o.MaxReceiveMessageSize = Signer.MaxFeedPayloadBytes + (1024 * 1024));
         builder.Services.AddSingleton(sp => RootKey.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<IKeyCustody, EnvelopeKeyCustody>();
         builder.Services.AddSingleton<KeyRing>();

@@ -1,3 +1,5 @@
+using LicensesClient = Ledger.Contracts.Issuance.V1.Licenses.LicensesClient;
+using RevocationsClient = Ledger.Contracts.Revocation.V1.Revocations.RevocationsClient;
 using Grpc.Core;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Contracts.Revocation.V1;
@@ -12,17 +14,17 @@ public class LedgerWithRevocation : LedgerServices
 
     public ServiceHost<Program> Revocation { get; private set; } = null!;
 
-    public Licenses.LicensesClient Licenses { get; private set; } = null!;
+    public LicensesClient Licenses { get; private set; } = null!;
 
-    public Revocations.RevocationsClient Revocations { get; private set; } = null!;
+    public RevocationsClient Revocations { get; private set; } = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         Issuance = Start<Ledger.Issuance.Program>();
         Revocation = Start<Program>();
-        Licenses = new Licenses.LicensesClient(Issuance.CreateChannel());
-        Revocations = new Revocations.RevocationsClient(Revocation.CreateChannel());
+        Licenses = new LicensesClient(Issuance.CreateChannel());
+        Revocations = new RevocationsClient(Revocation.CreateChannel());
     }
 
     /// <summary>Issues a license and waits until Revocation has learned of it from LicenseIssued.</summary>

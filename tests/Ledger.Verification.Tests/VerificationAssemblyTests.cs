@@ -1,4 +1,5 @@
 using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
 
 namespace Ledger.Verification.Tests;
@@ -36,9 +37,9 @@ public sealed class VerificationAssemblyTests
             .ToList();
 
         Assert.Contains("System.Security.Cryptography.SHA256", referencedTypes);
-        Assert.Empty(referencedTypes.Where(t => ForbiddenTypePrefixes.Any(t.StartsWith)));
-        Assert.Empty(referencedMembers.Where(ForbiddenMembers.Contains));
-        Assert.Empty(referencedMembers.Where(m => ForbiddenTypePrefixes.Any(m.StartsWith)));
+        Assert.DoesNotContain(referencedTypes, t => ForbiddenTypePrefixes.Any(t.StartsWith));
+        Assert.DoesNotContain(referencedMembers, ForbiddenMembers.Contains);
+        Assert.DoesNotContain(referencedMembers, m => ForbiddenTypePrefixes.Any(m.StartsWith));
     }
 
     [Fact]
@@ -48,8 +49,8 @@ public sealed class VerificationAssemblyTests
         using var pe = new PEReader(stream);
         var reader = pe.GetMetadataReader();
 
-        Assert.Empty(reader.MethodDefinitions.Where(h => (reader.GetMethodDefinition(h).Attributes & System.Reflection.MethodAttributes.PinvokeImpl) != 0));
-        Assert.Empty(reader.ModuleReferences);
+        Assert.DoesNotContain(reader.MethodDefinitions, h => (reader.GetMethodDefinition(h).Attributes & System.Reflection.MethodAttributes.PinvokeImpl) != 0);
+        Assert.Equal(0, reader.GetTableRowCount(TableIndex.ModuleRef));
     }
 
     [Fact]

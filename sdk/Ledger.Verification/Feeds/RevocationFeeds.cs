@@ -89,8 +89,9 @@ public static class RevocationFeeds
 
     private static FeedAcceptance AcceptFull(RevocationFeedPayload feed, FeedState? previous)
     {
-        // Nothing pruned means every revocation is listed, so the chain can be rebuilt from the start.
-        if (feed.PrunedBefore is null && FoldFailure(feed, FeedChain.Genesis(feed.Issuer), "the start of the history") is { } broken)
+        // Nothing pruned means every revocation is listed: the chain is rebuilt from the start, and must
+        // pass through the stored (version, chain) on its way.
+        if (feed.PrunedBefore is null && FoldFailure(feed, FeedChain.Genesis(feed.Issuer), "the start of the history", previous) is { } broken)
         {
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
         }
@@ -128,7 +129,7 @@ public static class RevocationFeeds
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta continues version {baseVersion} with another chain hash than the one accepted: the revocation history was rewritten. Keep the stored state and alert the operators.");
         }
 
-        if (FoldFailure(feed, Base64Url.Decode(feed.BaseChain!), $"version {baseVersion}") is { } broken)
+        if (FoldFailure(feed, Base64Url.Decode(feed.BaseChain!), $"version {baseVersion}", checkpoint: null) is { } broken)
         {
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
         }
@@ -139,15 +140,29 @@ public static class RevocationFeeds
         return new FeedAcceptance(VerificationStatus.Valid, $"Delta from version {baseVersion} to {feed.Version} applied: {feed.Entries.Count} new revocations, {revoked.Count} revoked ids in all. Persist the returned state.", state);
     }
 
-    /// <summary>Folds the entries from <paramref name="start"/>; they must reach the signed chain, passing through prev.</summary>
-    private static string? FoldFailure(RevocationFeedPayload feed, byte[] start, string from)
+    /// <summary>
+    /// Folds the entries from <paramref name="start"/>; they must reach the signed chain, passing through
+    /// prev and, when given, through the <paramref name="checkpoint"/> state's (version, chain).
+    /// </summary>
+    private static string? FoldFailure(RevocationFeedPayload feed, byte[] start, string from, FeedState? checkpoint)
     {
         var chain = start;
         var beforeLast = start;
+        var atCheckpoint = start;
         foreach (var entry in feed.Entries)
         {
             beforeLast = chain;
             chain = FeedChain.Extend(chain, entry);
+            if (checkpoint is not null && entry.Version <= checkpoint.Version)
+            {
+                atCheckpoint = chain;
+            }
+        }
+
+        if (checkpoint is not null && checkpoint.Version < feed.Version
+            && !string.Equals(FeedChain.Encode(atCheckpoint), checkpoint.Chain, StringComparison.Ordinal))
+        {
+            return $"The full feed's history does not pass through version {checkpoint.Version} with the chain hash accepted before: revocations were rewritten or removed. Keep the stored state and alert the operators.";
         }
 
         if (!string.Equals(FeedChain.Encode(chain), feed.Chain, StringComparison.Ordinal))

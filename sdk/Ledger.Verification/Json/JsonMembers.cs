@@ -43,6 +43,11 @@ internal sealed class JsonMembers
         {
             throw new FeedFormatException($"The {what} is not valid UTF-8 JSON.", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate-member check decodes names; an escape that is no valid text lands here.
+            throw new FeedFormatException($"The {what} has a member name that is not valid Unicode text.", ex);
+        }
     }
 
     /// <param name="knownMembers">When given, any other member is refused.</param>

@@ -269,6 +269,49 @@ public sealed class RevocationFeedsTests : IDisposable
     }
 
     [Fact]
+    public void newer_unpruned_full_feed_from_a_rewritten_history_is_chain_broken()
+    {
+        ledger.History.RevokeNew();
+        var (_, accepted) = ledger.AcceptedFullFeed();
+        var rewritten = new RevocationHistory(Issuer);
+        rewritten.RevokeNew();
+        rewritten.RevokeNew();
+
+        var acceptance = Accept(ledger.SignFeed(rewritten.Full(Now.AddMinutes(-1))), accepted);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, acceptance.Status);
+        Assert.Contains("does not pass through version 1", acceptance.Detail);
+    }
+
+    [Fact]
+    public void newer_unpruned_full_feed_that_drops_an_accepted_revocation_is_chain_broken()
+    {
+        var dropped = ledger.History.RevokeNew();
+        var (_, accepted) = ledger.AcceptedFullFeed();
+        var rewritten = new RevocationHistory(Issuer);
+        rewritten.Revoke(UuidV7.NewId(Now.AddDays(-2)), step: 2);
+
+        var acceptance = Accept(ledger.SignFeed(rewritten.Full(Now.AddMinutes(-1))), accepted);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, acceptance.Status);
+        Assert.Contains(dropped, accepted.Revoked);
+    }
+
+    [Fact]
+    public void newer_unpruned_full_feed_continuing_the_accepted_history_is_valid()
+    {
+        ledger.History.RevokeNew();
+        var (_, accepted) = ledger.AcceptedFullFeed();
+        ledger.History.RevokeNew();
+        ledger.History.Revoke(UuidV7.NewId(Now.AddDays(-2)), step: 3);
+
+        var acceptance = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-1))), accepted);
+
+        Assert.Equal(VerificationStatus.Valid, acceptance.Status);
+        Assert.Equal(3, acceptance.State!.Revoked.Count);
+    }
+
+    [Fact]
     public void same_full_feed_accepted_twice_is_valid()
     {
         ledger.History.RevokeNew();

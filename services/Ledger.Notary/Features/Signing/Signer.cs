@@ -11,7 +11,13 @@ namespace Ledger.Notary.Features.Signing;
 public sealed class Signer(KeyRing ring, IKeyCustody custody, KeyUsage usage)
 {
     public const int MaxPayloadBytes = 64 * 1024;
+
+    /// <summary>Full revocation feeds grow with unpruned revocations (about 130 bytes each).</summary>
+    public const int MaxFeedPayloadBytes = 8 * 1024 * 1024;
+
     public const int MaxBatch = 1000;
+
+    public static int PayloadLimit(KeyPurpose purpose) => purpose == KeyPurpose.Feed ? MaxFeedPayloadBytes : MaxPayloadBytes;
 
     private static readonly Counter<long> Signatures =
         LedgerTelemetry.Meter.CreateCounter<long>("ledger.notary.signatures", description: "Signatures made, by key purpose");

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Notary.Features.KeyManagement;
+using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Features.Signing;
@@ -12,7 +13,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        RequirePayload(request.Payload, "payload");
+        RequirePayload(request.Payload, "payload", purpose);
         var signed = await signer.SignAsync(purpose, [request.Payload.Memory], Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
         return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString() };
     }
@@ -33,7 +34,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
 
         for (var i = 0; i < request.Payloads.Count; i++)
         {
-            RequirePayload(request.Payloads[i], $"payloads[{i}]");
+            RequirePayload(request.Payloads[i], $"payloads[{i}]", purpose);
         }
 
         var signed = await signer.SignAsync(
@@ -46,7 +47,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     public override async Task<CountersignResponse> Countersign(CountersignRequest request, ServerCallContext context)
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        RequirePayload(request.Payload, "payload");
+        RequirePayload(request.Payload, "payload", purpose);
         var countersignature = await signer.CountersignAsync(
             purpose, request.Payload.Memory, Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
         return new CountersignResponse
@@ -57,17 +58,18 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         };
     }
 
-    private static void RequirePayload(ByteString payload, string field)
+    private static void RequirePayload(ByteString payload, string field, Ledger.Notary.Keys.KeyPurpose purpose)
     {
         if (payload.Length == 0)
         {
             throw RequestValidation.Invalid(field, "required: a payload of at least one byte");
         }
 
-        if (payload.Length > Signer.MaxPayloadBytes)
+        var limit = Signer.PayloadLimit(purpose);
+        if (payload.Length > limit)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"{field}: {payload.Length} bytes is over the limit of {Signer.MaxPayloadBytes} bytes per payload."));
+                $"{field}: {payload.Length} bytes is over the limit of {limit} bytes per {purpose.Name()} payload."));
         }
     }
 
