@@ -24,7 +24,7 @@ public static class RevocationHost
     {
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
-                options.Events.AddEventType<LicenseWasRevoked>();
+                options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked)]);
                 options.Projections.Snapshot<RevocationLog>(SnapshotLifecycle.Inline);
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
                 options.Schema.For<KnownLicense>();
@@ -34,6 +34,7 @@ public static class RevocationHost
         {
             bus.AddConsumer<LicenseIssuedConsumer, LicenseIssuedConsumerDefinition>();
             bus.AddConsumer<LicenseRenewedConsumer, LicenseRenewedConsumerDefinition>();
+            bus.AddConsumer<AttestationRevokedConsumer, AttestationRevokedConsumerDefinition>();
         });
         builder.AddNotaryClients();
 

@@ -52,6 +52,18 @@ public class LedgerServices : IsolatedInfrastructure
         return host;
     }
 
+    /// <summary>
+    /// A proxy to this class's RabbitMQ virtual host that the test can cut, and the settings
+    /// that point a service through it. Disposed with the fixture.
+    /// </summary>
+    public (TcpProxy Proxy, IReadOnlyDictionary<string, string?> Settings) CuttableBroker()
+    {
+        var proxy = new TcpProxy(VirtualHost.Amqp.Host, VirtualHost.Amqp.Port);
+        _hosts.Add(proxy);
+        var throughProxy = new UriBuilder(VirtualHost.Amqp) { Port = proxy.Port }.Uri;
+        return (proxy, new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
+    }
+
     public async Task<JsonWebKeySet> FetchJwksAsync(ServiceHost<Notary.Program>? notary = null)
     {
         using var http = (notary ?? Notary).CreateClient();

@@ -44,9 +44,9 @@ public sealed class RevocationCascade
         ArgumentNullException.ThrowIfNull(notRevoked);
         var revokedSet = revoked.ToHashSet();
         var notRevokedSet = notRevoked.ToHashSet();
-        foreach (var id in revokedSet.Where(notRevokedSet.Contains).Take(1))
+        if (revokedSet.Overlaps(notRevokedSet))
         {
-            throw new ArgumentException($"Id {id} is both revoked and not revoked; the two sets must be disjoint.", nameof(notRevoked));
+            throw new ArgumentException($"Id {revokedSet.First(notRevokedSet.Contains)} is both revoked and not revoked; the two sets must be disjoint.", nameof(notRevoked));
         }
 
         // Level 1's rate keeps its false positives near |R|·√2, which minimises the total size (CRLite).
@@ -66,29 +66,7 @@ public sealed class RevocationCascade
                 throw new InvalidOperationException($"The cascade needs more than {MaxLevels} levels; build it again with another seed.");
             }
 
-            var rate = number == 1 ? firstRate : LaterRate;
-            Level level;
-            List<Guid> falsePositives;
-            var attempts = 0;
-            while (true)
-            {
-                level = Level.Create(included, rate, salt, number);
-                falsePositives = tested.Where(id => level.Contains(id, number)).ToList();
-
-                // No progress would make the next level hold the same ids as the one before: try another salt.
-                if (falsePositives.Count < tested.Count || tested.Count == 0)
-                {
-                    break;
-                }
-
-                if (++attempts == MaxSaltAttempts)
-                {
-                    throw new InvalidOperationException($"Cascade level {number} found no salt that separates its ids after {MaxSaltAttempts} tries.");
-                }
-
-                salt = unchecked(salt + 1);
-            }
-
+            var (level, falsePositives) = BuildLevel(number, included, tested, number == 1 ? firstRate : LaterRate, ref salt);
             built.Add(level);
             if (falsePositives.Count == 0)
             {
@@ -155,6 +133,26 @@ public sealed class RevocationCascade
         }
 
         return new RevocationCascade(levels);
+    }
+
+    /// <summary>A level holding <paramref name="included"/>, and the ids of <paramref name="tested"/> it wrongly includes.</summary>
+    private static (Level Level, List<Guid> FalsePositives) BuildLevel(int number, List<Guid> included, List<Guid> tested, double rate, ref uint salt)
+    {
+        for (var attempt = 0; attempt < MaxSaltAttempts; attempt++)
+        {
+            var level = Level.Create(included, rate, salt, number);
+            var falsePositives = tested.Where(id => level.Contains(id, number)).ToList();
+
+            // Without progress the next level would hold the same ids as the one before: try another salt.
+            if (falsePositives.Count < tested.Count || tested.Count == 0)
+            {
+                return (level, falsePositives);
+            }
+
+            salt = unchecked(salt + 1);
+        }
+
+        throw new InvalidOperationException($"Cascade level {number} found no salt that separates its ids in {MaxSaltAttempts} tries.");
     }
 
     /// <summary>Exact for ids of the universe the cascade was built over; meaningless for any other id.</summary>

@@ -163,27 +163,6 @@ internal sealed class JsonMembers
         return id;
     }
 
-    /// <summary>Base64url (no padding) decoding to exactly <paramref name="length"/> bytes.</summary>
-    public byte[] Bytes(string name, int length) =>
-        NullableBytes(name, length) ?? throw Wrong(name, "a base64url string", JsonValueKind.Null);
-
-    public byte[]? NullableBytes(string name, int length)
-    {
-        var text = NullableString(name, ((length + 2) / 3 * 4) + 1);
-        if (text is null)
-        {
-            return null;
-        }
-
-        var bytes = DecodeBase64Url(name, text);
-        if (bytes.Length != length)
-        {
-            throw new FeedFormatException($"The {what} member '{name}' decodes to {bytes.Length} bytes; it must be exactly {length}.");
-        }
-
-        return bytes;
-    }
-
     /// <summary>Base64url (no padding) of any length up to <paramref name="maxChars"/> characters.</summary>
     public byte[] VariableBytes(string name, int maxChars) => DecodeBase64Url(name, String(name, maxChars));
 

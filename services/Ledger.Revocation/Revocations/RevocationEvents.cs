@@ -15,3 +15,14 @@ public sealed record LicenseWasRevoked(
     string PreviousChain,
     string Chain,
     string RequestedBy);
+
+/// <summary>An attestation was withdrawn; it enters the same log, so feeds carry it beside licenses.</summary>
+public sealed record AttestationWasRevoked(
+    Guid AttestationId,
+    string Reason,
+    DateTimeOffset RevokedAt,
+    DateTimeOffset ExpiresAt,
+    long FeedVersion,
+    string PreviousChain,
+    string Chain,
+    string RequestedBy);

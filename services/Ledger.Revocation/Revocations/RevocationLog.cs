@@ -21,5 +21,7 @@ public sealed class RevocationLog
 
     public void Apply(LicenseWasRevoked e) => Chain = e.Chain;
 
+    public void Apply(AttestationWasRevoked e) => Chain = e.Chain;
+
     public static string GenesisChain(string issuer) => FeedChain.Encode(FeedChain.Genesis(issuer));
 }

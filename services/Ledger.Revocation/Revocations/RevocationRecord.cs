@@ -2,10 +2,19 @@ using Ledger.Verification;
 
 namespace Ledger.Revocation.Revocations;
 
-/// <summary>One revoked license, as feeds and status queries read it. Id = license id.</summary>
+/// <summary>One revoked license or attestation, as feeds and status queries read it. Id = license or attestation id.</summary>
 public sealed class RevocationRecord
 {
+    public const string LicenseKind = "license";
+    public const string AttestationKind = "attestation";
+
+    /// <summary>Attestations that never expire are never pruned from full feeds.</summary>
+    public static readonly DateTimeOffset NeverExpires = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
+
     public Guid Id { get; set; }
+
+    /// <summary>"license" or "attestation".</summary>
+    public string Kind { get; set; } = LicenseKind;
 
     public string Issuer { get; set; } = "";
 
@@ -26,7 +35,7 @@ public sealed class RevocationRecord
 
     public string Chain { get; set; } = "";
 
-    public RevocationEntry ToEntry() => new(FeedVersion, Id, RevokedAt, Reason, LicenseExpiresAt, "license");
+    public RevocationEntry ToEntry() => new(FeedVersion, Id, RevokedAt, Reason, LicenseExpiresAt, Kind);
 
     public static RevocationRecord From(LicenseWasRevoked e) => new()
     {
@@ -36,6 +45,20 @@ public sealed class RevocationRecord
         Comment = e.Comment,
         RevokedAt = e.RevokedAt,
         LicenseExpiresAt = e.LicenseExpiresAt,
+        FeedVersion = e.FeedVersion,
+        RequestedBy = e.RequestedBy,
+        PreviousChain = e.PreviousChain,
+        Chain = e.Chain,
+    };
+
+    public static RevocationRecord From(AttestationWasRevoked e) => new()
+    {
+        Id = e.AttestationId,
+        Kind = AttestationKind,
+        Issuer = "",
+        Reason = e.Reason,
+        RevokedAt = e.RevokedAt,
+        LicenseExpiresAt = e.ExpiresAt,
         FeedVersion = e.FeedVersion,
         RequestedBy = e.RequestedBy,
         PreviousChain = e.PreviousChain,

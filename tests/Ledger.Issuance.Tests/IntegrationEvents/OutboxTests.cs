@@ -19,16 +19,9 @@ public sealed class LedgerWithCuttableBroker : LedgerServices
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Broker = new TcpProxy(VirtualHost.Amqp.Host, VirtualHost.Amqp.Port);
-        var throughProxy = new UriBuilder(VirtualHost.Amqp) { Port = Broker.Port }.Uri;
-        Issuance = Start<Program>(new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
+        (Broker, var throughProxy) = CuttableBroker();
+        Issuance = Start<Program>(throughProxy);
         Licenses = new LicensesClient(Issuance.CreateChannel());
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Broker.DisposeAsync();
     }
 }
 

@@ -4,6 +4,8 @@ using Ledger.Contracts.Revocation.V1;
 using Ledger.Crypto;
 using Ledger.Testing;
 using Ledger.Verification;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Revocation.Tests.Features;
 
@@ -176,6 +178,29 @@ public sealed class RevokingTests(LedgerWithRevocation ledger) : IClassFixture<L
         var received = await next;
         Assert.Equal(license.LicenseId, received.LicenseId);
         await cancellation.CancelAsync();
+    }
+
+    [Fact]
+    public async Task a_withdrawn_attestation_enters_the_feed_beside_licenses()
+    {
+        var attestationId = UuidV7.NewId();
+        var bus = ledger.Revocation.Services.GetRequiredService<IBus>();
+        var withdrawn = new Ledger.IntegrationEvents.V1.AttestationRevoked(attestationId, "keyCompromise", DateTimeOffset.UtcNow, null);
+
+        await bus.Publish(withdrawn, c => c.MessageId = Guid.NewGuid());
+        await bus.Publish(withdrawn, c => c.MessageId = Guid.NewGuid());
+
+        var jwks = await ledger.FetchJwksAsync();
+        var entry = await Eventually.Get(async () =>
+        {
+            var feed = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), jwks).Payload);
+            return feed.Entries.FirstOrDefault(e => e.Id == attestationId);
+        }, TimeSpan.FromSeconds(30), "the attestation to appear in the feed");
+        Assert.Equal("attestation", entry.Kind);
+        var accepted = RevocationFeeds.Accept(await ledger.PullFeedAsync(), jwks, "ledger", null, DateTimeOffset.UtcNow);
+        Assert.Contains(attestationId, accepted.State!.Revoked);
+        var feedAgain = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), jwks).Payload);
+        Assert.Single(feedAgain.Entries, e => e.Id == attestationId);
     }
 
     [Fact]

@@ -105,6 +105,24 @@ public sealed class LicenseVerifierTests : IDisposable
         Assert.Contains($"'{claim}'", verdict.Detail);
     }
 
+    [Theory]
+    [InlineData("{\"alg\":\"none\",\"kid\":\"license-2026-01\",\"typ\":\"license+jwt\"}", false)]
+    [InlineData("{\"alg\":\"HS256\",\"kid\":\"license-2026-01\",\"typ\":\"license+jwt\"}", true)]
+    [InlineData("{\"alg\":\"EdDSA\",\"kid\":\"license-2026-01\",\"typ\":\"license+jwt\",\"crit\":[\"exp\"]}", true)]
+    [InlineData("{\"alg\":\"EdDSA\",\"kid\":\"license-2026-01\",\"typ\":\"license+jwt\",\"jku\":\"https://attacker.example/jwks\"}", true)]
+    [InlineData("{\"alg\":\"EdDSA\",\"kid\":\"../../dev/null\",\"typ\":\"license+jwt\"}", true)]
+    public void license_with_a_hostile_header_is_malformed(string header, bool signed)
+    {
+        var payload = LedgerWithSigningKeys.NewLicense().ToJson().ToJsonString();
+        var signingInput = $"{Base64Url.Encode(System.Text.Encoding.UTF8.GetBytes(header))}.{Base64Url.Encode(System.Text.Encoding.UTF8.GetBytes(payload))}";
+        var signature = signed ? Base64Url.Encode(ledger.LicenseKey.Sign(System.Text.Encoding.ASCII.GetBytes(signingInput))) : string.Empty;
+
+        var verdict = Verify($"{signingInput}.{signature}");
+
+        Assert.Equal(VerificationStatus.Malformed, verdict.Status);
+        Assert.Null(verdict.Claims);
+    }
+
     [Fact]
     public void license_with_a_repeated_claim_is_malformed()
     {

@@ -14,49 +14,76 @@ using Marten.Exceptions;
 namespace Ledger.Revocation.Features.Revoking;
 
 /// <summary>
-/// Revokes a license: appends to the revocation log (next feed version, next chain hash) and
-/// stores its record, in one commit. Concurrent revocations conflict on the log's version and
-/// retry, so the log stays a single chain; a second revocation of a license returns the first.
+/// Revokes a license or an attestation: appends to the revocation log (next feed version,
+/// next chain hash) and stores its record, in one commit. Concurrent revocations conflict on
+/// the log's version and retry, so the log stays a single chain; revoking the same id again
+/// returns the first record.
 /// </summary>
 public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationSignal signal, TimeProvider clock)
 {
     private const int MaxAttempts = 50;
 
     private static readonly Counter<long> Revocations =
-        LedgerTelemetry.Meter.CreateCounter<long>("ledger.revocations", description: "Licenses revoked");
+        LedgerTelemetry.Meter.CreateCounter<long>("ledger.revocations", description: "Licenses and attestations revoked");
 
     public sealed record Outcome(RevocationRecord Record, bool NewlyRevoked);
 
-    public async Task<Outcome> RevokeAsync(Guid licenseId, string reason, string? comment, string requestedBy, CancellationToken cancellationToken)
+    private delegate object Revocation(long version, string previousChain, string chain);
+
+    public Task<Outcome> RevokeAsync(Guid licenseId, string reason, string? comment, string requestedBy, CancellationToken cancellationToken) =>
+        AppendAsync(licenseId, async (session, now) =>
+        {
+            var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken)
+                ?? throw new RecordNotFound(
+                    $"Revocation does not know license {licenseId}. Check the id; a license issued moments ago is learned from LicenseIssued within seconds, so retry shortly.");
+            return (new RevocationEntry(0, licenseId, now, reason, license.ExpiresAt, RevocationRecord.LicenseKind),
+                (version, previous, chain) => new LicenseWasRevoked(
+                    licenseId, license.Issuer, reason, comment, now, license.ExpiresAt, version, previous, chain, requestedBy));
+        }, cancellationToken);
+
+    public Task<Outcome> RevokeAttestationAsync(
+        Guid attestationId, string reason, DateTimeOffset? expiresAt, string requestedBy, CancellationToken cancellationToken) =>
+        AppendAsync(attestationId, (_, now) =>
+        {
+            var until = expiresAt ?? RevocationRecord.NeverExpires;
+            return Task.FromResult<(RevocationEntry, Revocation)>((
+                new RevocationEntry(0, attestationId, now, reason, until, RevocationRecord.AttestationKind),
+                (version, previous, chain) => new AttestationWasRevoked(attestationId, reason, now, until, version, previous, chain, requestedBy)));
+        }, cancellationToken);
+
+    private async Task<Outcome> AppendAsync(
+        Guid id, Func<IDocumentSession, DateTimeOffset, Task<(RevocationEntry Entry, Revocation Event)>> decide, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var session = store.LightweightSession();
-            if (await session.LoadAsync<RevocationRecord>(licenseId, cancellationToken) is { } existing)
+            if (await session.LoadAsync<RevocationRecord>(id, cancellationToken) is { } existing)
             {
                 return new Outcome(existing, false);
             }
 
-            var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken)
-                ?? throw new RecordNotFound(
-                    $"Revocation does not know license {licenseId}. Check the id; a license issued moments ago is learned from LicenseIssued within seconds, so retry shortly.");
-
+            // Whole seconds: the chain hashes the time as Unix seconds, and the record must match it exactly.
+            var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
+            var (entry, revocation) = await decide(session, now);
             var log = await session.Events.FetchForWriting<RevocationLog>(RevocationLog.StreamId, cancellationToken);
             var version = (log.Aggregate?.Version ?? 0) + 1;
             var previousChain = log.Aggregate?.Chain is { Length: > 0 } chain ? chain : RevocationLog.GenesisChain(issuer.Name);
-            // Whole seconds: the chain hashes the time as Unix seconds, and the record must match it exactly.
-            var now = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds());
-            var entry = new RevocationEntry(version, licenseId, now, reason, license.ExpiresAt, "license");
-            var revoked = new LicenseWasRevoked(licenseId, license.Issuer, reason, comment, now, license.ExpiresAt, version,
-                previousChain, FeedChain.Encode(FeedChain.Extend(Base64Url.Decode(previousChain), entry)), requestedBy);
+            var nextChain = FeedChain.Encode(FeedChain.Extend(Base64Url.Decode(previousChain), entry with { Version = version }));
+            var revoked = revocation(version, previousChain, nextChain);
             log.AppendOne(revoked);
-            session.Insert(RevocationRecord.From(revoked));
+            var record = revoked switch
+            {
+                LicenseWasRevoked license => RevocationRecord.From(license),
+                AttestationWasRevoked attestation => RevocationRecord.From(attestation),
+                _ => throw new InvalidOperationException($"Unknown revocation {revoked.GetType().Name}"),
+            };
+            session.Insert(record);
             try
             {
                 await session.SaveChangesAsync(cancellationToken);
-                Revocations.Add(1);
+                Revocations.Add(1, new KeyValuePair<string, object?>("kind", record.Kind));
                 signal.Notify();
-                return new Outcome(RevocationRecord.From(revoked), true);
+                return new Outcome(record, true);
             }
             catch (Exception e) when (attempt < MaxAttempts && IsConflict(e))
             {
