@@ -1,5 +1,21 @@
+using JasperFx.Events.Projections;
+using Ledger.Attestation.Attestations;
+using Ledger.Attestation.Features;
+using Ledger.Attestation.Features.AttestingArtifacts;
+using Ledger.Attestation.Features.AttestingManifests;
+using Ledger.Attestation.Features.Countersigning;
+using Ledger.Attestation.Features.ManagingVendorKeys;
+using Ledger.Attestation.Features.Querying;
+using Ledger.Attestation.Features.Revoking;
+using Ledger.Attestation.Features.Verifying;
+using Ledger.Attestation.Idempotency;
+using Ledger.Attestation.IntegrationEvents;
+using Ledger.Attestation.Signing;
+using Ledger.Attestation.VendorKeys;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
+using Ledger.ServiceDefaults.Notary;
+using Marten;
 
 namespace Ledger.Attestation;
 
@@ -10,10 +26,40 @@ public static class AttestationHost
 
     public static WebApplicationBuilder AddAttestation(this WebApplicationBuilder builder)
     {
-        builder.AddLedgerEventStore(ServiceName, (_, _) => { });
+        builder.AddLedgerEventStore(ServiceName, (options, _) =>
+            {
+                options.Events.AddEventTypes([typeof(AttestationIssued), typeof(AttestationRevoked), typeof(VendorKeyRegistered), typeof(VendorKeyRemoved)]);
+                options.Projections.Snapshot<AttestationRecord>(SnapshotLifecycle.Inline);
+                options.Projections.Snapshot<VendorKeyRing>(SnapshotLifecycle.Inline);
+                options.Schema.For<AttestationRecord>()
+                    .Index(a => a.IssuedAt)
+                    .Index(a => a.VendorId!);
+                options.Schema.For<IdempotencyRecord>();
+            })
+            .PublishIntegrationEvents<AttestationEventMap>();
         builder.AddLedgerMessaging(ServiceName);
+        builder.AddNotaryClients();
+
+        builder.Services.AddSingleton(sp => new LedgerIssuer(
+            sp.GetRequiredService<IConfiguration>()[LedgerIssuer.Setting] is { Length: > 0 } name ? name : LedgerIssuer.Default));
+        builder.Services.AddSingleton<AttestationSigner>();
+        builder.Services.AddSingleton<NotaryAttestationKeys>();
+        builder.Services.AddSingleton<IdempotentRequests>();
+        builder.Services.AddSingleton<AttestationRecorder>();
+        builder.Services.AddSingleton<ArtifactAttestation>();
+        builder.Services.AddSingleton<ManifestAttestation>();
+        builder.Services.AddSingleton<Countersigner>();
+        builder.Services.AddSingleton<AttestationVerification>();
+        builder.Services.AddSingleton<AttestationRevocation>();
+        builder.Services.AddSingleton<AttestationQueries>();
+        builder.Services.AddSingleton<VendorKeyRingChanges>();
         return builder;
     }
 
-    public static WebApplication MapAttestation(this WebApplication app) => app;
+    public static WebApplication MapAttestation(this WebApplication app)
+    {
+        app.MapGrpcService<AttestationsService>();
+        app.MapGrpcService<VendorKeysService>();
+        return app;
+    }
 }

@@ -23,6 +23,9 @@ public class IsolatedInfrastructure : IAsyncLifetime
         [$"ConnectionStrings:{MessagingExtensions.ConnectionStringName}"] = VirtualHost.Amqp.ToString(),
     };
 
+    /// <summary>The connection string of one service's own database (created by the service at start).</summary>
+    public string ServiceDatabase(string service) => EventStoreExtensions.ServiceDatabase(Database.ConnectionString, service);
+
     public virtual async Task InitializeAsync()
     {
         Infrastructure = await LedgerInfrastructure.GetAsync();

@@ -77,8 +77,24 @@ public sealed class LedgerInfrastructure
         NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(PostgresAdmin);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        // The class's database and every per-service database made from it (<name>_<service>).
+        var databases = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = @name OR datname LIKE @prefix", connection))
+        {
+            list.Parameters.AddWithValue("name", name);
+            list.Parameters.AddWithValue("prefix", name + "\\_%");
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                databases.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var database in databases)
+        {
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     internal async Task DeleteVirtualHostAsync(string name)

@@ -35,6 +35,11 @@ internal static class StrictJson
         {
             throw new JoseException($"The {what} is not valid UTF-8 JSON; send one JSON object.", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate-member check decodes names, and an invalid escape (a lone surrogate) throws here.
+            throw new JoseException($"The {what} has a member name with an invalid escape; send one JSON object with plain member names.", ex);
+        }
 
         using (document)
         {

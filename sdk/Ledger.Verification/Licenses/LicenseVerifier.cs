@@ -100,6 +100,11 @@ public static class LicenseVerifier
             return Fail(VerificationStatus.KeyRetiredOrCompromised, $"The license key is signed with key '{verification.Kid}', which the JWKS marks {key.Status}; licenses it signed are no longer trusted. Ask the vendor for a license key signed with a current key.");
         }
 
+        if (verification.Key is { } signer && KeyStatus.ServesOtherPurpose(signer, "license"))
+        {
+            return Fail(VerificationStatus.UnknownKey, $"The license key is signed with key '{verification.Kid}', a {signer.Purpose} key; only license keys sign licenses. The license key is not genuine.");
+        }
+
         if (!verification.IsValid || verification.Payload is null)
         {
             return verification.Failure switch

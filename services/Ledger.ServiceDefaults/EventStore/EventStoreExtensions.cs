@@ -12,7 +12,10 @@ namespace Ledger.ServiceDefaults.EventStore;
 /// <summary>Marten conventions every Ledger service shares.</summary>
 public static class EventStoreExtensions
 {
-    /// <summary>Configuration key of the PostgreSQL connection string (env: ConnectionStrings__Ledger).</summary>
+    /// <summary>
+    /// Configuration key of the PostgreSQL connection string (env: ConnectionStrings__Ledger). Its
+    /// database names the deployment; each service uses <c>&lt;database&gt;_&lt;service&gt;</c> on that server.
+    /// </summary>
     public const string ConnectionStringName = "Ledger";
 
     /// <summary>
@@ -27,8 +30,18 @@ public static class EventStoreExtensions
             .AddMarten(sp =>
             {
                 var configuration = sp.GetRequiredService<IConfiguration>();
+                var server = ConnectionString(configuration);
                 var options = new StoreOptions();
-                options.Connection(ConnectionString(configuration));
+                options.Connection(ServiceDatabase(server, schema));
+                // Each service owns a database of its own, created on first start. Sharing one
+                // database would let another service's long-lived daemon lock transaction look
+                // like a live writer to this service's daemon and hold its projections and its
+                // outbox at every sequence gap (a rolled-back append).
+                options.CreateDatabasesForTenants(c =>
+                {
+                    c.MaintenanceDatabase(server);
+                    c.ForTenant().CheckAgainstPgDatabase();
+                });
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
@@ -41,6 +54,14 @@ public static class EventStoreExtensions
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(DaemonMode.HotCold);
+    }
+
+    /// <summary>The service's own database on the configured server: <c>&lt;database&gt;_&lt;service&gt;</c>.</summary>
+    public static string ServiceDatabase(string serverConnectionString, string service)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(serverConnectionString);
+        builder.Database = $"{builder.Database ?? builder.Username ?? "ledger"}_{service}";
+        return builder.ConnectionString;
     }
 
     public static string ConnectionString(IConfiguration configuration) =>

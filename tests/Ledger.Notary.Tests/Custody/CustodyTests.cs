@@ -12,9 +12,9 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
     public async Task the_database_holds_no_plaintext_private_key()
     {
         await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
-        var opened = await WrappedKeys.OpenAllAsync(notary.Database.ConnectionString, notary.RootKey);
+        var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var jwks = await notary.FetchJwksAsync();
-        var dump = await WrappedKeys.DumpSchemaAsync(notary.Database.ConnectionString);
+        var dump = await WrappedKeys.DumpSchemaAsync(notary.ServiceDatabase("notary"));
 
         Assert.Equal(4, opened.Count);
         foreach (var key in opened.Where(k => k.Purpose != "encryption"))
@@ -39,7 +39,7 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
         await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Feed, Payload = ByteString.CopyFromUtf8("{}") });
         await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Attestation, Reason = "log test" });
         await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Attestation, Payload = ByteString.CopyFromUtf8("{}") });
-        var opened = await WrappedKeys.OpenAllAsync(notary.Database.ConnectionString, notary.RootKey);
+        var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var logs = notary.Notary.Logs.All;
 
         Assert.Contains("Trace", logs); // the capture really runs at Trace level

@@ -9,11 +9,11 @@ public sealed class TamperedCustodyTests(NotaryWithActiveKeys notary) : IClassFi
     public async Task a_ciphertext_moved_to_another_keys_row_does_not_decrypt()
     {
         // Swap the wrapped material of the license and feed keys (same length: both Ed25519 seeds).
-        var license = await WrappedKeys.RawRowsAsync(notary.Database.ConnectionString,
+        var license = await WrappedKeys.RawRowsAsync(notary.ServiceDatabase("notary"),
             "select data::text from notary.mt_doc_wrappedprivatekey where data->>'Purpose' = 'license'");
-        var feed = await WrappedKeys.RawRowsAsync(notary.Database.ConnectionString,
+        var feed = await WrappedKeys.RawRowsAsync(notary.ServiceDatabase("notary"),
             "select data::text from notary.mt_doc_wrappedprivatekey where data->>'Purpose' = 'feed'");
-        await using (var connection = new NpgsqlConnection(notary.Database.ConnectionString))
+        await using (var connection = new NpgsqlConnection(notary.ServiceDatabase("notary")))
         {
             await connection.OpenAsync();
             foreach (var (purpose, other) in new[] { ("license", feed.Single()), ("feed", license.Single()) })

@@ -53,6 +53,7 @@ public sealed class FilterTests(LedgerWithRevocation ledger, ITestOutputHelper o
     public async Task a_license_minted_after_the_filter_is_not_covered()
     {
         var license = await ledger.IssueKnownLicenseAsync("cust-filter-late");
+        await Task.Delay(TimeSpan.FromSeconds(1.1)); // covers_until is in whole seconds, rounded down
         var jwks = await ledger.FetchJwksAsync();
         using var http = ledger.Revocation.CreateClient();
         var filterJws = await http.GetStringAsync(new Uri("/feeds/revocations/filter", UriKind.Relative));

@@ -24,8 +24,8 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
             var (version, chain) = await feeds.HeadAsync(cancellationToken);
             await using var session = store.QuerySession();
             var now = clock.GetUtcNow();
-            // Covered: licenses whose id was minted up to now. A license minted later is "not covered".
-            var coversUntil = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+            // Covered: licenses minted long enough ago that Revocation surely knows them (FeedPolicy.FilterLag).
+            var coversUntil = DateTimeOffset.FromUnixTimeSeconds((now - policy.FilterLag).ToUnixTimeSeconds());
             var known = await session.Query<KnownLicense>().Select(k => k.Id).ToListAsync(cancellationToken);
             if (_cached is { } cached && cached.Version == version && cached.Known == known.Count && now - cached.Signed.SignedAt < policy.Refresh)
             {
@@ -37,7 +37,7 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
             var cascade = RevocationCascade.Build(
                 universe.Where(revoked.Contains).ToList(),
                 universe.Where(id => !revoked.Contains(id)).ToList());
-            var issuedAt = coversUntil;
+            var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
             var payload = new RevocationFilterPayload(issuer.Name, version, chain, issuedAt, issuedAt + policy.Lifetime, coversUntil, cascade.ToBytes());
             var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FilterType, payload.ExpiresAt, cancellationToken);
             var signed = new SignedFeed(jws, version, "filter", now);

@@ -1,0 +1,56 @@
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Ledger.Attestation.Statements;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Crypto;
+
+namespace Ledger.Attestation.Signing;
+
+/// <summary>Has Notary sign and countersign statements with its attestation key; Attestation never holds a private key.</summary>
+public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient notary)
+{
+    public sealed record Signed(string Jws, string Kid);
+
+    public sealed record Countersigned(JwsJsonSignature Signature, string Kid);
+
+    public async Task<Signed> SignAsync(byte[] statement, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var request = new SignRequest
+        {
+            Purpose = KeyPurpose.Attestation,
+            Payload = ByteString.CopyFrom(statement),
+            Typ = AttestationStatement.TokenType,
+            ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+        };
+        var signed = await CallAsync(() => notary.SignAsync(request, cancellationToken: cancellationToken).ResponseAsync, "sign the statement");
+        return new Signed(signed.Jws, signed.Kid);
+    }
+
+    /// <summary>Notary's signature over exactly the bytes the vendor signed, as a JWS JSON signature object.</summary>
+    public async Task<Countersigned> CountersignAsync(byte[] statement, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        var request = new Contracts.Notary.V1.CountersignRequest
+        {
+            Purpose = KeyPurpose.Attestation,
+            Payload = ByteString.CopyFrom(statement),
+            Typ = AttestationStatement.TokenType,
+            ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+        };
+        var signed = await CallAsync(() => notary.CountersignAsync(request, cancellationToken: cancellationToken).ResponseAsync, "countersign the statement");
+        return new Countersigned(new JwsJsonSignature(signed.Protected, signed.Signature), signed.Kid);
+    }
+
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, string what)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"Notary could not {what} ({e.StatusCode}: {e.Status.Detail}); nothing was recorded, retry with the same idempotency key."));
+        }
+    }
+}
