@@ -1,38 +1,34 @@
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Ledger.Testing;
 using HealthClient = Grpc.Health.V1.Health.HealthClient;
 
 namespace Ledger.ServiceDefaults.Tests.Hosting;
 
-public sealed class GrpcHealthTests : IClassFixture<IsolatedInfrastructure>
+public sealed class GrpcHealthTests(LedgerServices ledger) : IClassFixture<LedgerServices>
 {
-    private readonly IsolatedInfrastructure _infrastructure;
-
-    public GrpcHealthTests(IsolatedInfrastructure infrastructure) => _infrastructure = infrastructure;
+    [Fact]
+    public Task notary_reports_serving() => AssertServing(ledger.Notary.CreateChannel(), "notary");
 
     [Fact]
-    public Task notary_reports_serving() => AssertServing<Ledger.Notary.Program>();
+    public Task issuance_reports_serving() => AssertServing(ledger.Start<Ledger.Issuance.Program>().CreateChannel(), "issuance");
 
     [Fact]
-    public Task issuance_reports_serving() => AssertServing<Ledger.Issuance.Program>();
+    public Task revocation_reports_serving() => AssertServing(ledger.Start<Ledger.Revocation.Program>().CreateChannel(), "revocation");
 
     [Fact]
-    public Task revocation_reports_serving() => AssertServing<Ledger.Revocation.Program>();
+    public Task attestation_reports_serving() => AssertServing(ledger.Start<Ledger.Attestation.Program>().CreateChannel(), "attestation");
 
-    [Fact]
-    public Task attestation_reports_serving() => AssertServing<Ledger.Attestation.Program>();
-
-    private async Task AssertServing<TProgram>() where TProgram : class
+    private static async Task AssertServing(GrpcChannel channel, string service)
     {
-        await using var host = new ServiceHost<TProgram>(_infrastructure.Settings);
-        var health = new HealthClient(host.CreateChannel());
+        var health = new HealthClient(channel);
 
         // Readiness includes the broker connection, which takes a moment after start.
         var status = await Eventually.Get(async () =>
         {
             var reply = await health.CheckAsync(new HealthCheckRequest());
             return reply.Status == HealthCheckResponse.Types.ServingStatus.Serving ? (object)reply.Status : null;
-        }, TimeSpan.FromSeconds(60), $"{typeof(TProgram).Namespace} to report SERVING");
+        }, TimeSpan.FromSeconds(60), $"{service} to report SERVING");
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, status);
     }
