@@ -23,8 +23,50 @@ public sealed record LicenseClaims(
     private const int MaxCapabilities = 1024;
     private const string What = "license key claims";
 
+    /// <summary>
+    /// The JWS payload of a license key, written the one way issuers (Issuance, <c>ledgerctl sign
+    /// license-key</c>) write it: times in whole Unix seconds, capabilities in the given order.
+    /// </summary>
+    public byte[] ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("iss", Issuer);
+            json.WriteString("sub", Subject);
+            json.WriteString("aud", Audience);
+            json.WriteString("jti", LicenseId.ToString());
+            json.WriteNumber("iat", IssuedAt.ToUnixTimeSeconds());
+            json.WriteNumber("nbf", NotBefore.ToUnixTimeSeconds());
+            json.WriteNumber("exp", ExpiresAt.ToUnixTimeSeconds());
+            json.WriteStartArray("caps");
+            foreach (var capability in Capabilities)
+            {
+                json.WriteStringValue(capability);
+            }
+
+            json.WriteEndArray();
+            if (!string.IsNullOrEmpty(Product))
+            {
+                json.WriteString("product", Product);
+            }
+
+            if (!string.IsNullOrEmpty(Edition))
+            {
+                json.WriteString("edition", Edition);
+            }
+
+            json.WriteNumber("rev", Revision);
+            json.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>Reads claims written by <see cref="ToJson"/> (or any issuer following the same format).</summary>
     /// <exception cref="FeedFormatException">A claim is missing or has the wrong type.</exception>
-    internal static LicenseClaims Parse(ReadOnlySpan<byte> payload)
+    public static LicenseClaims Parse(ReadOnlySpan<byte> payload)
     {
         using var document = JsonMembers.Parse(payload, What);
         var claims = JsonMembers.Of(document.RootElement, What, knownMembers: null);

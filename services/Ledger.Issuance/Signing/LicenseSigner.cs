@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
-using Ledger.Issuance.Licenses;
+using Ledger.Verification;
 
 namespace Ledger.Issuance.Signing;
 
@@ -17,7 +17,7 @@ public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient nota
             var request = new SignBatchRequest
             {
                 Purpose = KeyPurpose.License,
-                Typ = LicenseKeyClaims.TokenType,
+                Typ = LicenseClaims.TokenType,
                 ExpiresAt = Timestamp.FromDateTimeOffset(latestExpiry),
             };
             request.Payloads.AddRange(payloads.Select(ByteString.CopyFrom));

@@ -2,6 +2,7 @@ using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.Verification;
 using Marten;
 
 namespace Ledger.Issuance.Features.ChangingCapabilities;
@@ -17,8 +18,7 @@ public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer
         var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
-        var claims = LicenseKeyClaims.Build(issuer.Name, license.Id, license.Subject, license.Audience, license.Product, license.Edition,
-            plan.Capabilities, now, license.ValidFrom, license.ExpiresAt, plan.Revision);
+        var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
         var signed = (await signer.SignAsync([claims], license.ExpiresAt, cancellationToken))[0];
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);

@@ -3,6 +3,7 @@ using Ledger.Crypto;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Hosting;
+using Ledger.Verification;
 using Marten;
 
 namespace Ledger.Issuance.Features.Issuing;
@@ -23,8 +24,7 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Is
             planned.Add((UuidV7.NewId(), terms, await CustomerPseudonym.ForAsync(store, terms.CustomerId, cancellationToken)));
         }
 
-        var payloads = planned.Select(p => LicenseKeyClaims.Build(issuer.Name, p.Id, p.Subject, p.Terms.Audience, p.Terms.Product,
-            p.Terms.Edition, p.Terms.Capabilities, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, revision: 1)).ToList();
+        var payloads = planned.Select(p => new LicenseClaims(p.Id, issuer.Name, p.Subject, p.Terms.Audience, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, p.Terms.Capabilities, p.Terms.Product, p.Terms.Edition, 1).ToJson()).ToList();
         var signed = await signer.SignAsync(payloads, planned.Max(p => p.Terms.ExpiresAt), cancellationToken);
 
         var result = new List<License>();

@@ -2,6 +2,7 @@ using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.Verification;
 using Marten;
 
 namespace Ledger.Issuance.Features.Renewing;
@@ -16,8 +17,7 @@ public sealed class LicenseRenewal(LicenseSigner signer, IssuerIdentity issuer, 
         var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.Renew(license, durationDays, now);
-        var claims = LicenseKeyClaims.Build(issuer.Name, license.Id, license.Subject, license.Audience, license.Product, license.Edition,
-            license.Capabilities, now, license.ValidFrom, plan.ExpiresAt, plan.Revision);
+        var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, plan.ExpiresAt, license.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
         var signed = (await signer.SignAsync([claims], plan.ExpiresAt, cancellationToken))[0];
         var renewed = new LicenseRenewed(license.Id, plan.PreviousExpiresAt, plan.ExpiresAt,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
