@@ -19,6 +19,10 @@ if [ ! -f "$Ledger__Notary__RootKeyFile" ]; then
   echo "run: created Notary root key $Ledger__Notary__RootKeyFile (mode 0600; keep it, or Notary cannot read its keys)"
 fi
 
+# Client identities: an admin for you, one per service for calls between services.
+"$root/infra/clients.sh" "$state"
+export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
+
 dotnet build Ledger.sln -c Release -v quiet -nologo
 
 services=(notary:Notary:5010:5011 issuance:Issuance:5020:5021 revocation:Revocation:5030:5031 attestation:Attestation:5040:5041)
@@ -38,7 +42,8 @@ for entry in "${services[@]}"; do
   dll="$root/services/Ledger.$project/bin/Release/net10.0/Ledger.$project.dll"
   (cd "$root/services/Ledger.$project" && exec dotnet "$dll" \
      --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$http" \
-     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$grpc") > "$state/logs/$name.log" 2>&1 &
+     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$grpc" \
+     --Ledger:Auth:ClientKeyFile="$state/clients/$name.private.jwk") > "$state/logs/$name.log" 2>&1 &
   pids+=($!)
 done
 
@@ -60,6 +65,9 @@ done
 cat <<TXT
 
 Ledger is running. Logs: $state/logs/. Press Ctrl-C to stop.
+
+Calls need a client token: your admin key is $state/clients/admin.private.jwk
+(registered in $state/clients.json with every role). See docs/SECURITY.md and docs/CLI.md.
 
 Try:
   curl -s http://127.0.0.1:5010/health/ready

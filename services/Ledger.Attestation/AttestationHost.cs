@@ -8,7 +8,7 @@ using Ledger.Attestation.Features.ManagingVendorKeys;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.Attestation.Idempotency;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Attestation.IntegrationEvents;
 using Ledger.Attestation.Signing;
 using Ledger.Attestation.VendorKeys;

@@ -5,7 +5,7 @@ using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.RecordingRevocations;
 using Ledger.Issuance.Features.Renewing;
-using Ledger.Issuance.Idempotency;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Issuance.IntegrationEvents;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;

@@ -1,5 +1,6 @@
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
+using Ledger.ServiceDefaults.Security;
 using Xunit;
 
 namespace Ledger.Testing;
@@ -16,11 +17,15 @@ public class IsolatedInfrastructure : IAsyncLifetime
 
     public TestVirtualHost VirtualHost { get; private set; } = null!;
 
+    /// <summary>Registered client keys; every service of this class reads their registry.</summary>
+    public TestClients Clients { get; } = new();
+
     /// <summary>The settings that point a service at this class's database and virtual host.</summary>
     public Dictionary<string, string?> Settings => new()
     {
         [$"ConnectionStrings:{EventStoreExtensions.ConnectionStringName}"] = Database.ConnectionString,
         [$"ConnectionStrings:{MessagingExtensions.ConnectionStringName}"] = VirtualHost.Amqp.ToString(),
+        [ClientRegistry.FileSetting] = Clients.RegistryFile,
     };
 
     /// <summary>The connection string of one service's own database (created by the service at start).</summary>
@@ -37,5 +42,6 @@ public class IsolatedInfrastructure : IAsyncLifetime
     {
         await VirtualHost.DisposeAsync();
         await Database.DisposeAsync();
+        Clients.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
 using Ledger.ServiceDefaults.Notary;
+using Ledger.ServiceDefaults.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Testing;
@@ -25,7 +26,7 @@ public class LedgerServices : IsolatedInfrastructure
         var settings = Settings;
         settings["Ledger:Notary:RootKey"] = rootKey;
         settings["Ledger:Notary:SweepSeconds"] = "1";
-        var host = new ServiceHost<Notary.Program>(settings);
+        var host = new ServiceHost<Notary.Program>(settings) { Token = () => Clients.Mint(TestClients.Admin, "notary") };
         _hosts.Add(host);
         _ = host.Server;
         return host;
@@ -35,8 +36,10 @@ public class LedgerServices : IsolatedInfrastructure
     public ServiceHost<TProgram> Start<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
     {
         var notary = Notary;
+        var service = typeof(TProgram).Namespace!["Ledger.".Length..].ToLowerInvariant();
         var settings = Settings;
         settings[NotaryClients.UrlSetting] = notary.Server.BaseAddress.ToString();
+        settings[OutgoingClientTokens.KeyFileSetting] = Clients.KeyFile(service);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -46,7 +49,10 @@ public class LedgerServices : IsolatedInfrastructure
         {
             services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
-        });
+        })
+        {
+            Token = () => Clients.Mint(TestClients.Admin, service),
+        };
         _hosts.Add(host);
         _ = host.Server;
         return host;

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -18,11 +19,27 @@ public sealed class ServiceHost<TProgram>(
 {
     public CapturedLogs Logs { get; } = new();
 
-    /// <summary>A gRPC channel to this service over the in-memory test server.</summary>
-    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null)
+    /// <summary>Mints the client token each call of <see cref="CreateChannel"/> carries (the admin's, by default).</summary>
+    public Func<string>? Token { get; set; }
+
+    /// <summary>A gRPC channel to this service over the in-memory test server; every call carries a fresh <see cref="Token"/>.</summary>
+    public GrpcChannel CreateChannel(GrpcChannelOptions? options = null) => CreateChannel(Token, options);
+
+    /// <summary>A channel whose calls carry tokens from <paramref name="token"/> (null: no authorization header).</summary>
+    public GrpcChannel CreateChannel(Func<string>? token, GrpcChannelOptions? options = null)
     {
         options ??= new GrpcChannelOptions();
         options.HttpHandler = Server.CreateHandler();
+        if (token is not null)
+        {
+            options.Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + token());
+                return Task.CompletedTask;
+            }));
+            options.UnsafeUseInsecureChannelCallCredentials = true;
+        }
+
         return GrpcChannel.ForAddress(Server.BaseAddress, options);
     }
 

@@ -35,8 +35,7 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             foreach (var client in _open)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
-                client.Dispose();
+                Reset(client);
             }
 
             _open.Clear();
@@ -73,8 +72,7 @@ public sealed class TcpProxy : IAsyncDisposable
 
             if (_cut)
             {
-                inbound.Client.LingerState = new LingerOption(true, 0);
-                inbound.Dispose();
+                Reset(inbound);
                 continue;
             }
 
@@ -104,8 +102,32 @@ public sealed class TcpProxy : IAsyncDisposable
         }
         finally
         {
+            lock (_gate)
+            {
+                _open.Remove(inbound);
+                _open.Remove(outbound);
+            }
+
             inbound.Dispose();
             outbound.Dispose();
         }
+    }
+
+    /// <summary>Drops a connection with a TCP reset, as a dead broker or a cut cable would.</summary>
+    private static void Reset(TcpClient client)
+    {
+        try
+        {
+            if (client.Client is { } socket)
+            {
+                socket.LingerState = new LingerOption(true, 0);
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed by its pipe.
+        }
+
+        client.Dispose();
     }
 }

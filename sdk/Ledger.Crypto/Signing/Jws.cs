@@ -114,6 +114,31 @@ public static class Jws
         return header;
     }
 
+    /// <summary>
+    /// The header's kid, read without verifying anything, to pick which trusted key set to verify
+    /// against. Null when the token has no readable kid. Never trust it before <see cref="Verify"/>.
+    /// </summary>
+    public static string? PeekKid(string compact)
+    {
+        try
+        {
+            var dot = compact.IndexOf('.', StringComparison.Ordinal);
+            if (dot <= 0 || dot > 2048 || !Base64Url.TryDecode(compact[..dot], out var headerBytes))
+            {
+                return null;
+            }
+
+            var header = StrictJson.ParseObject(headerBytes, "JWS protected header");
+            return header.TryGetProperty("kid", out var kid) && kid.ValueKind == JsonValueKind.String && KeyId.IsValid(kid.GetString())
+                ? kid.GetString()
+                : null;
+        }
+        catch (JoseException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Signs with exactly the given header members after "alg" (used for RFC test vectors that have no kid).</summary>
     internal static string SignWithHeader(ReadOnlySpan<byte> payload, Ed25519SigningKey key, Dictionary<string, object> header) =>
         Jose.JWT.EncodeBytes(payload.ToArray(), key, Algorithm, header, Settings);

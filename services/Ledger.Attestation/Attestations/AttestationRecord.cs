@@ -68,6 +68,17 @@ public sealed class AttestationRecord
         RequestedBy = e.RequestedBy,
     };
 
+    /// <summary>
+    /// A copy with the event applied. Handlers use it rather than <see cref="Apply"/>: the record
+    /// FetchForWriting returns is the one Marten's inline projection applies the event to on save.
+    /// </summary>
+    public AttestationRecord After(AttestationRevoked e)
+    {
+        var copy = (AttestationRecord)MemberwiseClone();
+        copy.Apply(e);
+        return copy;
+    }
+
     public void Apply(AttestationRevoked e)
     {
         Revoked = true;

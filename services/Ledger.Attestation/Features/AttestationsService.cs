@@ -6,14 +6,17 @@ using Ledger.Attestation.Features.Countersigning;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.Attestation.Idempotency;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Attestation.Statements;
 using Ledger.ServiceDefaults.Grpc;
 using V1 = Ledger.Contracts.Attestation.V1;
+using Ledger.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Attestation.Features;
 
 /// <summary>gRPC <c>ledger.attestation.v1.Attestations</c>: validates the whole request, then hands it to its feature.</summary>
+[Authorize]
 public sealed class AttestationsService(
     IdempotentRequests idempotent,
     ArtifactAttestation artifactAttestation,
@@ -25,6 +28,7 @@ public sealed class AttestationsService(
     LedgerIssuer issuer,
     TimeProvider clock) : V1.Attestations.AttestationsBase
 {
+    [Authorize(Roles = LedgerRoles.Attestor)]
     public override async Task<V1.AttestationResponse> AttestArtifacts(V1.AttestArtifactsRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -42,6 +46,7 @@ public sealed class AttestationsService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Attestor)]
     public override async Task<V1.AttestationResponse> AttestManifest(V1.AttestManifestRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -62,6 +67,7 @@ public sealed class AttestationsService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Attestor)]
     public override async Task<V1.AttestationResponse> Countersign(V1.CountersignRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -110,6 +116,7 @@ public sealed class AttestationsService(
         return verdict.ToProto();
     }
 
+    [Authorize(Roles = LedgerRoles.AttestorOrAuditor)]
     public override async Task<V1.AttestationResponse> GetAttestation(V1.GetAttestationRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -119,6 +126,7 @@ public sealed class AttestationsService(
         return new V1.AttestationResponse { Attestation = attestation.ToProto(clock.GetUtcNow()) };
     }
 
+    [Authorize(Roles = LedgerRoles.AttestorOrAuditor)]
     public override Task<V1.ListAttestationsResponse> ListAttestations(V1.ListAttestationsRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -145,6 +153,7 @@ public sealed class AttestationsService(
         return queries.ListAsync(filter, request.PageSize, request.PageToken, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Attestor)]
     public override async Task<V1.RevokeAttestationResponse> RevokeAttestation(V1.RevokeAttestationRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();

@@ -1,17 +1,21 @@
 using Grpc.Core;
 using Ledger.Attestation.Features.ManagingVendorKeys;
-using Ledger.Attestation.Idempotency;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Crypto;
 using Ledger.ServiceDefaults.Grpc;
 using V1 = Ledger.Contracts.Attestation.V1;
+using Ledger.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Attestation.Features;
 
 /// <summary>gRPC <c>ledger.attestation.v1.VendorKeys</c>: the vendor key ring.</summary>
+[Authorize]
 public sealed class VendorKeysService(IdempotentRequests idempotent, VendorKeyRingChanges ring) : V1.VendorKeys.VendorKeysBase
 {
     private const int MaxJwkLength = 4096;
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<V1.VendorKeyResponse> RegisterVendorKey(V1.RegisterVendorKeyRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -28,6 +32,7 @@ public sealed class VendorKeysService(IdempotentRequests idempotent, VendorKeyRi
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<V1.VendorKeyResponse> RemoveVendorKey(V1.RemoveVendorKeyRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -45,6 +50,7 @@ public sealed class VendorKeysService(IdempotentRequests idempotent, VendorKeyRi
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<V1.ListVendorKeysResponse> ListVendorKeys(V1.ListVendorKeysRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();

@@ -104,6 +104,12 @@ public sealed record AttestationStatement(
     /// <exception cref="StatementFormatException">Every field that breaks the format, each with what is wrong.</exception>
     public static AttestationStatement Parse(ReadOnlySpan<byte> utf8)
     {
+        // The JSON reader checks UTF-8 only when a string is read; check it all first, so bad bytes are a format error.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8))
+        {
+            throw new StatementFormatException("", "not UTF-8 JSON; a statement is one JSON object in UTF-8");
+        }
+
         JsonDocument document;
         try
         {

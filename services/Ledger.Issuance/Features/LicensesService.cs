@@ -4,13 +4,16 @@ using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.Renewing;
-using Ledger.Issuance.Idempotency;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Issuance.Licenses;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Issuance.Features;
 
 /// <summary>gRPC <c>ledger.issuance.v1.Licenses</c>: validates, then hands each call to its feature.</summary>
+[Authorize]
 public sealed class LicensesService(
     IdempotentRequests idempotent,
     LicenseIssuer issuer,
@@ -19,6 +22,7 @@ public sealed class LicensesService(
     LicenseQueries queries,
     TimeProvider clock) : Ledger.Contracts.Issuance.V1.Licenses.LicensesBase
 {
+    [Authorize(Roles = LedgerRoles.Issuer)]
     public override async Task<IssueLicenseResponse> IssueLicense(IssueLicenseRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -34,6 +38,7 @@ public sealed class LicensesService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Issuer)]
     public override async Task<IssueLicensesResponse> IssueLicenses(IssueLicensesRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -55,6 +60,7 @@ public sealed class LicensesService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Issuer)]
     public override async Task<LicenseResponse> RenewLicense(RenewLicenseRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -72,6 +78,7 @@ public sealed class LicensesService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.Issuer)]
     public override async Task<LicenseResponse> ChangeCapabilities(ChangeCapabilitiesRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -88,6 +95,7 @@ public sealed class LicensesService(
         }, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]
     public override async Task<LicenseResponse> GetLicense(GetLicenseRequest request, ServerCallContext context)
     {
         var licenseId = RequireLicenseId(request.LicenseId);
@@ -95,6 +103,7 @@ public sealed class LicensesService(
         return new LicenseResponse { License = license.ToProto(clock.GetUtcNow()) };
     }
 
+    [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]
     public override Task<ListLicensesResponse> ListLicenses(ListLicensesRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
@@ -105,9 +114,11 @@ public sealed class LicensesService(
         return queries.ListAsync(request.CustomerId.Trim(), request.PageSize, request.PageToken, context.CancellationToken);
     }
 
+    [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]
     public override Task<GetLicenseHistoryResponse> GetLicenseHistory(GetLicenseHistoryRequest request, ServerCallContext context) =>
         queries.HistoryAsync(RequireLicenseId(request.LicenseId), context.CancellationToken);
 
+    [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]
     public override Task<CountLicensesResponse> CountLicenses(CountLicensesRequest request, ServerCallContext context) =>
         queries.CountAsync(request.CustomerId.Trim(), context.CancellationToken);
 

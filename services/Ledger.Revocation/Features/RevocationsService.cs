@@ -13,16 +13,20 @@ using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using V1 = Ledger.Contracts.Revocation.V1;
+using Ledger.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Revocation.Features;
 
-/// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>.</summary>
+/// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>. Reads are open to any registered client: feeds are public anyway.</summary>
+[Authorize]
 public sealed class RevocationsService(
     Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
 
+    [Authorize(Roles = LedgerRoles.Revoker)]
     public override async Task<RevokeResponse> Revoke(RevokeRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();

@@ -1,5 +1,6 @@
 using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Health;
+using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,21 +73,23 @@ public static class ServiceDefaultsExtensions
             o.Services.Map("", r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag));
         });
         builder.Services.AddGrpcReflection();
+        builder.AddLedgerSecurity();
         return builder;
     }
 
     /// <summary>Health, gRPC health and reflection, and the Prometheus scrape endpoint.</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag),
             ResponseWriter = Health.HealthReport.WriteJson,
-        });
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        }).AllowAnonymous();
+        // Health and reflection stay open: probes and grpcurl have no client key.
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapGrpcReflectionService().AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
     }
 

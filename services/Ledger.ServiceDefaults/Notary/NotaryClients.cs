@@ -1,4 +1,5 @@
 using Ledger.Contracts.Notary.V1;
+using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,17 @@ public static class NotaryClients
             builder.Services.AddGrpcClient<Keys.KeysClient>(Configure),
         })
         {
-            client.ConfigureChannel(o => o.MaxReceiveMessageSize = Grpc.GrpcLimits.MaxResponseBytes);
+            client.AddCallCredentials((_, metadata, services) =>
+                {
+                    metadata.Add("authorization", "Bearer " + services.GetRequiredService<OutgoingClientTokens>().Mint("notary"));
+                    return Task.CompletedTask;
+                })
+                .ConfigureChannel(o =>
+                {
+                    o.MaxReceiveMessageSize = Grpc.GrpcLimits.MaxResponseBytes;
+                    // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
+                    o.UnsafeUseInsecureChannelCallCredentials = true;
+                });
         }
 
         return builder;

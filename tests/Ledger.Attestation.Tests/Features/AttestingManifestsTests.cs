@@ -63,6 +63,8 @@ public sealed class AttestingManifestsTests(LedgerWithAttestation ledger) : ICla
         Assert.Equal(AttestationKind.Manifest, attestation.Kind);
         Assert.Equal([directory.Hash()], attestation.Subjects);
         Assert.Equal(ManifestDirectory.Ignore, attestation.Manifest.Ignore);
+        var stored = await ledger.Attestations.GetAttestationAsync(new GetAttestationRequest { AttestationId = attestation.AttestationId });
+        Assert.Equal(attestation, stored.Attestation);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public sealed class IdempotencyTests(LedgerWithAttestation ledger) : IClassFixtu
             new AttestArtifactsRequest { IdempotencyKey = key, Artifacts = { $"ghcr.io/acme/reuse@{Vendor.Digest("reuse-2")}" } }).ResponseAsync);
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
-        Assert.Contains($"'{key}' was used", error.Status.Detail);
+        Assert.Contains($"'{key}' was already used", error.Status.Detail);
         Assert.Equal(1, await CountAsync(artifact));
     }
 

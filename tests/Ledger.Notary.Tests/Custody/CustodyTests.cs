@@ -54,12 +54,19 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
     [Fact]
     public async Task restarting_with_the_same_root_key_keeps_the_same_keys()
     {
-        var before = (await notary.FetchJwksAsync()).Keys.Select(k => k.Kid).Order().ToList();
+        var before = await notary.Keys.ListKeysAsync(new ListKeysRequest());
 
         await using var restarted = notary.StartNotary(notary.RootKey);
-        var after = (await notary.FetchJwksAsync(restarted)).Keys.Select(k => k.Kid).Order().ToList();
+        var keys = new Ledger.Contracts.Notary.V1.Keys.KeysClient(restarted.CreateChannel());
+        var after = await keys.ListKeysAsync(new ListKeysRequest());
+        var signed = await new Ledger.Contracts.Notary.V1.Signing.SigningClient(restarted.CreateChannel())
+            .SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
 
-        Assert.Equal(before, after);
+        Assert.Equal(before.Keys.Select(k => k.Kid), after.Keys.Select(k => k.Kid));
+        Assert.Equal(
+            before.Keys.Single(k => k.Purpose == KeyPurpose.License && k.Status == KeyStatus.Active).Kid,
+            signed.Kid);
+        Assert.True(Jws.Verify(signed.Jws, await notary.FetchJwksAsync(restarted)).IsValid);
     }
 
     [Fact]

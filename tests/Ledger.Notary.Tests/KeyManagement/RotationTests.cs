@@ -133,8 +133,10 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
 
         var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = rotation.PreviousKid });
 
-        Assert.Equal(["KeyGenerated", "KeyActivated", "KeyRotatedOut"], history.Entries.Select(e => e.Event));
-        Assert.Equal([1L, 2L, 3L], history.Entries.Select(e => e.Version));
+        Assert.Equal(["KeyGenerated", "KeyActivated", "KeyRotatedOut"], history.Entries.Take(3).Select(e => e.Event));
+        Assert.Equal([1L, 2L, 3L], history.Entries.Take(3).Select(e => e.Version));
+        // The key signed nothing, so Notary's sweep may already have retired it, by itself.
+        Assert.All(history.Entries.Skip(3), e => Assert.Equal(("KeyRetired", "notary"), (e.Event, e.RequestedBy)));
         Assert.Equal("notary", history.Entries[0].RequestedBy);
         Assert.DoesNotContain("\"d\"", string.Concat(history.Entries.Select(e => e.DataJson)));
     }

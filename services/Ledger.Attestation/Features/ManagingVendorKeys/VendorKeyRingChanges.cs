@@ -6,7 +6,8 @@ namespace Ledger.Attestation.Features.ManagingVendorKeys;
 
 /// <summary>
 /// Registers and removes vendor keys. Each vendor's ring is one stream, written with optimistic
-/// concurrency, so concurrent changes to a ring cannot both decide on the same state.
+/// concurrency, so concurrent changes to a ring cannot both decide on the same state. The fetched
+/// ring is never changed here: Marten's inline projection applies the new event to that same object.
 /// </summary>
 public sealed class VendorKeyRingChanges(IDocumentStore store, TimeProvider clock)
 {
@@ -16,9 +17,7 @@ public sealed class VendorKeyRingChanges(IDocumentStore store, TimeProvider cloc
         var stream = await session.Events.FetchForWriting<VendorKeyRing>(VendorKeyRing.IdFor(vendorId), cancellationToken);
         var registered = VendorKeyDecisions.Register(stream.Aggregate, vendorId, publicKey, clock.GetUtcNow(), requestedBy, idempotencyKey);
         stream.AppendOne(registered);
-        var ring = stream.Aggregate ?? new VendorKeyRing();
-        ring.Apply(registered);
-        return ring.Find(registered.Kid)!;
+        return new VendorKey { Kid = registered.Kid, PublicJwk = registered.PublicJwk, RegisteredAt = registered.At };
     }
 
     public async Task<VendorKey> RemoveAsync(
@@ -26,14 +25,14 @@ public sealed class VendorKeyRingChanges(IDocumentStore store, TimeProvider cloc
     {
         var stream = await session.Events.FetchForWriting<VendorKeyRing>(VendorKeyRing.IdFor(vendorId), cancellationToken);
         var removed = VendorKeyDecisions.Remove(stream.Aggregate, vendorId, kid, reason, clock.GetUtcNow(), requestedBy, idempotencyKey);
-        var ring = stream.Aggregate!;
-        if (removed is not null)
+        var key = stream.Aggregate!.Find(kid)!;
+        if (removed is null)
         {
-            stream.AppendOne(removed);
-            ring.Apply(removed);
+            return key;
         }
 
-        return ring.Find(kid)!;
+        stream.AppendOne(removed);
+        return new VendorKey { Kid = key.Kid, PublicJwk = key.PublicJwk, RegisteredAt = key.RegisteredAt, RemovedAt = removed.At, RemovalReason = removed.Reason };
     }
 
     public async Task<IReadOnlyList<VendorKey>> ListAsync(string vendorId, CancellationToken cancellationToken)

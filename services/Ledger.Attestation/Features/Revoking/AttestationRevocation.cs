@@ -26,7 +26,6 @@ public sealed class AttestationRevocation(TimeProvider clock)
         }
 
         stream.AppendOne(revoked);
-        attestation.Apply(revoked);
-        return new Outcome(attestation, true);
+        return new Outcome(attestation.After(revoked), true);
     }
 }

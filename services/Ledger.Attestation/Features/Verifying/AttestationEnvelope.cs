@@ -9,17 +9,14 @@ namespace Ledger.Attestation.Features.Verifying;
 /// </summary>
 public sealed class AttestationEnvelope
 {
-    private AttestationEnvelope(JwsJson document, bool isCompact)
+    private AttestationEnvelope(JwsJson document)
     {
         Document = document;
-        IsCompact = isCompact;
         Payload = document.PayloadBytes();
         Kids = [.. document.Signatures.Select(s => UnverifiedKid(s.Protected))];
     }
 
     public JwsJson Document { get; }
-
-    public bool IsCompact { get; }
 
     public byte[] Payload { get; }
 
@@ -34,8 +31,8 @@ public sealed class AttestationEnvelope
         {
             var trimmed = text.Trim();
             envelope = trimmed.StartsWith('{')
-                ? new AttestationEnvelope(JwsJson.Parse(trimmed), isCompact: false)
-                : new AttestationEnvelope(JwsJson.FromCompact(trimmed), isCompact: true);
+                ? new AttestationEnvelope(JwsJson.Parse(trimmed))
+                : new AttestationEnvelope(JwsJson.FromCompact(trimmed));
             return true;
         }
         catch (JoseException e)
@@ -55,7 +52,7 @@ public sealed class AttestationEnvelope
                 ? kid.GetString()
                 : null;
         }
-        catch (Exception e) when (e is JsonException or FormatException)
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException or InvalidOperationException)
         {
             return null;
         }

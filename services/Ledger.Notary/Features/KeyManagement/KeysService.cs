@@ -7,10 +7,13 @@ using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Marten;
+using Ledger.ServiceDefaults.Security;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.KeyManagement;
 
 /// <summary>gRPC <c>ledger.notary.v1.Keys</c>.</summary>
+[Authorize]
 public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage usage, IDocumentStore store, TimeProvider clock)
     : Contracts.Notary.V1.Keys.KeysBase
 {
@@ -22,6 +25,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         return Task.FromResult(new GetJwksResponse { JwksJson = JwksDocument.Build(ring, purpose).Json });
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<ListKeysResponse> ListKeys(ListKeysRequest request, ServerCallContext context)
     {
         var purpose = request.Purpose == Contracts.Notary.V1.KeyPurpose.Unspecified ? (Keys.KeyPurpose?)null : ProtoMapping.RequirePurpose(request.Purpose);
@@ -36,6 +40,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         return response;
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<GetKeyHistoryResponse> GetKeyHistory(GetKeyHistoryRequest request, ServerCallContext context)
     {
         var kid = ProtoMapping.RequireKid(request.Kid);
@@ -58,6 +63,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         return response;
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<RotateKeyResponse> RotateKey(RotateKeyRequest request, ServerCallContext context)
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
@@ -76,6 +82,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         };
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<RetireKeyResponse> RetireKey(RetireKeyRequest request, ServerCallContext context)
     {
         var kid = ProtoMapping.RequireKid(request.Kid);
@@ -83,6 +90,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         return new RetireKeyResponse { Key = ProtoMapping.ToProto(key, null) };
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<MarkKeyCompromisedResponse> MarkKeyCompromised(MarkKeyCompromisedRequest request, ServerCallContext context)
     {
         var kid = ProtoMapping.RequireKid(request.Kid);

@@ -37,7 +37,7 @@ public static class JwksEndpoint
             }
 
             return Results.Text(json, "application/jwk-set+json");
-        });
+        }).AllowAnonymous();
         return app;
     }
 }

@@ -23,9 +23,9 @@ public static class FeedEndpoints
             }
 
             return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
-        });
+        }).AllowAnonymous();
         app.MapGet(FilterPath, async (HttpContext http, FilterPublisher filters, CancellationToken cancellationToken) =>
-            Serve(http, await filters.GetAsync(cancellationToken)));
+            Serve(http, await filters.GetAsync(cancellationToken))).AllowAnonymous();
         return app;
     }
 

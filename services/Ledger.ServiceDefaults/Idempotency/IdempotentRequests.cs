@@ -7,7 +7,7 @@ using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using Marten.Exceptions;
 
-namespace Ledger.Attestation.Idempotency;
+namespace Ledger.ServiceDefaults.Idempotency;
 
 /// <summary>
 /// Runs a mutating request at most once per idempotency key. A retry (same key, same request) gets the
@@ -71,7 +71,7 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         if (record.RequestHash != requestHash)
         {
             throw new RuleViolation(
-                $"The idempotency key '{key}' was used at {record.RecordedAt:u} for a different request. " +
+                $"The idempotency key '{key}' was already used at {record.RecordedAt:u} for a different request. " +
                 "Send a new key with a new request; reuse a key only to retry exactly the same request.");
         }
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates the local client identities `make run` uses, once: an admin (every role) for you and
+# ledgerctl, and one client per service (issuance signs licenses at Notary, revocation feeds,
+# attestation attestations). Writes private JWKs (mode 0600) and the registry the services
+# read, .ledger/clients.json. Idempotent: existing keys are kept.
+set -euo pipefail
+dir="${1:?usage: infra/clients.sh DIR}"
+mkdir -p "$dir/clients"
+chmod 700 "$dir" "$dir/clients"
+
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+keygen() { # name -> writes $dir/clients/<name>.private.jwk
+  local name="$1" file="$dir/clients/$1.private.jwk"
+  [ -f "$file" ] && return 0
+  local pem seed pub
+  pem="$(openssl genpkey -algorithm ed25519 2>/dev/null)"
+  # PKCS#8 DER of an Ed25519 key ends with the 32-byte seed; SPKI DER ends with the public key.
+  seed="$(printf '%s' "$pem" | openssl pkey -outform DER 2>/dev/null | tail -c 32 | b64url)"
+  pub="$(printf '%s' "$pem" | openssl pkey -pubout -outform DER 2>/dev/null | tail -c 32 | b64url)"
+  (umask 077 && printf '{"kty":"OKP","crv":"Ed25519","x":"%s","d":"%s","kid":"%s-1","use":"sig","alg":"EdDSA"}\n' "$pub" "$seed" "$name" > "$file")
+  echo "clients: created $file"
+}
+
+public_of() { sed -E 's/,"d":"[^"]*"//' "$dir/clients/$1.private.jwk" | tr -d '\n'; }
+
+for name in admin issuance revocation attestation; do keygen "$name"; done
+
+cat > "$dir/clients.json" <<JSON
+{"clients":[
+  {"id":"admin","roles":["issuer","revoker","attestor","key-admin","auditor"],"keys":[$(public_of admin)]},
+  {"id":"issuance","roles":["issuer"],"keys":[$(public_of issuance)]},
+  {"id":"revocation","roles":["revoker"],"keys":[$(public_of revocation)]},
+  {"id":"attestation","roles":["attestor"],"keys":[$(public_of attestation)]}
+]}
+JSON
