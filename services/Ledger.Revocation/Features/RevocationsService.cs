@@ -5,6 +5,7 @@ using Ledger.Contracts.Revocation.V1;
 using RevocationRecord = Ledger.Revocation.Revocations.RevocationRecord;
 using Ledger.Crypto;
 using Ledger.Revocation.Features.Feeds;
+using Ledger.Revocation.Features.FluxInterop;
 using Ledger.Revocation.Features.Revoking;
 using Ledger.Revocation.Features.Watching;
 using Ledger.Revocation.KnownLicenses;
@@ -104,6 +105,45 @@ public sealed class RevocationsService(
         {
             await responseStream.WriteAsync(ToProto(record), context.CancellationToken);
         }
+    }
+
+    [Authorize(Roles = LedgerRoles.Revoker)]
+    public override async Task<ImportRevocationsResponse> ImportRevocations(ImportRevocationsRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        var reason = Reason(request.Reason, validation);
+        FluxRevocationSet? set = null;
+        try
+        {
+            set = FluxRevocationSet.Parse(request.RevocationsJson);
+        }
+        catch (FormatException e)
+        {
+            validation.Fail("revocations_json", $"not a Flux revocations.json: {e.Message}");
+        }
+
+        if (set is not null && set.Issuer != issuer.Name)
+        {
+            validation.Fail("revocations_json", $"its issuer is '{set.Issuer}', but this ledger's feeds are for '{issuer.Name}'; import only your own issuer's set");
+        }
+
+        validation.ThrowIfInvalid();
+        var response = new ImportRevocationsResponse();
+        foreach (var (licenseId, revokedAt) in set!.Keys.OrderBy(k => k.Value))
+        {
+            var outcome = await revoker.ImportAsync(licenseId, revokedAt, reason, CallerIdentity.Of(context), context.CancellationToken);
+            if (outcome.NewlyRevoked)
+            {
+                response.Imported++;
+            }
+            else
+            {
+                response.AlreadyRevoked++;
+            }
+        }
+
+        response.FeedVersion = (await feeds.HeadAsync(context.CancellationToken)).Version;
+        return response;
     }
 
     private async Task<Guid> LicenseIdOfKeyAsync(string licenseKey, CancellationToken cancellationToken)

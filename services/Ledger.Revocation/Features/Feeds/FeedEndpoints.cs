@@ -1,3 +1,7 @@
+using Ledger.Revocation.Features.FluxInterop;
+using Ledger.Revocation.Features.Revoking;
+using Ledger.Revocation.Revocations;
+using Marten;
 using Microsoft.Net.Http.Headers;
 
 namespace Ledger.Revocation.Features.Feeds;
@@ -10,6 +14,9 @@ public static class FeedEndpoints
 {
     public const string FeedPath = "/feeds/revocations";
     public const string FilterPath = "/feeds/revocations/filter";
+
+    /// <summary>The unsigned Flux Operator format, for tools that still read it. Verifiers should use the signed feed.</summary>
+    public const string FluxPath = "/feeds/revocations/revocations.json";
     public const string ContentType = "application/jose";
 
     public static IEndpointRouteBuilder MapFeeds(this IEndpointRouteBuilder app)
@@ -23,6 +30,13 @@ public static class FeedEndpoints
             }
 
             return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
+        }).AllowAnonymous();
+        app.MapGet(FluxPath, async (IDocumentStore store, FeedIssuer issuer, CancellationToken cancellationToken) =>
+        {
+            await using var session = store.QuerySession();
+            var licenses = await session.Query<RevocationRecord>().Where(r => r.Kind == RevocationRecord.LicenseKind).ToListAsync(cancellationToken);
+            var set = new FluxRevocationSet(issuer.Name, licenses.ToDictionary(r => r.Id, r => r.RevokedAt));
+            return Results.Text(set.ToJson(), "application/json");
         }).AllowAnonymous();
         app.MapGet(FilterPath, async (HttpContext http, FilterPublisher filters, CancellationToken cancellationToken) =>
             Serve(http, await filters.GetAsync(cancellationToken))).AllowAnonymous();

@@ -41,6 +41,21 @@ public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationS
                     licenseId, license.Issuer, reason, comment, now, license.ExpiresAt, version, previous, chain, requestedBy));
         }, cancellationToken);
 
+    /// <summary>
+    /// Records a revocation made elsewhere (a Flux revocations.json): keeps its original time,
+    /// and accepts licenses this ledger never issued (never pruned, as their expiry is unknown).
+    /// </summary>
+    public Task<Outcome> ImportAsync(Guid licenseId, DateTimeOffset revokedAt, string reason, string requestedBy, CancellationToken cancellationToken) =>
+        AppendAsync(licenseId, async (session, _) =>
+        {
+            var at = DateTimeOffset.FromUnixTimeSeconds(revokedAt.ToUnixTimeSeconds());
+            var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken);
+            var expiresAt = license?.ExpiresAt ?? RevocationRecord.NeverExpires;
+            return (new RevocationEntry(0, licenseId, at, reason, expiresAt, RevocationRecord.LicenseKind),
+                (version, previous, chain) => new LicenseWasRevoked(
+                    licenseId, license?.Issuer ?? issuer.Name, reason, "imported from revocations.json", at, expiresAt, version, previous, chain, requestedBy));
+        }, cancellationToken);
+
     public Task<Outcome> RevokeAttestationAsync(
         Guid attestationId, string reason, DateTimeOffset? expiresAt, string requestedBy, CancellationToken cancellationToken) =>
         AppendAsync(attestationId, (_, now) =>
