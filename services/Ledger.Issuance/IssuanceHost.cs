@@ -35,7 +35,7 @@ public static class IssuanceHost
                 options.Schema.For<CustomerPseudonym>();
             })
             .PublishIntegrationEvents<IssuanceEventMap>();
-        builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, LicenseRevokedConsumerDefinition>());
+        builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();
 
         builder.Services.AddSingleton(sp => new IssuerIdentity(

@@ -32,9 +32,9 @@ public static class RevocationHost
             .PublishIntegrationEvents<RevocationEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus =>
         {
-            bus.AddConsumer<LicenseIssuedConsumer, LicenseIssuedConsumerDefinition>();
-            bus.AddConsumer<LicenseRenewedConsumer, LicenseRenewedConsumerDefinition>();
-            bus.AddConsumer<AttestationRevokedConsumer, AttestationRevokedConsumerDefinition>();
+            bus.AddConsumer<LicenseIssuedConsumer, RetryingConsumerDefinition<LicenseIssuedConsumer>>();
+            bus.AddConsumer<LicenseRenewedConsumer, RetryingConsumerDefinition<LicenseRenewedConsumer>>();
+            bus.AddConsumer<AttestationRevokedConsumer, RetryingConsumerDefinition<AttestationRevokedConsumer>>();
         });
         builder.AddNotaryClients();
 

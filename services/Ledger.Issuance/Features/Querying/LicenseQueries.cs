@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Ledger.Issuance.Licenses;
@@ -26,7 +25,7 @@ public sealed class LicenseQueries(IDocumentStore store, TimeProvider clock)
     public async Task<V1.ListLicensesResponse> ListAsync(string customerId, int pageSize, string pageToken, CancellationToken cancellationToken)
     {
         var size = pageSize == 0 ? DefaultPageSize : pageSize;
-        var (afterIssuedAt, afterId) = DecodeCursor(pageToken);
+        var (afterIssuedAt, afterId) = PageCursor.Decode(pageToken);
         await using var session = store.QuerySession();
         var query = session.Query<License>().Where(l => l.CustomerId == customerId);
         if (afterIssuedAt is { } at)
@@ -41,7 +40,7 @@ public sealed class LicenseQueries(IDocumentStore store, TimeProvider clock)
         if (page.Count > size)
         {
             var last = page[size - 1];
-            response.NextPageToken = EncodeCursor(last.IssuedAt, last.Id);
+            response.NextPageToken = PageCursor.Encode(last.IssuedAt, last.Id);
         }
 
         return response;
@@ -83,26 +82,5 @@ public sealed class LicenseQueries(IDocumentStore store, TimeProvider clock)
             NotYetValid = await All().CountAsync(l => !l.Revoked && l.ExpiresAt > now && l.ValidFrom > now, cancellationToken),
             Active = await All().CountAsync(l => !l.Revoked && l.ExpiresAt > now && l.ValidFrom <= now, cancellationToken),
         };
-    }
-
-    private static string EncodeCursor(DateTimeOffset issuedAt, Guid id) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{issuedAt.UtcTicks}:{id}"));
-
-    private static (DateTimeOffset? IssuedAt, Guid Id) DecodeCursor(string token)
-    {
-        if (token.Length == 0)
-        {
-            return (null, Guid.Empty);
-        }
-
-        try
-        {
-            var parts = Encoding.ASCII.GetString(Convert.FromBase64String(token)).Split(':');
-            return (new DateTimeOffset(long.Parse(parts[0]), TimeSpan.Zero), Guid.Parse(parts[1]));
-        }
-        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
-        {
-            throw RequestValidation.Invalid("page_token", "not a token this service returned; pass next_page_token from the previous page, or empty for the first");
-        }
     }
 }

@@ -35,14 +35,3 @@ public sealed class LicenseRevokedConsumer(IDocumentStore store, TimeProvider cl
         await session.SaveChangesAsync(context.CancellationToken);
     }
 }
-
-public sealed class LicenseRevokedConsumerDefinition : ConsumerDefinition<LicenseRevokedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<LicenseRevokedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        // Optimistic-concurrency conflicts and database blips are retried; the broker redelivers after that.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
-    }
-}

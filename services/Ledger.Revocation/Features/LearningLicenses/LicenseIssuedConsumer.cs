@@ -42,17 +42,3 @@ public sealed class LicenseRenewedConsumer(IDocumentStore store) : IConsumer<Lic
         }
     }
 }
-
-public sealed class LicenseIssuedConsumerDefinition : ConsumerDefinition<LicenseIssuedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<LicenseIssuedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
-}
-
-public sealed class LicenseRenewedConsumerDefinition : ConsumerDefinition<LicenseRenewedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<LicenseRenewedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
-}

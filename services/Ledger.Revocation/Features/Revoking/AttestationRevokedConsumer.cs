@@ -9,10 +9,3 @@ public sealed class AttestationRevokedConsumer(Revoker revoker) : IConsumer<Atte
     public Task Consume(ConsumeContext<AttestationRevoked> context) =>
         revoker.RevokeAttestationAsync(context.Message.AttestationId, context.Message.Reason, context.Message.ExpiresAt, "attestation", context.CancellationToken);
 }
-
-public sealed class AttestationRevokedConsumerDefinition : ConsumerDefinition<AttestationRevokedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<AttestationRevokedConsumer> consumerConfigurator, IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(10, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200)));
-}
