@@ -77,6 +77,21 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     }
 
     [Fact]
+    public async Task a_rotated_out_key_that_signed_nothing_is_retired_by_notary_and_subscribers_hear_of_it()
+    {
+        await using var subscriber = await AmqpSubscriber.StartAsync(notary.VirtualHost.Amqp, "SigningKeyRetired");
+
+        // Encryption keys never sign, so nothing keeps the previous one published once it is rotated out.
+        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Encryption, Reason = "retirement test" });
+
+        var retired = await subscriber.NextAsync(e => e.Message.GetProperty("kid").GetString() == rotation.PreviousKid, TimeSpan.FromSeconds(60));
+        Assert.Equal("encryption", retired.Message.GetProperty("purpose").GetString());
+        Assert.Null((await notary.FetchJwksAsync()).Find(rotation.PreviousKid));
+        var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = rotation.PreviousKid });
+        Assert.Equal(("KeyRetired", "notary"), (history.Entries[^1].Event, history.Entries[^1].RequestedBy));
+    }
+
+    [Fact]
     public async Task a_retiring_key_with_unexpired_tokens_cannot_be_retired()
     {
         await notary.Signing.SignAsync(new SignRequest
