@@ -18,3 +18,7 @@ build: ## Build the solution
 
 clean: ## Remove build output
 	dotnet clean Ledger.sln -v quiet
+
+.PHONY: bench
+bench: ## Run the benchmarks in Release (one: make bench SCENARIO=verify)
+	dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results

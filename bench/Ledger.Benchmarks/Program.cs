@@ -1,0 +1,3 @@
+using Ledger.Benchmarks;
+
+return BenchmarkRunner.Run(args, Console.Out);

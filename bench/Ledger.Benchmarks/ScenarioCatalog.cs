@@ -1,0 +1,16 @@
+using Ledger.Benchmarks.Scenarios;
+
+namespace Ledger.Benchmarks;
+
+/// <summary>Every implemented scenario, in the order <c>make bench</c> runs them. Add new scenarios here.</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<IScenario> All { get; } =
+    [
+        new VerifyScenario(),
+        new FeedSizeScenario(),
+    ];
+
+    public static IScenario? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+}
