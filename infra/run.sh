@@ -67,7 +67,13 @@ cat <<TXT
 Ledger is running. Logs: $state/logs/. Press Ctrl-C to stop.
 
 Calls need a client token: your admin key is $state/clients/admin.private.jwk
-(registered in $state/clients.json with every role). See docs/SECURITY.md and docs/CLI.md.
+(registered in $state/clients.json with every role). See docs/SECURITY.md.
+
+ledgerctl (docs/CLI.md), in another shell:
+  alias ledgerctl="dotnet $root/sdk/Ledger.Cli/bin/Release/net10.0/ledgerctl.dll"
+  export LEDGER_CLIENT_KEY=$state/clients/admin.private.jwk
+  ledgerctl health
+  ledgerctl license issue --customer-id cust-1 --customer-name "Example Corp" --product flux-enterprise --audience flux-operator --duration 365 --capabilities sso
 
 Try:
   curl -s http://127.0.0.1:5010/health/ready

@@ -1,0 +1,28 @@
+using System.CommandLine;
+
+namespace Ledger.Cli;
+
+/// <summary>
+/// A ledgerctl command: a System.CommandLine command with examples for its help page and, for
+/// leaf commands, an action run through <see cref="CommandRunner"/> so that every command prints
+/// results, errors and exit codes the same way.
+/// </summary>
+internal sealed class CliCommand : Command
+{
+    public CliCommand(string name, string description, params string[] examples)
+        : base(name, description)
+    {
+        Examples = examples;
+    }
+
+    public IReadOnlyList<string> Examples { get; }
+
+    /// <summary>Adds the output-format option and the action.</summary>
+    /// <param name="outputNamesAFile">True when this command's <c>--output</c> is a file (see <see cref="OutputFormats.Option"/>).</param>
+    public void Handle(Func<CommandRun, Task<int>> action, bool outputNamesAFile = false)
+    {
+        var format = OutputFormats.Option(outputNamesAFile);
+        Add(format);
+        SetAction((parse, cancellation) => CommandRunner.RunAsync(parse, parse.GetValue(format), action, cancellation));
+    }
+}

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Ledger.Cli.Online;
+
+namespace Ledger.Cli;
+
+/// <summary>
+/// Runs a command's action and turns whatever it throws into one message (what went wrong and what
+/// to do) and one exit code, printed the same way by every command.
+/// </summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(ParseResult parse, OutputFormat format, Func<CommandRun, Task<int>> action, CancellationToken cancellation)
+    {
+        var run = new CommandRun(parse, format, cancellation);
+        try
+        {
+            return await action(run);
+        }
+        catch (CliFailure failure)
+        {
+            return Report(run, failure);
+        }
+        catch (RpcException rpc) when (rpc.StatusCode == StatusCode.Cancelled && cancellation.IsCancellationRequested)
+        {
+            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."));
+        }
+        catch (RpcException rpc)
+        {
+            return Report(run, RpcFailures.Describe(rpc, run.Endpoint));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Report(run, CliFailure.Io($"{e.Message} Check the path and its permissions.", e));
+        }
+        catch (HttpRequestException e)
+        {
+            return Report(run, CliFailure.Io($"HTTP request failed: {e.Message} Check the URL and that the server is running.", e));
+        }
+    }
+
+    private static int Report(CommandRun run, CliFailure failure)
+    {
+        run.Error.WriteLine($"ledgerctl: {failure.Message}");
+        if (run.Format == OutputFormat.Json)
+        {
+            run.Out.WriteLine(Json.Text(new JsonObject { ["error"] = failure.Message, ["exit_code"] = failure.ExitCode }));
+        }
+
+        return failure.ExitCode;
+    }
+}

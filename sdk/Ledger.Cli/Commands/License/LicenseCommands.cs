@@ -1,0 +1,350 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json.Nodes;
+using Ledger.Cli.Files;
+using Ledger.Cli.Licensing;
+using Ledger.Cli.Online;
+using Ledger.Contracts.Issuance.V1;
+using Ledger.Contracts.Revocation.V1;
+
+namespace Ledger.Cli.Commands.License;
+
+/// <summary>
+/// <c>ledgerctl license ...</c>: the license ledger online. Issuance (issue, batch-issue, renew,
+/// change-capabilities, get, list, history, count) and Revocation (revoke, status).
+/// </summary>
+internal static class LicenseCommands
+{
+    public static Command Create()
+    {
+        var license = new CliCommand("license", "Licenses in the ledger: issue, renew, inspect and revoke them through the Issuance and Revocation services.",
+            "ledgerctl license issue --customer-id acme-42 --customer-name 'Acme Corp' --product flux-enterprise --audience acme-app --duration 365");
+        license.Add(Issue());
+        license.Add(BatchIssueCommand.Create());
+        license.Add(Renew());
+        license.Add(ChangeCapabilities());
+        license.Add(Get());
+        license.Add(List());
+        license.Add(History());
+        license.Add(Count());
+        license.Add(Revoke());
+        license.Add(Status());
+        return license;
+    }
+
+    private static CliCommand Issue()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var customerId = new Option<string>("--customer-id") { Description = "Your own customer id (kept in the ledger; the license key carries a pseudonym).", Required = true };
+        var customerName = new Option<string>("--customer-name") { Description = "The customer's name (kept in the ledger only).", Required = true };
+        var customerContact = new Option<string>("--customer-contact") { Description = "A contact, e.g. an e-mail address (kept in the ledger only)." };
+        var product = new Option<string>("--product") { Description = "Product id, e.g. flux-enterprise.", Required = true };
+        var edition = new Option<string>("--edition") { Description = "Edition, e.g. standard." };
+        var audience = new Option<string>("--audience") { Description = "Who the license key is for: the product's verifier id (the token's 'aud').", Required = true };
+        var capabilities = new Option<string[]>("--capabilities") { Description = "Capabilities, comma-separated (e.g. sso,fips); repeatable.", HelpName = "a,b" };
+        var duration = new Option<int?>("--duration") { Description = "Days from --valid-from to expiry (1-3650).", HelpName = "DAYS" };
+        var expiresAt = new Option<string>("--expires-at") { Description = "An explicit expiry instead of --duration (ISO 8601).", HelpName = "TIME" };
+        var validFrom = new Option<string>("--valid-from") { Description = "Valid from this time (ISO 8601; default now, at most a year ahead).", HelpName = "TIME" };
+        var keyFile = new Option<string>("--license-key-file") { Description = "Also write the signed license key to this file (never overwritten).", HelpName = "FILE" };
+        var idempotencyKey = IdempotencyKeys.Option();
+        var command = new CliCommand("issue", "Issue one license; prints it with its signed license key.",
+            "ledgerctl license issue --customer-id acme-42 --customer-name 'Acme Corp' --product flux-enterprise --audience acme-app --capabilities sso,fips --duration 365 --license-key-file acme-42.jwt");
+        foreach (var option in new Option[] { customerId, customerName, customerContact, product, edition, audience, capabilities, duration, expiresAt, validFrom, keyFile, idempotencyKey })
+        {
+            command.Add(option);
+        }
+
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            if (run.Get(keyFile) is { Length: > 0 } file)
+            {
+                LocalFiles.RefuseExisting(file, "License key file");
+            }
+
+            var terms = new LicenseTerms
+            {
+                CustomerId = run.Get(customerId) ?? string.Empty,
+                CustomerName = run.Get(customerName) ?? string.Empty,
+                CustomerContact = run.Get(customerContact) ?? string.Empty,
+                Product = run.Get(product) ?? string.Empty,
+                Edition = run.Get(edition) ?? string.Empty,
+                Audience = run.Get(audience) ?? string.Empty,
+                Capabilities = { LicenseTermsRules.Capabilities(run.Get(capabilities)) },
+                DurationDays = run.Get(duration) ?? 0,
+            };
+            if (run.Get(expiresAt) is { Length: > 0 } expiry)
+            {
+                terms.ExpiresAt = ProtoValues.ParseTime(expiry, "--expires-at");
+            }
+
+            if (run.Get(validFrom) is { Length: > 0 } from)
+            {
+                terms.ValidFrom = ProtoValues.ParseTime(from, "--valid-from");
+            }
+
+            if (terms.DurationDays == 0 && terms.ExpiresAt is null)
+            {
+                throw CliFailure.Usage("Give --duration DAYS or --expires-at TIME.");
+            }
+
+            var key = IdempotencyKeys.Resolve(run, idempotencyKey);
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel)
+                .IssueLicenseAsync(new IssueLicenseRequest { IdempotencyKey = key, Terms = terms }, connection.Call());
+            var issued = response.License;
+            if (run.Get(keyFile) is { Length: > 0 } path)
+            {
+                LocalFiles.WriteNew(path, issued.LicenseKey + "\n", LocalFiles.PublicMode);
+            }
+
+            var json = LicenseView.Json(issued);
+            json["idempotency_key"] = key;
+            json["license_key_file"] = run.Get(keyFile);
+            return run.Print(json, LicenseView.Text(issued) + $"  idempotency  {key}\n" + (run.Get(keyFile) is { Length: > 0 } written ? $"  written to   {written}\n" : string.Empty));
+        });
+        return command;
+    }
+
+    private static CliCommand Renew()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id (the license key's jti)." };
+        var duration = new Option<int>("--duration") { Description = "Days added to the later of now and the current expiry (1-3650).", Required = true, HelpName = "DAYS" };
+        var idempotencyKey = IdempotencyKeys.Option();
+        var command = new CliCommand("renew", "Extend a license; prints the new license key.",
+            "ledgerctl license renew 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f --duration 365");
+        command.Add(id);
+        command.Add(duration);
+        command.Add(idempotencyKey);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var key = IdempotencyKeys.Resolve(run, idempotencyKey);
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel).RenewLicenseAsync(
+                new RenewLicenseRequest { IdempotencyKey = key, LicenseId = run.Get(id), DurationDays = LicenseTermsRules.DurationDays(run.Get(duration)) }, connection.Call());
+            return run.Print(LicenseView.Json(response.License), LicenseView.Text(response.License));
+        });
+        return command;
+    }
+
+    private static CliCommand ChangeCapabilities()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id." };
+        var capabilities = new Option<string[]>("--capabilities") { Description = "The full new set of capabilities, comma-separated; repeatable. Give an empty string for none.", Required = true, HelpName = "a,b" };
+        var idempotencyKey = IdempotencyKeys.Option();
+        var command = new CliCommand("change-capabilities", "Replace a license's capabilities; prints the new license key.",
+            "ledgerctl license change-capabilities 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f --capabilities sso,fips,audit");
+        command.Add(id);
+        command.Add(capabilities);
+        command.Add(idempotencyKey);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new ChangeCapabilitiesRequest { IdempotencyKey = IdempotencyKeys.Resolve(run, idempotencyKey), LicenseId = run.Get(id) };
+            request.Capabilities.AddRange(LicenseTermsRules.Capabilities(run.Get(capabilities)));
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel).ChangeCapabilitiesAsync(request, connection.Call());
+            return run.Print(LicenseView.Json(response.License), LicenseView.Text(response.License));
+        });
+        return command;
+    }
+
+    private static CliCommand Get()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id." };
+        var command = new CliCommand("get", "Show one license's current state and license key.",
+            "ledgerctl license get 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f");
+        command.Add(id);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel).GetLicenseAsync(new GetLicenseRequest { LicenseId = run.Get(id) }, connection.Call());
+            return run.Print(LicenseView.Json(response.License), LicenseView.Text(response.License));
+        });
+        return command;
+    }
+
+    private static CliCommand List()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var customerId = new Option<string>("--customer-id") { Description = "Whose licenses to list.", Required = true };
+        var pageSize = new Option<int>("--page-size") { Description = "Licenses per page (1-200).", DefaultValueFactory = _ => 50 };
+        var pageToken = new Option<string>("--page-token") { Description = "Continue from a previous page's next_page_token." };
+        var all = new Option<bool>("--all") { Description = "Follow every page to the end." };
+        var command = new CliCommand("list", "List a customer's licenses, newest first.",
+            "ledgerctl license list --customer-id acme-42 --all");
+        foreach (var option in new Option[] { customerId, pageSize, pageToken, all })
+        {
+            command.Add(option);
+        }
+
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            using var connection = online.Connect(run);
+            var client = new Licenses.LicensesClient(connection.Channel);
+            var licenses = new List<Contracts.Issuance.V1.License>();
+            var token = run.Get(pageToken) ?? string.Empty;
+            do
+            {
+                var page = await client.ListLicensesAsync(new ListLicensesRequest { CustomerId = run.Get(customerId), PageSize = run.Get(pageSize), PageToken = token }, connection.Call());
+                licenses.AddRange(page.Licenses);
+                token = page.NextPageToken;
+            }
+            while (run.Get(all) && token.Length > 0);
+
+            var json = new JsonObject
+            {
+                ["licenses"] = new JsonArray([.. licenses.Select(l => (JsonNode)LicenseView.Json(l))]),
+                ["next_page_token"] = token,
+            };
+            var text = new StringBuilder();
+            text.AppendLine(licenses.Count == 0 ? $"No licenses for customer '{run.Get(customerId)}'." : $"{Plural.Of(licenses.Count, "license")} of customer '{run.Get(customerId)}':");
+            foreach (var license in licenses)
+            {
+                text.AppendLine("  " + LicenseView.Line(license));
+            }
+
+            if (token.Length > 0)
+            {
+                text.AppendLine($"More: --page-token {token} (or --all)");
+            }
+
+            return run.Print(json, text.ToString());
+        });
+        return command;
+    }
+
+    private static CliCommand History()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id." };
+        var command = new CliCommand("history", "Every event of one license, in order, with time and who asked.",
+            "ledgerctl license history 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f");
+        command.Add(id);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel).GetLicenseHistoryAsync(new GetLicenseHistoryRequest { LicenseId = run.Get(id) }, connection.Call());
+            var json = new JsonObject
+            {
+                ["license_id"] = run.Get(id),
+                ["entries"] = new JsonArray([.. response.Entries.Select(e => (JsonNode)new JsonObject
+                {
+                    ["version"] = e.Version,
+                    ["event"] = e.Event,
+                    ["at"] = ProtoValues.Time(e.At),
+                    ["requested_by"] = e.RequestedBy,
+                    ["idempotency_key"] = e.IdempotencyKey,
+                    ["data"] = ProtoValues.Embedded(e.DataJson),
+                })]),
+            };
+            var text = new StringBuilder($"History of license {run.Get(id)}:\n");
+            foreach (var entry in response.Entries)
+            {
+                text.AppendLine($"  {entry.Version,3}  {ProtoValues.TimeText(entry.At)}  {entry.Event,-28}  by {entry.RequestedBy}");
+            }
+
+            return run.Print(json, text.ToString());
+        });
+        return command;
+    }
+
+    private static CliCommand Count()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var customerId = new Option<string>("--customer-id") { Description = "Only this customer's licenses." };
+        var command = new CliCommand("count", "How many licenses are active, not yet valid, expired and revoked.",
+            "ledgerctl license count --customer-id acme-42");
+        command.Add(customerId);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            using var connection = online.Connect(run);
+            var counts = await new Licenses.LicensesClient(connection.Channel).CountLicensesAsync(new CountLicensesRequest { CustomerId = run.Get(customerId) ?? string.Empty }, connection.Call());
+            var json = new JsonObject { ["active"] = counts.Active, ["not_yet_valid"] = counts.NotYetValid, ["expired"] = counts.Expired, ["revoked"] = counts.Revoked };
+            return run.Print(json, $"active {counts.Active}, not yet valid {counts.NotYetValid}, expired {counts.Expired}, revoked {counts.Revoked}");
+        });
+        return command;
+    }
+
+    private static CliCommand Revoke()
+    {
+        var online = new OnlineOptions(LedgerService.Revocation);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id; or give --license-key instead.", Arity = ArgumentArity.ZeroOrOne };
+        var licenseKey = new Option<string>("--license-key") { Description = "Revoke by presenting the license key file (its signature is checked by the service).", HelpName = "FILE" };
+        var reason = new Option<string>("--reason") { Description = $"RFC 5280 reason: {string.Join(", ", ProtoValues.Names<RevocationReason>())}.", DefaultValueFactory = _ => "unspecified" };
+        reason.CompletionSources.Add(ProtoValues.Names<RevocationReason>());
+        var comment = new Option<string>("--comment") { Description = "Free text kept in the ledger (not in feeds), at most 500 characters." };
+        var command = new CliCommand("revoke", "Revoke a license (final). It appears in the next signed feed.",
+            "ledgerctl license revoke 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f --reason key_compromise --comment 'leaked on a forum'");
+        command.Add(id);
+        command.Add(licenseKey);
+        command.Add(reason);
+        command.Add(comment);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new RevokeRequest
+            {
+                Reason = run.Get(reason) is { Length: > 0 } named && named != "unspecified" ? ProtoValues.ParseName<RevocationReason>(named, "--reason") : RevocationReason.Unspecified,
+                Comment = run.Get(comment) ?? string.Empty,
+            };
+            switch (run.Get(id), run.Get(licenseKey))
+            {
+                case ({ Length: > 0 } licenseId, null):
+                    request.LicenseId = licenseId;
+                    break;
+                case (null, { Length: > 0 } file):
+                    request.LicenseKey = LicenseKeyFile.Read(file);
+                    break;
+                default:
+                    throw CliFailure.Usage("Give the license id or --license-key FILE (one of them).");
+            }
+
+            using var connection = online.Connect(run);
+            var response = await new Revocations.RevocationsClient(connection.Channel).RevokeAsync(request, connection.Call());
+            var record = response.Revocation;
+            var json = RevocationView.Json(record);
+            json["newly_revoked"] = response.NewlyRevoked;
+            var text = response.NewlyRevoked
+                ? $"Revoked license {record.LicenseId} ({record.Reason}) at {ProtoValues.TimeText(record.RevokedAt)}; in feeds from version {record.FeedVersion}."
+                : $"License {record.LicenseId} was already revoked at {ProtoValues.TimeText(record.RevokedAt)} ({record.Reason}); nothing changed.";
+            return run.Print(json, text);
+        });
+        return command;
+    }
+
+    private static CliCommand Status()
+    {
+        var online = new OnlineOptions(LedgerService.Revocation);
+        var id = new Argument<string>("LICENSE_ID") { Description = "The license id." };
+        var command = new CliCommand("status", "Whether a license is revoked, and since when (asks Revocation).",
+            "ledgerctl license status 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f");
+        command.Add(id);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            using var connection = online.Connect(run);
+            var status = await new Revocations.RevocationsClient(connection.Channel).GetStatusAsync(new GetStatusRequest { LicenseId = run.Get(id) }, connection.Call());
+            var json = new JsonObject
+            {
+                ["license_id"] = run.Get(id),
+                ["revoked"] = status.Revoked,
+                ["license_expires_at"] = ProtoValues.Time(status.LicenseExpiresAt),
+                ["revocation"] = status.Revocation is null ? null : RevocationView.Json(status.Revocation),
+            };
+            var text = status.Revoked
+                ? $"License {run.Get(id)} is REVOKED since {ProtoValues.TimeText(status.Revocation?.RevokedAt)} ({status.Revocation?.Reason}, feed version {status.Revocation?.FeedVersion})."
+                : $"License {run.Get(id)} is not revoked (expires {ProtoValues.TimeText(status.LicenseExpiresAt)}).";
+            return run.Print(json, text);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using Ledger.Cli.Commands.Attest;
+using Ledger.Cli.Commands.Decrypt;
+using Ledger.Cli.Commands.Encrypt;
+using Ledger.Cli.Commands.Feed;
+using Ledger.Cli.Commands.Health;
+using Ledger.Cli.Commands.Keygen;
+using Ledger.Cli.Commands.Keys;
+using Ledger.Cli.Commands.License;
+using Ledger.Cli.Commands.Revoke;
+using Ledger.Cli.Commands.Sign;
+using Ledger.Cli.Commands.VendorKey;
+using Ledger.Cli.Commands.Verify;
+
+namespace Ledger.Cli;
+
+/// <summary>The ledgerctl command tree, and how a command line becomes an exit code.</summary>
+internal static class LedgerCli
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("ledgerctl: Ledger's command line. Offline: keys, license keys, revocations, encryption and attestations on disk. Online: the Notary, Issuance, Revocation and Attestation services. docs/CLI.md has walkthroughs.");
+        root.Add(KeygenCommands.Create());
+        root.Add(SignCommands.Create());
+        root.Add(VerifyCommands.Create());
+        root.Add(RevokeCommands.Create());
+        root.Add(EncryptCommands.Create());
+        root.Add(DecryptCommands.Create());
+        root.Add(LicenseCommands.Create());
+        root.Add(FeedCommands.Create());
+        root.Add(KeysCommands.Create());
+        root.Add(AttestCommands.Create());
+        root.Add(VendorKeyCommands.Create());
+        root.Add(HealthCommand.Create());
+        UseExamplesInHelp(root);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = Create();
+        var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // System.CommandLine ends parse errors with 1; ledgerctl keeps 1 for refused input.
+            foreach (var error in parse.Errors)
+            {
+                await Console.Error.WriteLineAsync($"ledgerctl: {error.Message}");
+            }
+
+            var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? ["ledgerctl"] : CommandPath(parse.CommandResult.Command, root));
+            await Console.Error.WriteLineAsync($"Run '{command} --help' for usage and examples.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync();
+    }
+
+    private static IEnumerable<string> CommandPath(Command command, RootCommand root)
+    {
+        var path = new Stack<string>();
+        Find(root, command, path);
+        return ["ledgerctl", .. path.Reverse()];
+    }
+
+    private static bool Find(Command current, Command target, Stack<string> path)
+    {
+        foreach (var child in current.Subcommands)
+        {
+            path.Push(child.Name);
+            if (child == target || Find(child, target, path))
+            {
+                return true;
+            }
+
+            path.Pop();
+        }
+
+        return false;
+    }
+
+    private static void UseExamplesInHelp(RootCommand root)
+    {
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExamples(help.Action!);
+    }
+
+    /// <summary>The standard help page, then the command's examples.</summary>
+    private sealed class HelpWithExamples(CommandLineAction standard) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            var exitCode = standard is SynchronousCommandLineAction synchronous ? synchronous.Invoke(parseResult) : 0;
+            if (parseResult.CommandResult.Command is CliCommand { Examples.Count: > 0 } command)
+            {
+                var output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine("Examples:");
+                foreach (var example in command.Examples)
+                {
+                    output.WriteLine($"  {example}");
+                }
+
+                output.WriteLine();
+            }
+
+            return exitCode;
+        }
+    }
+}

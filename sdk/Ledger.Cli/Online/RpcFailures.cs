@@ -1,0 +1,51 @@
+using System.Text;
+using Google.Rpc;
+using Grpc.Core;
+
+namespace Ledger.Cli.Online;
+
+/// <summary>
+/// Turns a gRPC failure into what went wrong and what to do. A request the service refused as given
+/// (invalid, not found, not allowed) is a usage error (2); an unreachable or failing service is 3.
+/// </summary>
+internal static class RpcFailures
+{
+    public static CliFailure Describe(RpcException rpc, ServiceEndpoint? endpoint)
+    {
+        var service = endpoint is null ? "The service" : $"{endpoint.Service.Title} at {endpoint.Address}";
+        var detail = rpc.Status.Detail;
+        return rpc.StatusCode switch
+        {
+            StatusCode.InvalidArgument => CliFailure.Usage($"{service} refused the request: {Violations(rpc) ?? detail}"),
+            StatusCode.NotFound => CliFailure.Usage($"{service}: {detail} (not found)"),
+            StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => CliFailure.Usage($"{service} refused the request: {detail}"),
+            StatusCode.Unauthenticated => CliFailure.Usage($"{service} did not accept ledgerctl's credentials ({detail}). Set ${ClientIdentity.KeyVariable} (or --client-key) to your client's private JWK from 'ledgerctl keygen client NAME', registered with the services."),
+            StatusCode.PermissionDenied => CliFailure.Usage($"{service} does not allow this client to do that ({detail}). Ask an operator to give the client the role this call needs."),
+            StatusCode.Unavailable => CliFailure.Io($"{service} is unavailable ({detail}). Is it running? 'make run' starts the services; otherwise point --server or ${endpoint?.Service.Variable ?? "LEDGER_<SERVICE>_URL"} at it."),
+            StatusCode.DeadlineExceeded => CliFailure.Io($"{service} did not answer in time. Try again, or raise --timeout."),
+            _ => CliFailure.Io($"{service} failed ({rpc.StatusCode}): {detail}"),
+        };
+    }
+
+    private static string? Violations(RpcException rpc)
+    {
+        if (rpc.GetRpcStatus()?.GetDetail<BadRequest>() is not { FieldViolations.Count: > 0 } badRequest)
+        {
+            return null;
+        }
+
+        var text = new StringBuilder();
+        foreach (var violation in badRequest.FieldViolations)
+        {
+            text.Append($"\n  {violation.Field}: {violation.Description}");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The field violations of an InvalidArgument, for callers that act on each (batch issuance).</summary>
+    public static IReadOnlyList<(string Field, string Description)> FieldViolations(RpcException rpc) =>
+        rpc.GetRpcStatus()?.GetDetail<BadRequest>() is { } badRequest
+            ? [.. badRequest.FieldViolations.Select(v => (v.Field, v.Description))]
+            : [];
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using Ledger.Cli.Tests.Support;
+using Ledger.Crypto;
+
+namespace Ledger.Cli.Tests.Commands.Attestations;
+
+/// <summary><c>sign|verify manifests</c> and <c>sign|verify artifacts</c> with the issuer's own keys.</summary>
+public sealed class OfflineAttestationTests(IssuerWithKeys issuer) : IClassFixture<IssuerWithKeys>
+{
+    private const string Digest1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    private const string Digest2 = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    private Workspace Workspace => issuer.Workspace;
+
+    [Fact]
+    public async Task a_signed_manifest_directory_verifies_until_a_file_changes()
+    {
+        var directory = Manifests();
+        var attestation = Path.Combine(directory, "attestation.jwt");
+
+        var signed = (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation, "-o", "json")).Expect(0);
+        Assert.Equal(["attestation.jwt"], signed.Json["ignore"]!.AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Equal(DirectoryHash.Compute(directory, ["attestation.jwt"]), signed.Json["digest"]!.GetValue<string>());
+
+        var valid = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(0);
+        Assert.Equal("acme", valid.Json["issuer"]!.GetValue<string>());
+
+        File.AppendAllText(Path.Combine(directory, "deploy.yaml"), "replicas: 100\n");
+        var changed = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        Assert.Equal("DigestMismatch", changed.Json["status"]!.GetValue<string>());
+        Assert.NotEqual(changed.Json["attested_digest"]!.GetValue<string>(), changed.Json["actual_digest"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ignored_suffixes_are_signed_and_left_out_of_the_hash()
+    {
+        var directory = Manifests();
+        var attestation = issuer.NewPath(".jwt");
+        (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation, "--ignore", ".sig")).Expect(0);
+
+        File.WriteAllText(Path.Combine(directory, "deploy.yaml.sig"), "a signature added later");
+
+        (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation)).Expect(0);
+    }
+
+    [Fact]
+    public async Task a_manifest_attestation_from_another_key_or_altered_is_refused()
+    {
+        var directory = Manifests();
+        var attestation = issuer.NewPath(".jwt");
+        (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation)).Expect(0);
+
+        var unknown = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.OtherSigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        Assert.Equal("UnknownKey", unknown.Json["status"]!.GetValue<string>());
+
+        var parts = File.ReadAllText(attestation).Trim().Split('.');
+        var payload = Encoding.UTF8.GetString(Base64Url.Decode(parts[1])).Replace("\"ignore\":[]", "\"ignore\":[\".yaml\"]", StringComparison.Ordinal);
+        File.WriteAllText(attestation, $"{parts[0]}.{Base64Url.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}");
+        var altered = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        Assert.Equal("BadSignature", altered.Json["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task artifacts_verify_by_repository_and_digest_and_the_verdict_names_every_mismatch()
+    {
+        var attestation = issuer.NewPath(".jwt");
+        (await Workspace.RunAsync("sign", "artifacts", "--key", issuer.SigningPrivate, "--attestation", attestation,
+            "--url", $"ghcr.io/acme/app:v1.0.0@{Digest1}", "--url", $"ghcr.io/acme/charts/app@{Digest1}")).Expect(0);
+
+        (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "--url", $"ghcr.io/acme/app@{Digest1}")).Expect(0);
+
+        var result = (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json",
+            "--url", $"ghcr.io/acme/app:v1.0.0@{Digest1}", "--url", $"ghcr.io/acme/charts/app@{Digest2}", "--url", $"ghcr.io/acme/other@{Digest1}")).Expect(1);
+        Assert.Equal("SubjectMismatch", result.Json["status"]!.GetValue<string>());
+        var findings = result.Json["findings"]!.AsArray().Select(f => f!["match"]!.GetValue<string>()).ToList();
+        Assert.Equal(["covered", "digest_differs", "missing"], findings);
+        Assert.Equal(Digest1, result.Json["findings"]![1]!["attested_digests"]![0]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("ghcr.io/acme/app:v1.0.0")]
+    [InlineData("ghcr.io/acme/app@sha256:123")]
+    public async Task artifacts_must_be_pinned_by_a_full_digest(string reference)
+    {
+        var attestation = issuer.NewPath(".jwt");
+
+        var result = (await Workspace.RunAsync("sign", "artifacts", "--key", issuer.SigningPrivate, "--attestation", attestation, "--url", reference)).Expect(2);
+
+        Assert.Contains("pinned by digest", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(attestation));
+    }
+
+    [Fact]
+    public async Task a_manifest_attestation_is_not_accepted_as_an_artifacts_attestation()
+    {
+        var attestation = issuer.NewPath(".jwt");
+        (await Workspace.RunAsync("sign", "manifests", Manifests(), "--key", issuer.SigningPrivate, "--attestation", attestation)).Expect(0);
+
+        (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "--url", $"ghcr.io/acme/app@{Digest1}")).Expect(1);
+    }
+
+    private string Manifests()
+    {
+        var root = issuer.NewPath(".d");
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "deploy.yaml"), "kind: Deployment\n");
+        return root;
+    }
+}

@@ -1,0 +1,75 @@
+using Ledger.Cli.Tests.Support;
+using Ledger.Crypto;
+
+namespace Ledger.Cli.Tests.Commands.Keys;
+
+/// <summary>
+/// <c>keys list|jwks|history|rotate|retire|compromise</c> against the running Notary. Only the
+/// encryption ring is changed, so the other online tests keep their license, feed and attestation keys.
+/// </summary>
+[Collection(RunningLedgerCollection.Name)]
+public sealed class KeysTests(RunningLedger ledger) : IDisposable
+{
+    private readonly OnlineWorkspace _online = new(ledger);
+
+    [Fact]
+    public async Task keys_are_listed_and_the_jwks_holds_only_public_keys()
+    {
+        var listed = (await _online.RunAsync("keys", "list", "-o", "json")).Expect(0);
+        var purposes = listed.Json["keys"]!.AsArray().Select(k => k!["purpose"]!.GetValue<string>()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "license", "attestation", "feed", "encryption" }, purposes);
+
+        var jwks = JsonWebKeySet.Parse((await _online.RunAsync("keys", "jwks", "--purpose", "license")).Expect(0).Stdout);
+        Assert.All(jwks.Keys, k => Assert.Equal("license", k.Purpose));
+    }
+
+    [Fact]
+    public async Task a_ring_is_rotated_and_a_retiring_key_marked_compromised_leaves_the_jwks()
+    {
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--reason", "test rotation", "-o", "json")).Expect(0);
+        var newKid = rotated.Json["new_key"]!["kid"]!.GetValue<string>();
+        var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
+        Assert.Equal("active", rotated.Json["new_key"]!["status"]!.GetValue<string>());
+
+        var history = (await _online.RunAsync("keys", "history", newKid, "-o", "json")).Expect(0);
+        Assert.NotEmpty(history.Json["entries"]!.AsArray());
+
+        var compromised = (await _online.RunAsync("keys", "compromise", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+        Assert.Equal("compromised", compromised.Json["key"]!["status"]!.GetValue<string>());
+        var jwks = JsonWebKeySet.Parse((await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
+        Assert.Null(jwks.Find(previousKid));
+        Assert.NotNull(jwks.Find(newKid));
+    }
+
+    [Fact]
+    public async Task a_retiring_key_that_signed_nothing_still_valid_can_be_retired()
+    {
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "-o", "json")).Expect(0);
+        var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
+
+        var retired = (await _online.RunAsync("keys", "retire", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+
+        Assert.Equal("retired", retired.Json["key"]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task retiring_an_active_key_is_refused_with_the_reason()
+    {
+        var active = (await _online.RunAsync("keys", "list", "--purpose", "license", "-o", "json")).Expect(0)
+            .Json["keys"]!.AsArray().First(k => k!["status"]!.GetValue<string>() == "active")!["kid"]!.GetValue<string>();
+
+        var result = (await _online.RunAsync("keys", "retire", active)).Expect(2);
+
+        Assert.Contains("refused the request", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task an_unknown_purpose_is_a_usage_error_listing_the_purposes()
+    {
+        var result = (await _online.RunAsync("keys", "rotate", "--purpose", "billing")).Expect(2);
+
+        Assert.Contains("license, attestation, feed, encryption", result.Stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _online.Dispose();
+}

@@ -1,0 +1,28 @@
+using Ledger.Crypto;
+using Ledger.Verification;
+
+namespace Ledger.Cli.Tests.Support;
+
+/// <summary>Full revocation feeds (docs/FEEDS.md) signed with a test key, as Revocation would sign them.</summary>
+public static class SignedFeeds
+{
+    public static string Full(JsonWebKey key, string issuer, IReadOnlyList<Guid> revoked, DateTimeOffset? issuedAt = null, TimeSpan? lifetime = null)
+    {
+        var iat = DateTimeOffset.FromUnixTimeSeconds((issuedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds());
+        var chain = FeedChain.Genesis(issuer);
+        var previous = chain;
+        var entries = new List<RevocationEntry>();
+        foreach (var id in revoked)
+        {
+            var entry = new RevocationEntry(entries.Count + 1, id, iat.AddMinutes(-1), "keyCompromise", iat.AddDays(365), RevocationEntry.License);
+            previous = chain;
+            chain = FeedChain.Extend(chain, entry);
+            entries.Add(entry);
+        }
+
+        var payload = new RevocationFeedPayload(issuer, entries.Count, RevocationFeedPayload.Full, null, null, FeedChain.Encode(previous), FeedChain.Encode(chain),
+            iat, iat + (lifetime ?? TimeSpan.FromDays(1)), 3600, null, entries);
+        using var signingKey = Ed25519SigningKey.FromJwk(key);
+        return Jws.Sign(payload.ToJson(), signingKey, key.Kid!, RevocationFeedPayload.TokenType);
+    }
+}
