@@ -48,6 +48,8 @@ public static class EventStoreExtensions
                 // DistributedLock.Postgres 1.3.1 cannot multiplex advisory locks over a data
                 // source; a lock held by a transaction on its own connection works (DESIGN.md).
                 options.Events.UseAdvisoryLockTransaction = true;
+                options.Events.MetadataConfig.HeadersEnabled = true;
+                options.Listeners.Add(new TraceContextHeaders());
                 configure(options, sp);
                 return options;
             })

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
+using Ledger.ServiceDefaults.EventStore;
+using Ledger.ServiceDefaults.Hosting;
 using Marten;
 using Marten.Subscriptions;
 using MassTransit;
@@ -53,6 +56,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
 
     private async Task PublishUntilAcceptedAsync(IEvent committed, object message, CancellationToken cancellationToken)
     {
+        // Continue the trace of the request that appended the event; MassTransit carries it on to the consumer.
+        using var activity = LedgerTelemetry.ActivitySource.StartActivity(
+            $"{message.GetType().Name} publish", ActivityKind.Producer, TraceContextHeaders.ParentOf(committed));
         var backoff = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {

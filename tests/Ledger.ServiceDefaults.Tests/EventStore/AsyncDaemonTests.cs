@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Ledger.ServiceDefaults.EventStore;
@@ -20,6 +21,13 @@ namespace Ledger.ServiceDefaults.Tests.EventStore;
 /// </summary>
 public sealed class AsyncDaemonTests : IClassFixture<IsolatedInfrastructure>
 {
+    /// <summary>The output folder holds a service's appsettings.json with fixed ports; probe apps must not take them.</summary>
+    internal static readonly Dictionary<string, string?> EphemeralPorts = new()
+    {
+        ["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0",
+        ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+    };
+
     private readonly IsolatedInfrastructure _infrastructure;
 
     public AsyncDaemonTests(IsolatedInfrastructure infrastructure) => _infrastructure = infrastructure;
@@ -30,6 +38,7 @@ public sealed class AsyncDaemonTests : IClassFixture<IsolatedInfrastructure>
         var received = new ConcurrentDictionary<Guid, ProbeForwarded>();
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(_infrastructure.Settings);
+        builder.Configuration.AddInMemoryCollection(EphemeralPorts);
         builder.Services.AddSingleton(received);
         builder.AddLedgerEventStore("probe", (options, _) =>
             {
@@ -65,6 +74,50 @@ public sealed class AsyncDaemonTests : IClassFixture<IsolatedInfrastructure>
     }
 }
 
+/// <summary>One trace from the request that appends an event, through the outbox and RabbitMQ, to the consumer.</summary>
+public sealed class OutboxTracingTests(IsolatedInfrastructure infrastructure) : IClassFixture<IsolatedInfrastructure>
+{
+    private static readonly ActivitySource Requests = new("Ledger.Tests.Requests");
+
+    [Fact]
+    public async Task the_consumer_continues_the_trace_of_the_request_that_appended_the_event()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Ledger" or "MassTransit" or "Ledger.Tests.Requests",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var received = new ConcurrentDictionary<Guid, ProbeForwarded>();
+        var traces = new ConcurrentDictionary<Guid, ActivityTraceId>();
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(infrastructure.Settings);
+        builder.Configuration.AddInMemoryCollection(AsyncDaemonTests.EphemeralPorts);
+        builder.Services.AddSingleton(received);
+        builder.Services.AddSingleton(traces);
+        builder.AddLedgerEventStore("traced", (options, _) => options.Events.AddEventType<ProbeRecorded>())
+            .PublishIntegrationEvents<ProbeMap>();
+        builder.AddLedgerMessaging("traced", bus => bus.AddConsumer<ProbeForwardedConsumer>());
+        await using var app = builder.Build();
+        await app.StartAsync();
+
+        var streamId = Guid.CreateVersion7();
+        ActivityTraceId requestTrace;
+        using (var request = Requests.StartActivity("issue request"))
+        {
+            requestTrace = request!.TraceId;
+            await using var session = app.Services.GetRequiredService<IDocumentStore>().LightweightSession();
+            session.Events.StartStream(streamId, new ProbeRecorded(streamId, "traced"));
+            await session.SaveChangesAsync();
+        }
+
+        await Eventually.True(() => Task.FromResult(traces.Count == 1), TimeSpan.FromSeconds(60), "the consumer to receive the event");
+
+        Assert.Equal(requestTrace, Assert.Single(traces.Values));
+        await app.StopAsync();
+    }
+}
+
 public sealed record ProbeRecorded(Guid ProbeId, string Note);
 
 public sealed record ProbeForwarded(Guid ProbeId, string Note);
@@ -95,11 +148,16 @@ public sealed class ProbeMap : IIntegrationEventMap
         committed.Data is ProbeRecorded e ? new ProbeForwarded(e.ProbeId, e.Note) : null;
 }
 
-public sealed class ProbeForwardedConsumer(ConcurrentDictionary<Guid, ProbeForwarded> received) : IConsumer<ProbeForwarded>
+public sealed class ProbeForwardedConsumer(ConcurrentDictionary<Guid, ProbeForwarded> received, IServiceProvider services) : IConsumer<ProbeForwarded>
 {
     public Task Consume(ConsumeContext<ProbeForwarded> context)
     {
         received[context.MessageId!.Value] = context.Message;
+        if (Activity.Current is { } activity && services.GetService<ConcurrentDictionary<Guid, ActivityTraceId>>() is { } traces)
+        {
+            traces[context.MessageId!.Value] = activity.TraceId;
+        }
+
         return Task.CompletedTask;
     }
 }
