@@ -4,6 +4,7 @@ using Grpc.Core;
 using Ledger.Attestation.Statements;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
+using Ledger.ServiceDefaults.Notary;
 
 namespace Ledger.Attestation.Signing;
 
@@ -47,10 +48,9 @@ public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient 
         {
             return await call();
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        catch (RpcException e) when (NotaryUnavailable.Is(e))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Notary could not {what} ({e.StatusCode}: {e.Status.Detail}); nothing was recorded, retry with the same idempotency key."));
+            throw NotaryUnavailable.Because(e, what, "nothing was recorded, retry with the same idempotency key");
         }
     }
 }

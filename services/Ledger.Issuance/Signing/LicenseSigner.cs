@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Verification;
+using Ledger.ServiceDefaults.Notary;
 
 namespace Ledger.Issuance.Signing;
 
@@ -24,10 +25,9 @@ public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient nota
             var signed = await notary.SignBatchAsync(request, cancellationToken: cancellationToken);
             return signed.Jws.Select(jws => (jws, signed.Kid)).ToList();
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        catch (RpcException e) when (NotaryUnavailable.Is(e))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Notary could not sign the license key ({e.StatusCode}: {e.Status.Detail}); nothing was recorded, retry with the same idempotency key."));
+            throw NotaryUnavailable.Because(e, "sign the license key", "nothing was recorded, retry with the same idempotency key");
         }
     }
 }

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
+using Ledger.ServiceDefaults.Notary;
 
 namespace Ledger.Revocation.Features.Feeds;
 
@@ -21,10 +22,9 @@ public sealed class FeedSigner(Signing.SigningClient notary)
             }, cancellationToken: cancellationToken);
             return signed.Jws;
         }
-        catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown)
+        catch (RpcException e) when (NotaryUnavailable.Is(e))
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Notary could not sign the feed ({e.StatusCode}); the last signed feed stays valid until it expires. Retry shortly."));
+            throw NotaryUnavailable.Because(e, "sign the feed", "the last signed feed stays valid until it expires, retry shortly");
         }
     }
 }
