@@ -6,11 +6,7 @@ namespace Ledger.Crypto;
 /// </summary>
 public static class Base64Url
 {
-    public static string Encode(ReadOnlySpan<byte> data)
-    {
-        var text = Convert.ToBase64String(data);
-        return text.TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
+    public static string Encode(ReadOnlySpan<byte> data) => System.Buffers.Text.Base64Url.EncodeToString(data);
 
     /// <exception cref="FormatException">The text is not canonical unpadded base64url.</exception>
     public static byte[] Decode(string text)
@@ -40,16 +36,15 @@ public static class Base64Url
             throw new FormatException($"Base64url text of length {text.Length} cannot be decoded: no byte string encodes to a length of 4n+1.");
         }
 
-        var padded = text.Replace('-', '+').Replace('_', '/') + new string('=', (4 - (text.Length % 4)) % 4);
-        var bytes = Convert.FromBase64String(padded);
-
         // Unused low bits of the last character must be zero; otherwise several strings decode alike.
-        if (!string.Equals(Encode(bytes), text, StringComparison.Ordinal))
+        // 2 characters in the last group carry 8 of their 12 bits, 3 carry 16 of 18.
+        var unusedBits = (text.Length % 4) switch { 2 => 0b1111, 3 => 0b11, _ => 0 };
+        if (unusedBits != 0 && (SextetOf(text[^1]) & unusedBits) != 0)
         {
             throw new FormatException("Base64url text is not canonical: the unused bits of its last character are not zero.");
         }
 
-        return bytes;
+        return System.Buffers.Text.Base64Url.DecodeFromChars(text);
     }
 
     internal static bool TryDecode(string text, out byte[] bytes)
@@ -65,6 +60,15 @@ public static class Base64Url
             return false;
         }
     }
+
+    private static int SextetOf(char c) => c switch
+    {
+        >= 'A' and <= 'Z' => c - 'A',
+        >= 'a' and <= 'z' => c - 'a' + 26,
+        >= '0' and <= '9' => c - '0' + 52,
+        '-' => 62,
+        _ => 63,
+    };
 
     private static bool IsAlphabet(char c) =>
         c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_';

@@ -30,6 +30,8 @@ public sealed class JsonWebKey
 
     private const string What = "JWK";
 
+    private PublicKey? ed25519PublicKey;
+
     private JsonWebKey(string kty, string crv, string x, string? y, string? d, string? kid, string? use, string? alg, string? status, DateTimeOffset? notAfter, string? purpose = null)
     {
         Purpose = purpose;
@@ -225,6 +227,15 @@ public sealed class JsonWebKey
     }
 
     internal byte[] PublicKeyBytes() => Base64Url.Decode(X);
+
+    /// <summary>
+    /// The Ed25519 public key imported into NSec once, since a verifier checks many tokens against one key.
+    /// <c>x</c> was validated when this instance was made, and the instance is immutable.
+    /// </summary>
+    internal PublicKey Ed25519PublicKey() =>
+        ed25519PublicKey ??= IsEd25519
+            ? PublicKey.Import(SignatureAlgorithm.Ed25519, PublicKeyBytes(), KeyBlobFormat.RawPublicKey)
+            : throw new JoseException($"Key {KeyId.Describe(Kid)} is {Kty}/{Crv}; an Ed25519 key is needed.");
 
     internal byte[] PrivateKeyBytes() =>
         D is null ? throw new JoseException($"Key {KeyId.Describe(Kid)} is a public key; this operation needs the private key (member 'd').") : Base64Url.Decode(D);

@@ -28,4 +28,10 @@ public static class Ed25519Signature
 
         return SignatureAlgorithm.Ed25519.Verify(publicKey, data, signature64);
     }
+
+    /// <summary>As <see cref="Verify(ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>, with a key already imported.</summary>
+    internal static bool Verify(PublicKey publicKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature64) =>
+        signature64.Length == SignatureLength
+        && publicKey.Algorithm == SignatureAlgorithm.Ed25519
+        && SignatureAlgorithm.Ed25519.Verify(publicKey, data, signature64);
 }

@@ -14,5 +14,5 @@ internal sealed class EdDsaJwsAlgorithm : Jose.IJwsAlgorithm
 
     public bool Verify(byte[] signature, byte[] securedInput, object key) =>
         key is JsonWebKey { IsEd25519: true } jwk
-        && Ed25519Signature.Verify(jwk.PublicKeyBytes(), securedInput, signature);
+        && Ed25519Signature.Verify(jwk.Ed25519PublicKey(), securedInput, signature);
 }

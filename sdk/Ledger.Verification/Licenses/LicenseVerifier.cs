@@ -10,6 +10,8 @@ namespace Ledger.Verification;
 /// </summary>
 public static class LicenseVerifier
 {
+    private static readonly JwsVerifyOptions LicenseKeyRules = new() { RequiredType = LicenseClaims.TokenType };
+
     /// <summary>Verifies against an already accepted feed state (which must still be fresh).</summary>
     public static LicenseVerdict Verify(string licenseKey, JsonWebKeySet trusted, LicenseExpectations expected, DateTimeOffset now, FeedState feed, FeedOptions? options = null)
     {
@@ -94,7 +96,7 @@ public static class LicenseVerifier
         ArgumentNullException.ThrowIfNull(expected.Issuer);
         ArgumentNullException.ThrowIfNull(expected.Audience);
 
-        var verification = Jws.Verify(licenseKey ?? string.Empty, trusted, new JwsVerifyOptions { RequiredType = LicenseClaims.TokenType });
+        var verification = Jws.Verify(licenseKey ?? string.Empty, trusted, LicenseKeyRules);
         if (verification.Key is { } key && KeyStatus.IsWithdrawn(key))
         {
             return Fail(VerificationStatus.KeyRetiredOrCompromised, $"The license key is signed with key '{verification.Kid}', which the JWKS marks {key.Status}; licenses it signed are no longer trusted. Ask the vendor for a license key signed with a current key.");

@@ -40,4 +40,29 @@ public sealed class Base64UrlTests
         var error = Assert.Throws<FormatException>(() => Base64Url.Decode(text));
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("A")]
+    [InlineData("AA")]
+    [InlineData("Zm9vA")]
+    [InlineData("Zm9vAA")]
+    public void accepts_exactly_the_one_spelling_that_encoding_gives_back(string prefix)
+    {
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        foreach (var last in Alphabet)
+        {
+            var text = prefix + last;
+            var canonical = Base64Url.Encode(Convert.FromBase64String(Pad(text.Replace('-', '+').Replace('_', '/'))));
+            if (canonical == text)
+            {
+                Assert.Equal(text, Base64Url.Encode(Base64Url.Decode(text)));
+            }
+            else
+            {
+                Assert.Throws<FormatException>(() => Base64Url.Decode(text));
+            }
+        }
+
+        static string Pad(string text) => text + new string('=', (4 - (text.Length % 4)) % 4);
+    }
 }
