@@ -9,6 +9,7 @@ public static class ScenarioCatalog
     [
         new VerifyScenario(),
         new FeedSizeScenario(),
+        new ReplayScenario(),
     ];
 
     public static IScenario? Find(string name) =>

@@ -12,7 +12,6 @@ public sealed record RevocationFeedPayload(
     long Version,
     string Kind,
     long? BaseVersion,
-    string? BaseChain,
     string Previous,
     string Chain,
     DateTimeOffset IssuedAt,
@@ -32,7 +31,7 @@ public sealed record RevocationFeedPayload(
     private const string What = "revocation feed payload";
 
     private static readonly string[] Members =
-        ["iss", "ver", "kind", "base", "base_chain", "prev", "chain", "iat", "exp", "refresh", "pruned_before", "entries"];
+        ["iss", "ver", "kind", "base", "prev", "chain", "iat", "exp", "refresh", "pruned_before", "entries"];
 
     private static readonly string[] EntryMembers = ["v", "id", "at", "reason", "exp", "kind"];
 
@@ -50,7 +49,6 @@ public sealed record RevocationFeedPayload(
             json.WriteNumber("ver", Version);
             json.WriteString("kind", Kind);
             json.WriteNullable("base", BaseVersion);
-            json.WriteNullable("base_chain", BaseChain);
             json.WriteString("prev", Previous);
             json.WriteString("chain", Chain);
             json.WriteSeconds("iat", IssuedAt);
@@ -101,7 +99,6 @@ public sealed record RevocationFeedPayload(
             root.Integer("ver", 0, long.MaxValue),
             root.String("kind", 16),
             root.NullableInteger("base", 0, long.MaxValue),
-            root.NullableString("base_chain", 64),
             root.String("prev", 64),
             root.String("chain", 64),
             root.Seconds("iat"),
@@ -119,7 +116,6 @@ public sealed record RevocationFeedPayload(
         && Version == other.Version
         && Kind == other.Kind
         && BaseVersion == other.BaseVersion
-        && BaseChain == other.BaseChain
         && Previous == other.Previous
         && Chain == other.Chain
         && IssuedAt == other.IssuedAt
@@ -152,16 +148,16 @@ public sealed record RevocationFeedPayload(
         switch (payload.Kind)
         {
             case Full:
-                if (payload.BaseVersion is not null || payload.BaseChain is not null)
+                if (payload.BaseVersion is not null)
                 {
-                    throw new FeedFormatException($"A full {What} must have 'base' and 'base_chain' null; only a delta continues from a base.");
+                    throw new FeedFormatException($"A full {What} must have 'base' null; only a delta continues from a base.");
                 }
 
                 break;
             case Delta:
-                if (payload.BaseVersion is not { } baseVersion || payload.BaseChain is null)
+                if (payload.BaseVersion is not { } baseVersion)
                 {
-                    throw new FeedFormatException($"A delta {What} must name the 'base' version and 'base_chain' it continues from.");
+                    throw new FeedFormatException($"A delta {What} must name the 'base' version it continues from.");
                 }
 
                 if (baseVersion < 0 || baseVersion > payload.Version)
@@ -169,7 +165,6 @@ public sealed record RevocationFeedPayload(
                     throw new FeedFormatException($"The delta {What} 'base' is {baseVersion}; it must be between 0 and 'ver' ({payload.Version}).");
                 }
 
-                FeedRules.ChainHash(payload.BaseChain, "base_chain", What);
                 lowest = baseVersion;
 
                 // A delta is never pruned, so it ends with the revocation that made 'ver'.

@@ -124,12 +124,9 @@ public static class RevocationFeeds
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta starts at version {baseVersion}, not at the stored version {previous.Version}. Fetch ?since={previous.Version} or the full feed.");
         }
 
-        if (!string.Equals(feed.BaseChain, previous.Chain, StringComparison.Ordinal))
-        {
-            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, $"The delta continues version {baseVersion} with another chain hash than the one accepted: the revocation history was rewritten. Keep the stored state and alert the operators.");
-        }
-
-        if (FoldFailure(feed, Base64Url.Decode(feed.BaseChain!), $"version {baseVersion}", checkpoint: null) is { } broken)
+        // The delta does not repeat the chain hash it starts from: the verifier holds it. Folding from the
+        // stored chain reaches the signed chain only if the signer's history up to the base is this one.
+        if (FoldFailure(feed, Base64Url.Decode(previous.Chain), $"the chain hash accepted at version {baseVersion}", checkpoint: null) is { } broken)
         {
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
         }
@@ -167,7 +164,7 @@ public static class RevocationFeeds
 
         if (!string.Equals(FeedChain.Encode(chain), feed.Chain, StringComparison.Ordinal))
         {
-            return $"The feed's {feed.Entries.Count} entries, folded from {from}, do not reach its signed chain hash for version {feed.Version}: an entry was altered, added or left out. Keep the stored state and fetch the full feed.";
+            return $"The feed's {feed.Entries.Count} entries, folded from {from}, do not reach its signed chain hash for version {feed.Version}: an entry was altered, added or left out, or the history before them was rewritten. Keep the stored state and fetch the full feed; if it is refused too, alert the operators.";
         }
 
         // With no entries (version 0, or an empty delta) prev is not checked here: it names history outside this feed.

@@ -20,7 +20,7 @@ public static class SignedFeeds
             entries.Add(entry);
         }
 
-        var payload = new RevocationFeedPayload(issuer, entries.Count, RevocationFeedPayload.Full, null, null, FeedChain.Encode(previous), FeedChain.Encode(chain),
+        var payload = new RevocationFeedPayload(issuer, entries.Count, RevocationFeedPayload.Full, null, FeedChain.Encode(previous), FeedChain.Encode(chain),
             iat, iat + (lifetime ?? TimeSpan.FromDays(1)), 3600, null, entries);
         using var signingKey = Ed25519SigningKey.FromJwk(key);
         return Jws.Sign(payload.ToJson(), signingKey, key.Kid!, RevocationFeedPayload.TokenType);

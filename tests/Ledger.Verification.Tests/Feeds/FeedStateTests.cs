@@ -50,7 +50,7 @@ public sealed class FeedStateTests
         var jwks = new JsonWebKeySet([JsonWebKey.FromEd25519(key.PublicKey, [], "feed-1").ToPublic()]);
         var chain = FeedChain.Genesis("ledger");
         var entry = new RevocationEntry(1, UuidV7.NewId(DateTimeOffset.FromUnixTimeSeconds(1760000000)), DateTimeOffset.FromUnixTimeSeconds(1763000000), "keyCompromise", DateTimeOffset.FromUnixTimeSeconds(1800000000), RevocationEntry.License);
-        var feed = new RevocationFeedPayload("ledger", 1, RevocationFeedPayload.Full, null, null, FeedChain.Encode(chain), FeedChain.Encode(FeedChain.Extend(chain, entry)),
+        var feed = new RevocationFeedPayload("ledger", 1, RevocationFeedPayload.Full, null, FeedChain.Encode(chain), FeedChain.Encode(FeedChain.Extend(chain, entry)),
             DateTimeOffset.FromUnixTimeSeconds(1763000100), DateTimeOffset.FromUnixTimeSeconds(1763086500), 3600, null, [entry]);
         var accepted = RevocationFeeds.Accept(Jws.Sign(feed.ToJson(), key, "feed-1", RevocationFeedPayload.TokenType), jwks, "ledger", null, DateTimeOffset.FromUnixTimeSeconds(1763000200));
 

@@ -6,12 +6,11 @@ namespace Ledger.Verification.Tests.Feeds;
 
 public sealed class RevocationFeedPayloadTests
 {
-    private static readonly string ChainA = FeedChain.Encode(FeedChain.Genesis("a"));
     private static readonly string ChainB = FeedChain.Encode(FeedChain.Genesis("b"));
     private static readonly string ChainC = FeedChain.Encode(FeedChain.Genesis("c"));
 
     private static readonly RevocationFeedPayload Delta = new(
-        "ledger", 1042, RevocationFeedPayload.Delta, 1040, ChainA, ChainB, ChainC,
+        "ledger", 1042, RevocationFeedPayload.Delta, 1040, ChainB, ChainC,
         DateTimeOffset.FromUnixTimeSeconds(1763892000), DateTimeOffset.FromUnixTimeSeconds(1763978400), 3600, null,
         [
             new RevocationEntry(1041, Guid.Parse("0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f"), DateTimeOffset.FromUnixTimeSeconds(1763891990), "keyCompromise", DateTimeOffset.FromUnixTimeSeconds(1795427990), RevocationEntry.License),
@@ -20,7 +19,7 @@ public sealed class RevocationFeedPayloadTests
 
     private static readonly RevocationFeedPayload Full = Delta with
     {
-        Kind = RevocationFeedPayload.Full, BaseVersion = null, BaseChain = null, PrunedBefore = DateTimeOffset.FromUnixTimeSeconds(1760000000),
+        Kind = RevocationFeedPayload.Full, BaseVersion = null, PrunedBefore = DateTimeOffset.FromUnixTimeSeconds(1760000000),
     };
 
     [Fact]
@@ -30,7 +29,7 @@ public sealed class RevocationFeedPayloadTests
 
         Assert.Equal(
             "{\"iss\":\"ledger\",\"ver\":1042,\"kind\":\"delta\",\"base\":1040," +
-            $"\"base_chain\":\"{ChainA}\",\"prev\":\"{ChainB}\",\"chain\":\"{ChainC}\"," +
+            $"\"prev\":\"{ChainB}\",\"chain\":\"{ChainC}\"," +
             "\"iat\":1763892000,\"exp\":1763978400,\"refresh\":3600,\"pruned_before\":null,\"entries\":[" +
             "{\"v\":1041,\"id\":\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\",\"at\":1763891990,\"reason\":\"keyCompromise\",\"exp\":1795427990,\"kind\":\"license\"}," +
             "{\"v\":1042,\"id\":\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e10\",\"at\":1763891995,\"reason\":\"superseded\",\"exp\":1795427995,\"kind\":\"attestation\"}]}",
@@ -52,7 +51,7 @@ public sealed class RevocationFeedPayloadTests
 
         Assert.Throws<FeedFormatException>(() => unordered.ToJson());
         Assert.Throws<FeedFormatException>(() => (Full with { Kind = "partial" }).ToJson());
-        Assert.Throws<FeedFormatException>(() => (Delta with { BaseChain = null }).ToJson());
+        Assert.Throws<FeedFormatException>(() => (Delta with { BaseVersion = null }).ToJson());
     }
 
     [Theory]
@@ -67,7 +66,6 @@ public sealed class RevocationFeedPayloadTests
     [InlineData("base", null)]
     [InlineData("base", "null")]
     [InlineData("base", "1043")]
-    [InlineData("base_chain", "null")]
     [InlineData("base_chain", "\"AAAA\"")]
     [InlineData("prev", "\"not base64url!\"")]
     [InlineData("chain", null)]

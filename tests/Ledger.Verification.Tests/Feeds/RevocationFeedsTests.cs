@@ -367,6 +367,26 @@ public sealed class RevocationFeedsTests : IDisposable
     }
 
     [Fact]
+    public void delta_whose_new_entries_continue_a_rewritten_base_is_chain_broken()
+    {
+        // The delta names no base chain hash: the stored one is folded, so a signer whose history up to
+        // the base differs from the accepted one cannot pass off the same new entries.
+        ledger.History.RevokeNew();
+        var (_, accepted) = ledger.AcceptedFullFeed();
+        var newest = ledger.History.Revoke(UuidV7.NewId(Now.AddDays(-4)), Now.AddMinutes(-30));
+        var fork = new RevocationHistory(Issuer);
+        fork.RevokeNew();
+        fork.Revoke(newest.Id, newest.RevokedAt, newest.ExpiresAt, newest.Reason, newest.Kind);
+
+        var acceptance = Accept(ledger.SignFeed(fork.DeltaSince(accepted.Version, Now.AddMinutes(-1))), accepted);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, acceptance.Status);
+        Assert.Contains("rewritten", acceptance.Detail);
+        Assert.Null(acceptance.State);
+        Assert.Equal(VerificationStatus.Valid, Accept(ledger.SignFeed(ledger.History.DeltaSince(accepted.Version, Now.AddMinutes(-1))), accepted).Status);
+    }
+
+    [Fact]
     public void delta_with_a_forged_entry_that_does_not_fold_is_chain_broken()
     {
         ledger.History.RevokeNew();

@@ -27,11 +27,11 @@ public sealed class RevocationHistory(string issuer)
     public Guid RevokeNew(DateTimeOffset? at = null) => Revoke(UuidV7.NewId(LedgerWithSigningKeys.Now.AddDays(-60)), at).Id;
 
     public RevocationFeedPayload Full(DateTimeOffset issuedAt, TimeSpan? lifetime = null, DateTimeOffset? prunedBefore = null) =>
-        new(issuer, Version, RevocationFeedPayload.Full, null, null, PreviousChain(), ChainAt(Version), issuedAt, issuedAt + (lifetime ?? TimeSpan.FromHours(24)), 3600,
+        new(issuer, Version, RevocationFeedPayload.Full, null, PreviousChain(), ChainAt(Version), issuedAt, issuedAt + (lifetime ?? TimeSpan.FromHours(24)), 3600,
             prunedBefore, [.. log.Select(e => e.Entry).Where(e => prunedBefore is null || e.ExpiresAt >= prunedBefore)]);
 
     public RevocationFeedPayload DeltaSince(long baseVersion, DateTimeOffset issuedAt) =>
-        new(issuer, Version, RevocationFeedPayload.Delta, baseVersion, ChainAt(baseVersion), PreviousChain(), ChainAt(Version), issuedAt, issuedAt.AddHours(24), 3600,
+        new(issuer, Version, RevocationFeedPayload.Delta, baseVersion, PreviousChain(), ChainAt(Version), issuedAt, issuedAt.AddHours(24), 3600,
             null, [.. log.Select(e => e.Entry).Where(e => e.Version > baseVersion)]);
 
     private string PreviousChain() => log.Count < 2 ? FeedChain.Encode(FeedChain.Genesis(issuer)) : FeedChain.Encode(log[^2].Chain);

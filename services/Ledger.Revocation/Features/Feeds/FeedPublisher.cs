@@ -57,7 +57,7 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
         var previous = await PreviousChainAsync(session, version, cancellationToken);
-        var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, null, previous, chain, Seconds(now),
+        var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "full", now, cancellationToken);
     }
@@ -69,9 +69,8 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
             .Where(r => r.FeedVersion > since && r.FeedVersion <= version)
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
-        var baseChain = records.Count > 0 ? records[0].PreviousChain : chain;
         var previous = await PreviousChainAsync(session, version, cancellationToken);
-        var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, baseChain, previous, chain, Seconds(now),
+        var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "delta", now, cancellationToken);
     }
