@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ledger.Testing.Processes;
 
 namespace Ledger.Cli.Tests.Support;
 

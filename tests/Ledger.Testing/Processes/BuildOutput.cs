@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Ledger.Cli.Tests.Support;
+namespace Ledger.Testing.Processes;
 
 /// <summary>Where this build put the tool and the service hosts (same configuration as the tests).</summary>
 public static class BuildOutput

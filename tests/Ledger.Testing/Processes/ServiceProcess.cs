@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Ledger.Testing.Processes;
+
+/// <summary>
+/// One service host running as a real process (the built host, as <c>make run</c> starts it) on
+/// fixed localhost ports chosen once, so it can be killed with SIGKILL and started again at the
+/// same addresses while clients keep their channels. Settings reach it as environment variables
+/// (never on the command line, where other users could read them). Its output goes to a log file
+/// that survives restarts.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly StreamWriter _log;
+    private Process? _process;
+
+    private ServiceProcess(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile)
+    {
+        Name = name;
+        Project = project;
+        _settings = settings;
+        LogFile = logFile;
+        _log = new StreamWriter(logFile, append: true) { AutoFlush = true };
+        var (grpcPort, httpPort) = (FreePort(), FreePort());
+        GrpcUrl = $"http://127.0.0.1:{grpcPort}";
+        HttpUrl = $"http://127.0.0.1:{httpPort}";
+    }
+
+    /// <summary>The service's name: its client id and the audience of tokens for it ("issuance").</summary>
+    public string Name { get; }
+
+    public string Project { get; }
+
+    public string GrpcUrl { get; }
+
+    public string HttpUrl { get; }
+
+    public string LogFile { get; }
+
+    /// <summary>How many times the process has been started (1 after <see cref="Start"/>).</summary>
+    public int Starts { get; private set; }
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts <paramref name="project"/> (e.g. "Ledger.Issuance") with these settings (configuration keys, "A:B").</summary>
+    public static ServiceProcess Start(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile)
+    {
+        var service = new ServiceProcess(name, project, settings, logFile);
+        service.Launch();
+        return service;
+    }
+
+    /// <summary>Starts the process again at the same ports, after <see cref="KillAsync"/>.</summary>
+    public void Restart()
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"{Project} is still running; kill it first.");
+        }
+
+        Launch();
+    }
+
+    /// <summary>SIGKILL, the whole process tree: no shutdown hooks, no flushing, as a crash or OOM kill.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(bounded.Token);
+            Write($"---- killed (SIGKILL) at {DateTimeOffset.UtcNow:O} ----");
+        }
+    }
+
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process is null || _process.HasExited)
+            {
+                throw new InvalidOperationException($"{Project} exited with {_process?.ExitCode} while starting. Its log ({LogFile}):\n{Tail()}");
+            }
+
+            try
+            {
+                if ((await http.GetAsync(new Uri($"{HttpUrl}/health/ready"))).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Listening but not answering yet.
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"{Project} was not ready within {timeout}. Its log ({LogFile}):\n{Tail()}");
+    }
+
+    /// <summary>A gRPC channel (h2c) to this service; every call carries a fresh token from <paramref name="token"/>.</summary>
+    public GrpcChannel Channel(Func<string> token) =>
+        GrpcChannel.ForAddress(GrpcUrl, new GrpcChannelOptions
+        {
+            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + token());
+                return Task.CompletedTask;
+            })),
+            UnsafeUseInsecureChannelCallCredentials = true,
+        });
+
+    /// <summary>The last lines of the log, for failure messages.</summary>
+    public string Tail(int lines = 40)
+    {
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
+        }
+        catch (IOException e)
+        {
+            return $"(log unreadable: {e.Message})";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        await _log.DisposeAsync();
+    }
+
+    private void Launch()
+    {
+        var dll = BuildOutput.Service(Project);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["Kestrel__Endpoints__Grpc__Url"] = GrpcUrl;
+        start.Environment["Kestrel__Endpoints__Http__Url"] = HttpUrl;
+        foreach (var (key, value) in _settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        _process?.Dispose();
+        Starts++;
+        Write($"---- start {Starts} at {DateTimeOffset.UtcNow:O} ----");
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => Write(e.Data);
+        process.ErrorDataReceived += (_, e) => Write(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    private void Write(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.WriteLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
