@@ -74,6 +74,13 @@ public static class BenchmarkRunner
                 output.WriteLine($"{scenario.Name}: FAILED, no figures written: {ex.Message}");
                 failed++;
             }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A scenario that could not run (a service that did not start, a broker that went away)
+                // must not stop the others.
+                output.WriteLine($"{scenario.Name}: FAILED, could not run: {ex}");
+                failed++;
+            }
         }
 
         return failed == 0 ? 0 : 1;

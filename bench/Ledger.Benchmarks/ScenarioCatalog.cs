@@ -9,6 +9,9 @@ public static class ScenarioCatalog
     [
         new VerifyScenario(),
         new FeedSizeScenario(),
+        IssueScenario.Single,
+        IssueScenario.Batch,
+        new RevokeLatencyScenario(),
         new ReplayScenario(),
     ];
 

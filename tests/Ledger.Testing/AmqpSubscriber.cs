@@ -94,4 +94,8 @@ public sealed class AmqpSubscriber : IAsyncDisposable
 }
 
 /// <summary>One integration event as a subscriber sees it: message id, type name and body.</summary>
-public sealed record ReceivedEvent(Guid MessageId, string Type, JsonElement Message);
+public sealed record ReceivedEvent(Guid MessageId, string Type, JsonElement Message)
+{
+    /// <summary>When it was delivered (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for latency measurements.</summary>
+    public long ReceivedAt { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+}
