@@ -20,5 +20,6 @@ clean: ## Remove build output
 	dotnet clean Ledger.sln -v quiet
 
 .PHONY: bench
-bench: ## Run the benchmarks in Release (one: make bench SCENARIO=verify)
-	dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results
+bench: ## Run the benchmarks in Release (one: make bench SCENARIO=verify); starts PostgreSQL and RabbitMQ first
+	@infra/up.sh
+	@. infra/env.sh && dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results

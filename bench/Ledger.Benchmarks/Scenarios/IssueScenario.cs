@@ -17,7 +17,7 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
 
     public static IssueScenario Single { get; } = new("issue", licensesPerCall: 1, concurrency: 32, callsPerRound: 600, rounds: 4, targetRatio: 0.5);
 
-    public static IssueScenario Batch { get; } = new("issue-batch", licensesPerCall: 100, concurrency: 8, callsPerRound: 24, rounds: 4, targetRatio: 0.3);
+    public static IssueScenario Batch { get; } = new("issue-batch", licensesPerCall: 100, concurrency: 8, callsPerRound: 40, rounds: 4, targetRatio: 0.3);
 
     public string Name => name;
 

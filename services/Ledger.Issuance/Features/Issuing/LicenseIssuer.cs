@@ -18,11 +18,8 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Is
         IDocumentSession session, IReadOnlyList<LicenseTerms> licenses, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var planned = new List<(Guid Id, LicenseTerms Terms, string Subject)>();
-        foreach (var terms in licenses)
-        {
-            planned.Add((UuidV7.NewId(), terms, await CustomerPseudonym.ForAsync(store, terms.CustomerId, cancellationToken)));
-        }
+        var pseudonyms = await CustomerPseudonym.ForAsync(store, licenses.Select(t => t.CustomerId), cancellationToken);
+        var planned = licenses.Select(terms => (Id: UuidV7.NewId(), Terms: terms, Subject: pseudonyms[terms.CustomerId])).ToList();
 
         var payloads = planned.Select(p => new LicenseClaims(p.Id, issuer.Name, p.Subject, p.Terms.Audience, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, p.Terms.Capabilities, p.Terms.Product, p.Terms.Edition, 1).ToJson()).ToList();
         var signed = await signer.SignAsync(payloads, planned.Max(p => p.Terms.ExpiresAt), cancellationToken);
