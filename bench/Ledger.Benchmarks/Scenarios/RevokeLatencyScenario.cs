@@ -99,7 +99,7 @@ public sealed class RevokeLatencyScenario : IScenario
         var targets = new List<Target>
         {
             Target.NoMoreThan("event_p99_ms", $"(a) p99 <= {EventTargetMs} ms", Ms(toEvent, 99), EventTargetMs,
-                "the event reaches RabbitMQ only after the async daemon's subscription sees the committed event (it polls the store and waits for the high-water mark), maps it and publishes it; the bare message skips all of that"),
+                "after the commit, the async daemon is woken (LISTEN/NOTIFY), advances its high-water mark, loads the event page, and the forwarder publishes it through MassTransit (persistent, with publisher confirms) before the broker routes it; each step is a process hop on a machine whose cores are shared with every service, PostgreSQL and the broker, and the bare message skips all of them"),
             Target.NoMoreThan("feed_p99_ms", $"(b) p99 <= {FeedTargetMs} ms", Ms(toFeed, 99), FeedTargetMs,
                 "a new feed version is built from the revocation records and signed by Notary (a gRPC call) on the first request after the revocation"),
         };

@@ -48,6 +48,11 @@ public static class EventStoreExtensions
                 // DistributedLock.Postgres 1.3.1 cannot multiplex advisory locks over a data
                 // source; a lock held by a transaction on its own connection works (DESIGN.md).
                 options.Events.UseAdvisoryLockTransaction = true;
+                // Wake the daemon (projections and the outbox forwarder) on every append through
+                // LISTEN/NOTIFY instead of waiting for its next poll (up to a second when idle), so an
+                // integration event reaches RabbitMQ milliseconds after its commit. Polling stays as
+                // the fallback.
+                options.Events.UseListenNotifyForEventAppends = true;
                 options.Events.MetadataConfig.HeadersEnabled = true;
                 options.Listeners.Add(new TraceContextHeaders());
                 configure(options, sp);
