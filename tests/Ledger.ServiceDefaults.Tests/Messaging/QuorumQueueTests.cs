@@ -36,6 +36,19 @@ public sealed class QuorumQueueTests
     }
 
     [Fact]
+    public async Task a_faulted_message_waits_in_an_error_queue_that_is_a_quorum_queue_too()
+    {
+        await using var broker = await Broker.StartAsync(quorumQueues: true, bus => bus.AddConsumer<RefusingConsumer>());
+        await broker.App.Services.GetRequiredService<IBus>().Publish(new Refused(Guid.CreateVersion7()));
+
+        var queues = await Eventually.Get(async () => await broker.ConsumerQueuesAsync() is { Count: 2 } both ? both : null,
+            TimeSpan.FromSeconds(30), "the faulted message's error queue");
+
+        Assert.Equal(["quorum-refusing", "quorum-refusing_error"], queues.Select(q => q.Name));
+        Assert.All(queues, q => Assert.Equal("quorum", q.Type));
+    }
+
+    [Fact]
     public async Task by_default_consumer_queues_stay_classic_for_a_single_node_broker()
     {
         await using var broker = await Broker.StartAsync(quorumQueues: null);
@@ -48,6 +61,13 @@ public sealed class QuorumQueueTests
     }
 
     private sealed record Queue(string Name, string Type, string? DeclaredType);
+
+    public sealed record Refused(Guid Id);
+
+    public sealed class RefusingConsumer : IConsumer<Refused>
+    {
+        public Task Consume(ConsumeContext<Refused> context) => throw new InvalidOperationException("refused, to fault the message");
+    }
 
     private sealed class Broker : IAsyncDisposable
     {
@@ -66,7 +86,7 @@ public sealed class QuorumQueueTests
 
         public ConcurrentDictionary<Guid, ProbeForwarded> Received { get; }
 
-        public static async Task<Broker> StartAsync(bool? quorumQueues)
+        public static async Task<Broker> StartAsync(bool? quorumQueues, Action<IBusRegistrationConfigurator>? consumers = null)
         {
             var infrastructure = await LedgerInfrastructure.GetAsync();
             var virtualHost = await infrastructure.CreateVirtualHostAsync();
@@ -79,9 +99,10 @@ public sealed class QuorumQueueTests
                 [MessagingExtensions.QuorumQueuesSetting] = quorumQueues?.ToString(),
             });
             builder.Services.AddSingleton(received);
-            builder.AddLedgerMessaging("quorum", bus => bus.AddConsumer<ProbeForwardedConsumer>());
+            builder.AddLedgerMessaging("quorum", consumers ?? (bus => bus.AddConsumer<ProbeForwardedConsumer>()));
             var app = builder.Build();
             await app.StartAsync();
+            await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(30));
             return new Broker(virtualHost, Management(infrastructure.RabbitMqManagement), app, received);
         }
 
