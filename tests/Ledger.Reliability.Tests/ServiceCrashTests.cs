@@ -12,28 +12,34 @@ namespace Ledger.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class ServiceCrashTests(LedgerUnderLoad ledger, ITestOutputHelper output) : IClassFixture<LedgerUnderLoad>
 {
-    private static readonly TimeSpan LoadDuration = TimeSpan.FromSeconds(30);
+    // The load runs until both services are back (stopped then), bounded by this.
+    private static readonly TimeSpan LoadDuration = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task Killing_services_under_load_loses_no_acknowledged_write_and_leaves_no_partial_record()
     {
-        var toRevoke = await ledger.IssueKnownLicensesAsync(300, "crash-known");
+        var toRevoke = await ledger.IssueKnownLicensesAsync(600, "crash-known");
 
+        using var stop = new CancellationTokenSource();
         var issuing = LoadDriver.RunAsync(
             new LoadPlan(Concurrency: 4, Duration: LoadDuration) { PauseAfterFailure = TimeSpan.FromMilliseconds(200) },
-            (i, ct) => ledger.IssueAsync($"crash-issue-{i}", ct));
+            (i, ct) => ledger.IssueAsync($"crash-issue-{i}", ct),
+            stop.Token);
         var revoking = LoadDriver.RunAsync(
             new LoadPlan(Concurrency: 2, Operations: toRevoke.Count, Duration: LoadDuration)
             {
-                Interval = TimeSpan.FromMilliseconds(150), PauseAfterFailure = TimeSpan.FromMilliseconds(200),
+                Interval = TimeSpan.FromMilliseconds(250), PauseAfterFailure = TimeSpan.FromMilliseconds(200),
             },
-            (i, ct) => ledger.RevokeAsync(toRevoke[i], ct));
+            (i, ct) => ledger.RevokeAsync(toRevoke[i], ct),
+            stop.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(6));
         await CrashAndRestartAsync(ledger.Issuance);
         await Task.Delay(TimeSpan.FromSeconds(4));
         await CrashAndRestartAsync(ledger.Revocation);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await stop.CancelAsync();
 
         var issued = await issuing;
         var revoked = await revoking;

@@ -87,8 +87,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                var reason = e is OperationCanceledException ? $"RabbitMQ did not confirm it within {PublishTimeout.TotalSeconds:F0} s" : e.Message;
                 _logger.LogWarning("Publishing {MessageType} {MessageId} (sequence {Sequence}) failed, retrying in {Backoff}: {Reason}",
-                    message.GetType().Name, committed.Id, committed.Sequence, backoff, e.Message);
+                    message.GetType().Name, committed.Id, committed.Sequence, backoff, reason);
                 await Task.Delay(backoff, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
