@@ -2,7 +2,7 @@
 .PHONY: run test infra build clean help
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 run: ## Start PostgreSQL, RabbitMQ and the four services (Ctrl-C stops them)
 	@infra/run.sh
@@ -12,6 +12,10 @@ test: ## Start PostgreSQL and RabbitMQ, then run every test
 
 infra: ## Only start PostgreSQL and RabbitMQ (idempotent)
 	@infra/up.sh
+
+.PHONY: compose-secrets
+compose-secrets: ## Create the keys docker-compose.yml mounts (once; then: docker compose --profile full up --build)
+	@infra/compose-secrets.sh
 
 build: ## Build the solution
 	dotnet build Ledger.sln -c Release

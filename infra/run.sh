@@ -12,15 +12,10 @@ state="$root/.ledger"
 mkdir -p "$state/logs"
 chmod 700 "$state"
 
-# Notary's root key (the key-encryption key for private keys at rest). Created once, mode 0600.
+# Notary's root key (the key-encryption key for private keys at rest) and the client
+# identities (an admin for you, one per service for calls between services), created once.
+"$root/infra/secrets.sh" "$state"
 export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
-if [ ! -f "$Ledger__Notary__RootKeyFile" ]; then
-  (umask 077 && head -c 32 /dev/urandom | base64 > "$Ledger__Notary__RootKeyFile")
-  echo "run: created Notary root key $Ledger__Notary__RootKeyFile (mode 0600; keep it, or Notary cannot read its keys)"
-fi
-
-# Client identities: an admin for you, one per service for calls between services.
-"$root/infra/clients.sh" "$state"
 export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
 
 dotnet build Ledger.sln -c Release -v quiet -nologo

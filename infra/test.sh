@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# `make test`: PostgreSQL and RabbitMQ through infra/up.sh, then every test in the solution.
+# `make test`: PostgreSQL and RabbitMQ through infra/up.sh, then every test in the solution:
+#   1. every project except the reliability tests, in parallel;
+#   2. the reliability tests alone (tests/Ledger.Reliability.Tests): they kill services under
+#      load and stop PostgreSQL and RabbitMQ (infra/fault.sh), which nothing else may be using.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -7,4 +10,5 @@ cd "$root"
 # shellcheck source=infra/env.sh
 . "$root/infra/env.sh"
 dotnet build Ledger.sln -c Release
-dotnet test Ledger.sln -c Release --no-build --logger "console;verbosity=normal" "$@"
+dotnet test Ledger.sln -c Release --no-build --filter "Category!=Reliability" --logger "console;verbosity=normal" "$@"
+LEDGER_TEST_OUTAGES=1 dotnet test tests/Ledger.Reliability.Tests -c Release --no-build --logger "console;verbosity=detailed" "$@"

@@ -16,28 +16,10 @@ DB_USER=ledger
 DB_PASSWORD=ledger
 here="$(cd "$(dirname "$0")" && pwd)"
 
-say() { printf 'infra: %s\n' "$*"; }
-fail() {
-  printf 'infra: FAILED: %s\n' "$1" >&2
-  [ $# -gt 1 ] && printf 'infra: what to do: %s\n' "$2" >&2
-  exit 1
-}
+# shellcheck source=infra/lib.sh
+. "$here/lib.sh"
 
-wait_for() { # description, seconds, command...
-  local what="$1" seconds="$2"; shift 2
-  for _ in $(seq 1 "$seconds"); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 1
-  done
-  return 1
-}
-
-docker_engine() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }
-
-mode="${LEDGER_INFRA:-}"
-if [ -z "$mode" ]; then
-  if docker_engine; then mode=docker; else mode=native; fi
-fi
+mode="$(infra_mode)"
 
 if [ "$mode" = docker ]; then
   say "Docker engine found: starting postgres and rabbitmq with docker compose"
@@ -65,8 +47,7 @@ apt_install() {
 
 # --- PostgreSQL -------------------------------------------------------------
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql postgresql-contrib
-pg_version="$(pg_lsclusters -h | awk 'NR==1 {print $1}')"
-pg_cluster="$(pg_lsclusters -h | awk 'NR==1 {print $2}')"
+read -r pg_version pg_cluster <<<"$(pg_cluster_on "$PG_PORT")"
 [ -n "$pg_version" ] || fail "PostgreSQL is installed but has no cluster" "run 'pg_createcluster 15 main'"
 
 pg_conf="/etc/postgresql/$pg_version/$pg_cluster/postgresql.conf"

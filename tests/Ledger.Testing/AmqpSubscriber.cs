@@ -22,12 +22,29 @@ public sealed class AmqpSubscriber : IAsyncDisposable
         _channel = channel;
     }
 
-    public static async Task<AmqpSubscriber> StartAsync(Uri amqp, params string[] eventNames)
+    /// <summary>Subscribes through a queue of its own that lives as long as this connection.</summary>
+    public static Task<AmqpSubscriber> StartAsync(Uri amqp, params string[] eventNames) => StartAsync(amqp, durableQueue: null, eventNames);
+
+    /// <summary>
+    /// Subscribes through <paramref name="durableQueue"/> (when given: a durable queue that keeps
+    /// what is published while the subscriber is away, as a production subscriber's would). The
+    /// connection recovers by itself after the broker restarts.
+    /// </summary>
+    public static async Task<AmqpSubscriber> StartAsync(Uri amqp, string? durableQueue, params string[] eventNames)
     {
-        var connection = await new ConnectionFactory { Uri = amqp }.CreateConnectionAsync();
+        var factory = new ConnectionFactory
+        {
+            Uri = amqp,
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
+        };
+        var connection = await factory.CreateConnectionAsync();
         var channel = await connection.CreateChannelAsync();
         var subscriber = new AmqpSubscriber(connection, channel);
-        var queue = await channel.QueueDeclareAsync(exclusive: true, autoDelete: true);
+        var queue = durableQueue is null
+            ? await channel.QueueDeclareAsync(exclusive: true, autoDelete: true)
+            : await channel.QueueDeclareAsync(durableQueue, durable: true, exclusive: false, autoDelete: false);
         foreach (var name in eventNames)
         {
             var exchange = $"Ledger.IntegrationEvents.V1:{name}";

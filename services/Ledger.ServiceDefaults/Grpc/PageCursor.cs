@@ -10,7 +10,19 @@ namespace Ledger.ServiceDefaults.Grpc;
 public static class PageCursor
 {
     public static string Encode(DateTimeOffset at, Guid id) =>
-        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{at.UtcTicks}:{id}"));
+        Convert.ToBase64String(Encoding.ASCII.GetBytes($"{AsStored(at).UtcTicks}:{id}"));
+
+    /// <summary>
+    /// The time as PostgreSQL compares it: documents keep .NET's 100 ns ticks in JSON, and
+    /// PostgreSQL rounds them to whole microseconds (half to even) when it reads them as a
+    /// timestamp. A cursor holding the unrounded time would not equal its own row, and the rest
+    /// of the rows sharing that time (a batch issued together) would be skipped.
+    /// </summary>
+    public static DateTimeOffset AsStored(DateTimeOffset at)
+    {
+        var microseconds = Math.Round(at.UtcTicks / (decimal)TimeSpan.TicksPerMicrosecond, MidpointRounding.ToEven);
+        return new DateTimeOffset((long)microseconds * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
 
     /// <summary>(null, empty) for the first page's empty token.</summary>
     public static (DateTimeOffset? At, Guid Id) Decode(string token)

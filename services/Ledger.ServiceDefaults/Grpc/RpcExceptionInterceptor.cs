@@ -42,6 +42,29 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
         }
     }
 
+    /// <summary>
+    /// PostgreSQL is down, restarting or unreachable, wherever in the chain Marten and Npgsql put it:
+    /// a transient Npgsql failure, a connection class (08) or operator-intervention class (57P:
+    /// shutdown, crash, "cannot connect now") error, or a socket failure.
+    /// </summary>
+    private static bool IsDatabaseOutage(Exception e)
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException postgres when postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal):
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                case System.Net.Sockets.SocketException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+
     private RpcException Translate(Exception e, ServerCallContext context)
     {
         switch (e)
@@ -56,13 +79,13 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled by the client."));
             case ConcurrencyException or EventStreamUnexpectedMaxEventIdException:
                 return new RpcException(new Status(StatusCode.Aborted, "Another change to the same record committed first; read it again and retry."));
-            case NpgsqlException npgsql when npgsql.IsTransient || npgsql.InnerException is System.Net.Sockets.SocketException:
-            case MartenException { InnerException: NpgsqlException }:
-                logger.LogWarning("PostgreSQL unavailable during {Method}: {Reason}", context.Method, e.Message);
-                return new RpcException(new Status(StatusCode.Unavailable, "The ledger's database is unreachable; retry shortly (the request was not applied)."));
+            case var _ when IsDatabaseOutage(e):
+                logger.LogWarning("PostgreSQL unavailable during {Method}: {Reason}", context.Method, Innermost(e).Message);
+                return new RpcException(new Status(StatusCode.Unavailable,
+                    "The ledger's database is unreachable; retry shortly with the same idempotency key (a retry never applies a request twice)."));
             default:
                 logger.LogError(e, "Unhandled failure in {Method}", context.Method);
-                return new RpcException(new Status(StatusCode.Internal, "Internal error; the request was not applied. The service log has the details."));
+                return new RpcException(new Status(StatusCode.Internal, "Internal error; the service log has the details. A retry with the same idempotency key never applies a request twice."));
         }
     }
 }

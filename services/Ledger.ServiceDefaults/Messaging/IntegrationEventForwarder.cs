@@ -28,6 +28,12 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
     public const string SubscriptionName = "integration-events";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// One publish attempt's bound. A publish caught by a broker shutdown can wait for a confirm
+    /// that never comes; without a bound, the outbox would stop there for good.
+    /// </summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
     private readonly IBus _bus;
     private readonly IIntegrationEventMap _map;
     private readonly ILogger<IntegrationEventForwarder> _logger;
@@ -62,6 +68,8 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
         var backoff = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(PublishTimeout);
             try
             {
                 await _bus.Publish(message, context =>
@@ -69,7 +77,7 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
                     context.MessageId = committed.Id;
                     context.Headers.Set("ledger-sequence", committed.Sequence);
                     context.Headers.Set("ledger-stream-id", committed.StreamId.ToString());
-                }, cancellationToken);
+                }, bounded.Token);
                 if (attempt > 1)
                 {
                     _logger.LogInformation("Published {MessageType} {MessageId} after {Attempts} attempts",
@@ -79,8 +87,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
             }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
+                var reason = e is OperationCanceledException ? $"RabbitMQ did not confirm it within {PublishTimeout.TotalSeconds:F0} s" : e.Message;
                 _logger.LogWarning("Publishing {MessageType} {MessageId} (sequence {Sequence}) failed, retrying in {Backoff}: {Reason}",
-                    message.GetType().Name, committed.Id, committed.Sequence, backoff, e.Message);
+                    message.GetType().Name, committed.Id, committed.Sequence, backoff, reason);
                 await Task.Delay(backoff, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }

@@ -13,6 +13,14 @@ public static class MessagingExtensions
     public const string ConnectionStringName = "RabbitMq";
 
     /// <summary>
+    /// Configuration key (env: Ledger__Messaging__QuorumQueues): when true, every receive endpoint
+    /// is a quorum queue, replicated across the nodes of a RabbitMQ cluster. Off by default, for
+    /// the single-node broker of local runs and tests. A queue's type is fixed when it is first
+    /// declared: switching an existing deployment means deleting its classic queues first.
+    /// </summary>
+    public const string QuorumQueuesSetting = "Ledger:Messaging:QuorumQueues";
+
+    /// <summary>
     /// Adds the bus. Receive endpoints are kebab-case and prefixed with the service name
     /// (<c>issuance-license-revoked</c>) so each service gets its own queue per consumer.
     /// The host starts even when RabbitMQ is down; events wait in the event store.
@@ -24,6 +32,14 @@ public static class MessagingExtensions
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
             consumers?.Invoke(x);
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
+                    && context.GetRequiredService<IConfiguration>().GetValue<bool>(QuorumQueuesSetting))
+                {
+                    rabbit.SetQuorumQueue();
+                }
+            });
             x.UsingRabbitMq((context, cfg) =>
             {
                 var broker = BrokerAddress(context.GetRequiredService<IConfiguration>());

@@ -44,6 +44,33 @@ public sealed class QueryingTests(LedgerWithIssuance ledger) : IClassFixture<Led
     }
 
     [Fact]
+    public async Task licenses_issued_together_share_a_time_and_still_page_without_gaps()
+    {
+        // Each batch's licenses have one IssuedAt (100 ns ticks; PostgreSQL compares whole
+        // microseconds), and page boundaries fall inside batches.
+        var issued = new HashSet<string>();
+        for (var batch = 0; batch < 6; batch++)
+        {
+            var request = new IssueLicensesRequest { IdempotencyKey = $"same-time-{batch}" };
+            request.Licenses.AddRange(Enumerable.Range(0, 10).Select(_ => LedgerWithIssuance.Terms("cust-same-time")));
+            issued.UnionWith((await ledger.Licenses.IssueLicensesAsync(request)).Licenses.Select(l => l.LicenseId));
+        }
+
+        var seen = new List<string>();
+        var token = "";
+        do
+        {
+            var page = await ledger.Licenses.ListLicensesAsync(new ListLicensesRequest { CustomerId = "cust-same-time", PageSize = 7, PageToken = token });
+            seen.AddRange(page.Licenses.Select(l => l.LicenseId));
+            token = page.NextPageToken;
+        }
+        while (token.Length > 0);
+
+        Assert.Equal(issued.Count, seen.Count);
+        Assert.True(issued.SetEquals(seen));
+    }
+
+    [Fact]
     public async Task a_forged_page_token_is_invalid_argument()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>

@@ -12,11 +12,12 @@ public static class LoadDriver
 {
     /// <summary>
     /// Runs <paramref name="operation"/> (given its index, 0-based, and a token cancelled at the
-    /// operation timeout or when <paramref name="cancellationToken"/> is) as <paramref name="plan"/>
-    /// says. Exceptions are recorded as failures, never thrown.
+    /// operation timeout) as <paramref name="plan"/> says, or until <paramref name="stop"/> is
+    /// cancelled: then no operation starts and the ones under way finish. Exceptions are recorded
+    /// as failures, never thrown.
     /// </summary>
     public static async Task<LoadRun<T>> RunAsync<T>(
-        LoadPlan plan, Func<int, CancellationToken, Task<T>> operation, CancellationToken cancellationToken = default)
+        LoadPlan plan, Func<int, CancellationToken, Task<T>> operation, CancellationToken stop = default)
     {
         plan.Validate();
         var records = new List<OperationRecord<T>>();
@@ -27,7 +28,7 @@ public static class LoadDriver
         async Task Worker()
         {
             await Task.Yield();
-            while (!cancellationToken.IsCancellationRequested && (plan.Duration is not { } duration || clock.Elapsed < duration))
+            while (!stop.IsCancellationRequested && (plan.Duration is not { } duration || clock.Elapsed < duration))
             {
                 var index = Interlocked.Increment(ref next);
                 if (plan.Operations is { } total && index >= total)
@@ -35,17 +36,18 @@ public static class LoadDriver
                     return;
                 }
 
-                var record = await RunOneAsync(index, plan.OperationTimeout, operation, clock, cancellationToken);
+                var record = await RunOneAsync(index, plan.OperationTimeout, operation, clock);
                 lock (records)
                 {
                     records.Add(record);
                 }
 
-                if (!record.Succeeded && plan.PauseAfterFailure > TimeSpan.Zero)
+                var pause = Max(record.Succeeded ? TimeSpan.Zero : plan.PauseAfterFailure, plan.Interval - record.Latency);
+                if (pause > TimeSpan.Zero)
                 {
                     try
                     {
-                        await Task.Delay(plan.PauseAfterFailure, cancellationToken);
+                        await Task.Delay(pause, stop);
                     }
                     catch (OperationCanceledException)
                     {
@@ -60,11 +62,12 @@ public static class LoadDriver
         return new LoadRun<T>(plan, started, clock.Elapsed, [.. records.OrderBy(r => r.Index)]);
     }
 
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     private static async Task<OperationRecord<T>> RunOneAsync<T>(
-        int index, TimeSpan timeout, Func<int, CancellationToken, Task<T>> operation, Stopwatch clock, CancellationToken cancellationToken)
+        int index, TimeSpan timeout, Func<int, CancellationToken, Task<T>> operation, Stopwatch clock)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(timeout);
+        using var bounded = new CancellationTokenSource(timeout);
         var startedAt = clock.Elapsed;
         try
         {

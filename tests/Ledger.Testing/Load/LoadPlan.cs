@@ -10,6 +10,9 @@ public sealed record LoadPlan(int Concurrency, int? Operations = null, TimeSpan?
     /// <summary>A worker whose operation failed waits this long before its next one (an outage must not turn into a busy loop).</summary>
     public TimeSpan PauseAfterFailure { get; init; } = TimeSpan.Zero;
 
+    /// <summary>Each worker starts an operation at most this often (zero: as fast as it can, a closed loop).</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.Zero;
+
     /// <summary>Each operation is cancelled after this long (its token is cancelled; it counts as failed).</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -5,7 +5,8 @@ namespace Ledger.Testing.Processes;
 /// <summary>Where this build put the tool and the service hosts (same configuration as the tests).</summary>
 public static class BuildOutput
 {
-    private static readonly string Root = Metadata("RepositoryRoot");
+    /// <summary>The repository this build came from (where infra/ scripts are).</summary>
+    public static readonly string Root = Metadata("RepositoryRoot");
     private static readonly string Configuration = Metadata("Configuration");
 
     public static string Ledgerctl => Existing(Path.Combine(Root, "sdk", "Ledger.Cli", "bin", Configuration, "net10.0", "ledgerctl.dll"));

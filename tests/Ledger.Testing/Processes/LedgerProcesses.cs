@@ -17,7 +17,10 @@ public class LedgerProcesses : IsolatedInfrastructure
 
     private readonly List<ServiceProcess> _processes = [];
 
-    /// <summary>Where the services' logs go (deleted with the fixture).</summary>
+    /// <summary>Set to 1 to keep the services' logs after the fixture is disposed.</summary>
+    public const string KeepLogsSetting = "LEDGER_TEST_KEEP_LOGS";
+
+    /// <summary>Where the services' logs go (deleted with the fixture unless <see cref="KeepLogsSetting"/> is 1).</summary>
     public string LogDirectory { get; } = Directory.CreateTempSubdirectory("ledger-processes-").FullName;
 
     public string NotaryRootKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
@@ -70,7 +73,14 @@ public class LedgerProcesses : IsolatedInfrastructure
             await process.DisposeAsync();
         }
 
-        Directory.Delete(LogDirectory, recursive: true);
+        if (Environment.GetEnvironmentVariable(KeepLogsSetting) == "1")
+        {
+            Console.Error.WriteLine($"Service logs kept in {LogDirectory} ({KeepLogsSetting}=1).");
+        }
+        else
+        {
+            Directory.Delete(LogDirectory, recursive: true);
+        }
         await base.DisposeAsync();
     }
 

@@ -138,6 +138,35 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The log's errors (from categories starting with <paramref name="category"/>) with the lines
+    /// that follow each (their stack traces), for failure messages.
+    /// </summary>
+    public string Failures(string category = "", int maxLines = 200)
+    {
+        try
+        {
+            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n');
+            var picked = new List<string>();
+            for (var i = 0; i < lines.Length && picked.Count < maxLines; i++)
+            {
+                if ((lines[i].StartsWith("fail: ", StringComparison.Ordinal) || lines[i].StartsWith("crit: ", StringComparison.Ordinal))
+                    && lines[i][6..].StartsWith(category, StringComparison.Ordinal))
+                {
+                    picked.AddRange(lines.Skip(i).Take(25));
+                }
+            }
+
+            return string.Join('\n', picked.Take(maxLines));
+        }
+        catch (IOException e)
+        {
+            return $"(log unreadable: {e.Message})";
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Grpc.Core;
+using Ledger.Contracts.Notary.V1;
+using Ledger.Testing;
+using Ledger.Testing.Processes;
+
+namespace Ledger.ServiceDefaults.Tests.Hosting;
+
+/// <summary>
+/// With the JSON console formatter (as compose and k8s configure it), a service's log lines are
+/// JSON objects carrying the trace id of the call they belong to, and never the client's token.
+/// </summary>
+public sealed class StructuredLogTests(IsolatedInfrastructure infrastructure) : IClassFixture<IsolatedInfrastructure>, IDisposable
+{
+    private readonly string _log = Path.GetTempFileName();
+
+    [Fact]
+    public async Task Json_console_lines_carry_the_calls_trace_id_and_never_its_token()
+    {
+        var settings = infrastructure.Settings;
+        settings["Ledger:Notary:RootKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        settings["Logging:Console:FormatterName"] = "json";
+        settings["Logging:Console:FormatterOptions:IncludeScopes"] = "true";
+        await using var notary = ServiceProcess.Start("notary", "Ledger.Notary", settings, _log);
+        await notary.WaitUntilReadyAsync(LedgerProcesses.StartTimeout);
+
+        // A client the registry does not know: refused, and the refusal is logged.
+        var token = infrastructure.Clients.Mint(TestClients.Stranger, "notary");
+        var keys = new Keys.KeysClient(notary.Channel(() => token));
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var call = keys.ListKeysAsync(new ListKeysRequest(), new Metadata { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+
+        var line = await Eventually.Get(
+            () => Task.FromResult(ReadLines().FirstOrDefault(l => l.Contains("Refused client token", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(10), "the refusal in the log");
+        using var entry = System.Text.Json.JsonDocument.Parse(line);
+        Assert.Equal("Warning", entry.RootElement.GetProperty("LogLevel").GetString());
+        Assert.Contains(
+            entry.RootElement.GetProperty("Scopes").EnumerateArray(),
+            scope => scope.ValueKind == System.Text.Json.JsonValueKind.Object
+                && scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId);
+        Assert.All(ReadLines(), l => Assert.True(l.StartsWith('{') || l.StartsWith("----", StringComparison.Ordinal), $"Not a JSON line: {l}"));
+        Assert.DoesNotContain(ReadLines(), l => l.Contains(token, StringComparison.Ordinal));
+    }
+
+    public void Dispose() => File.Delete(_log);
+
+    private List<string> ReadLines()
+    {
+        using var stream = new FileStream(_log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return [.. reader.ReadToEnd().Split('\n').Where(l => l.Length > 0)];
+    }
+}
