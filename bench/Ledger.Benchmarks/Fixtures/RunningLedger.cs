@@ -36,9 +36,17 @@ public sealed class RunningLedger : IAsyncDisposable
         {
             await processes.InitializeAsync();
         }
-        catch
+        catch (Exception starting)
         {
-            await processes.DisposeAsync();
+            try
+            {
+                await processes.DisposeAsync();
+            }
+            catch (Exception cleaning)
+            {
+                throw new AggregateException("The ledger did not start, and cleaning up after it failed too.", starting, cleaning);
+            }
+
             throw;
         }
 
