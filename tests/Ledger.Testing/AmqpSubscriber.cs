@@ -23,14 +23,17 @@ public sealed class AmqpSubscriber : IAsyncDisposable
     }
 
     /// <summary>Subscribes through a queue of its own that lives as long as this connection.</summary>
-    public static Task<AmqpSubscriber> StartAsync(Uri amqp, params string[] eventNames) => StartAsync(amqp, durableQueue: null, eventNames);
+    public static Task<AmqpSubscriber> StartAsync(Uri amqp, params string[] eventNames) => StartCoreAsync(amqp, durableQueue: null, eventNames);
 
     /// <summary>
-    /// Subscribes through <paramref name="durableQueue"/> (when given: a durable queue that keeps
-    /// what is published while the subscriber is away, as a production subscriber's would). The
-    /// connection recovers by itself after the broker restarts.
+    /// Subscribes through <paramref name="durableQueue"/>, a durable queue that keeps what is
+    /// published while the subscriber is away, as a production subscriber's would. The connection
+    /// recovers by itself after the broker restarts.
     /// </summary>
-    public static async Task<AmqpSubscriber> StartAsync(Uri amqp, string? durableQueue, params string[] eventNames)
+    public static Task<AmqpSubscriber> StartDurableAsync(Uri amqp, string durableQueue, params string[] eventNames) =>
+        StartCoreAsync(amqp, durableQueue, eventNames);
+
+    private static async Task<AmqpSubscriber> StartCoreAsync(Uri amqp, string? durableQueue, string[] eventNames)
     {
         var factory = new ConnectionFactory
         {

@@ -32,7 +32,7 @@ public sealed class LedgerUnderLoad : LedgerProcesses
         await base.InitializeAsync();
         Licenses = new LicensesClient(Channel(Issuance));
         Revocations = new RevocationsClient(Channel(Revocation));
-        _subscriber = await AmqpSubscriber.StartAsync(VirtualHost.Amqp, "reliability-subscriber", "LicenseIssued", "LicenseRevoked");
+        _subscriber = await AmqpSubscriber.StartDurableAsync(VirtualHost.Amqp, "reliability-subscriber", "LicenseIssued", "LicenseRevoked");
     }
 
     public override async Task DisposeAsync()
