@@ -1,0 +1,89 @@
+using System.Diagnostics.Metrics;
+using JasperFx.Events.Projections;
+using Ledger.ServiceDefaults.Hosting;
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.ServiceDefaults.EventStore;
+
+/// <summary>
+/// How far behind the async daemon is, per shard (the outbox subscription, async projections):
+/// <c>ledger.daemon.lag</c> = the daemon's high-water mark minus the shard's progression, and
+/// <c>ledger.daemon.high_water_lag</c> = the newest committed event minus the high-water mark
+/// (events the daemon cannot see yet, such as behind a sequence gap it is still waiting out).
+/// PostgreSQL is read at most once per <see cref="RefreshInterval"/>, however often Prometheus
+/// scrapes; the gauges report the last reading.
+/// </summary>
+public sealed class DaemonLagMetrics : BackgroundService
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+
+    private const string HighWaterMarkShard = "HighWaterMark";
+
+    private readonly IDocumentStore _store;
+    private readonly ILogger<DaemonLagMetrics> _logger;
+    private readonly string _service;
+    private volatile Reading? _last;
+
+    public DaemonLagMetrics(IDocumentStore store, IMeterFactory meters, string service, ILogger<DaemonLagMetrics> logger)
+    {
+        _store = store;
+        _logger = logger;
+        _service = service;
+        var meter = meters.Create(LedgerTelemetry.MeterName);
+        meter.CreateObservableGauge("ledger.daemon.lag", ObserveShardLag, unit: "{event}",
+            description: "Events the async daemon has not yet processed, per shard (projection or subscription): high-water mark minus the shard's progression");
+        meter.CreateObservableGauge("ledger.daemon.high_water_lag", ObserveHighWaterLag, unit: "{event}",
+            description: "Committed events above the async daemon's high-water mark (not yet visible to any shard)");
+    }
+
+    /// <summary>The last reading: events behind per shard, and events above the high-water mark.</summary>
+    public Reading? Last => _last;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RefreshInterval);
+        do
+        {
+            try
+            {
+                _last = await ReadAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A database outage is reported by the health checks; the gauges go quiet rather than stale.
+                _last = null;
+                _logger.LogDebug("Reading the async daemon's progress failed: {Reason}", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task<Reading> ReadAsync(CancellationToken cancellationToken)
+    {
+        var progress = await _store.Advanced.AllProjectionProgress(token: cancellationToken);
+        await using var session = _store.QuerySession();
+        var newest = (await session.QueryAsync<long>(
+            $"select coalesce(max(seq_id), 0) from {_store.Options.Events.DatabaseSchemaName}.mt_events", cancellationToken)).Single();
+        var highWater = progress.FirstOrDefault(p => p.ShardName == HighWaterMarkShard)?.Sequence ?? 0;
+        var shards = progress
+            .Where(p => p.ShardName != HighWaterMarkShard)
+            .ToDictionary(p => p.ShardName, p => Math.Max(0, highWater - p.Sequence));
+        return new Reading(shards, Math.Max(0, newest - highWater));
+    }
+
+    private IEnumerable<Measurement<long>> ObserveShardLag() =>
+        _last is { } reading
+            ? reading.ShardLag.Select(s => new Measurement<long>(s.Value,
+                new KeyValuePair<string, object?>("service", _service), new KeyValuePair<string, object?>("shard", s.Key)))
+            : [];
+
+    private IEnumerable<Measurement<long>> ObserveHighWaterLag() =>
+        _last is { } reading
+            ? [new Measurement<long>(reading.HighWaterLag, new KeyValuePair<string, object?>("service", _service))]
+            : [];
+
+    /// <summary>Events behind per shard name (<c>integration-events:All</c>), and committed events above the high-water mark.</summary>
+    public sealed record Reading(IReadOnlyDictionary<string, long> ShardLag, long HighWaterLag);
+}
