@@ -23,14 +23,16 @@ public sealed class DaemonLagMetrics : BackgroundService
 
     private readonly IDocumentStore _store;
     private readonly ILogger<DaemonLagMetrics> _logger;
-    private readonly string _service;
+    private readonly KeyValuePair<string, object?> _service;
+    private readonly KeyValuePair<string, object?> _database;
     private volatile Reading? _last;
 
-    public DaemonLagMetrics(IDocumentStore store, IMeterFactory meters, string service, ILogger<DaemonLagMetrics> logger)
+    public DaemonLagMetrics(IDocumentStore store, IMeterFactory meters, string service, string database, ILogger<DaemonLagMetrics> logger)
     {
         _store = store;
         _logger = logger;
-        _service = service;
+        _service = new KeyValuePair<string, object?>("service", service);
+        _database = new KeyValuePair<string, object?>("database", database);
         var meter = meters.Create(LedgerTelemetry.MeterName);
         meter.CreateObservableGauge("ledger.daemon.lag", ObserveShardLag, unit: "{event}",
             description: "Events the async daemon has not yet processed, per shard (projection or subscription): high-water mark minus the shard's progression");
@@ -76,12 +78,12 @@ public sealed class DaemonLagMetrics : BackgroundService
     private IEnumerable<Measurement<long>> ObserveShardLag() =>
         _last is { } reading
             ? reading.ShardLag.Select(s => new Measurement<long>(s.Value,
-                new KeyValuePair<string, object?>("service", _service), new KeyValuePair<string, object?>("shard", s.Key)))
+                _service, _database, new KeyValuePair<string, object?>("shard", s.Key)))
             : [];
 
     private IEnumerable<Measurement<long>> ObserveHighWaterLag() =>
         _last is { } reading
-            ? [new Measurement<long>(reading.HighWaterLag, new KeyValuePair<string, object?>("service", _service))]
+            ? [new Measurement<long>(reading.HighWaterLag, _service, _database)]
             : [];
 
     /// <summary>Events behind per shard name (<c>integration-events:All</c>), and committed events above the high-water mark.</summary>
