@@ -8,12 +8,13 @@ using Microsoft.AspNetCore.Authorization;
 namespace Ledger.ServiceDefaults.Admin;
 
 /// <summary>gRPC <c>ledger.admin.v1.Admin</c>: the same in every service, over that service's own projections.</summary>
-[Authorize(Roles = LedgerRoles.KeyAdmin)]
+[Authorize]
 public sealed class AdminService(IEnumerable<LedgerProjection> projections, ProjectionRebuild rebuild, EventExport export, IDocumentStore store)
     : Contracts.Admin.V1.Admin.AdminBase
 {
     private readonly IReadOnlyList<LedgerProjection> _projections = projections.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 
+    [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<ListProjectionsResponse> ListProjections(ListProjectionsRequest request, ServerCallContext context)
     {
         await using var session = store.QuerySession();
@@ -28,6 +29,7 @@ public sealed class AdminService(IEnumerable<LedgerProjection> projections, Proj
         return response;
     }
 
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<RebuildProjectionsResponse> RebuildProjections(RebuildProjectionsRequest request, ServerCallContext context)
     {
         var chosen = Choose(request);

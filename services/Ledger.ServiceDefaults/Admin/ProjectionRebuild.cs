@@ -45,7 +45,7 @@ public sealed class ProjectionRebuild(IDocumentStore store, ILogger<ProjectionRe
         await using var session = store.QuerySession();
         return await session.QueryAsync<Guid>(
             $"select distinct stream_id from {store.Options.Events.DatabaseSchemaName}.mt_events where type = any(?) order by stream_id",
-            cancellationToken, names);
+            cancellationToken, [names]);
     }
 
     private async Task<bool> RebuildStreamAsync<TDocument>(Guid streamId, CancellationToken cancellationToken) where TDocument : class

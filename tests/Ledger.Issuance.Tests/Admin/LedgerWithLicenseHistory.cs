@@ -36,7 +36,7 @@ public sealed class LedgerWithLicenseHistory : LedgerWithIssuance
 
         RevokedLicenseId = LicenseIds[^1];
         var bus = Issuance.Services.GetRequiredService<IBus>();
-        await bus.Publish(new IntegrationEvents.V1.LicenseRevoked(Guid.Parse(RevokedLicenseId), "ledger", "keyCompromise", DateTimeOffset.UtcNow, 1));
+        await bus.Publish(new Ledger.IntegrationEvents.V1.LicenseRevoked(Guid.Parse(RevokedLicenseId), "ledger", "keyCompromise", DateTimeOffset.UtcNow, 1));
         await Eventually.True(async () =>
             (await Licenses.GetLicenseAsync(new GetLicenseRequest { LicenseId = RevokedLicenseId })).License.Status == LicenseStatus.Revoked,
             TimeSpan.FromSeconds(60), "the revocation to be recorded");
