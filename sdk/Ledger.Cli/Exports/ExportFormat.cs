@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
 using Ledger.Contracts.Admin.V1;
@@ -15,6 +17,9 @@ namespace Ledger.Cli.Exports;
 internal static class ExportFormat
 {
     public const string Name = "ledger-export/v1";
+
+    /// <summary>JSON as written to the file: compact, and readable (no \u escapes for '+' or non-ASCII letters).</summary>
+    public static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static JsonObject Line(ExportEventsResponse record) => record.RecordCase switch
     {
@@ -68,11 +73,11 @@ internal static class ExportFormat
         {
             if (record.RecordCase == ExportEventsResponse.RecordOneofCase.Trailer)
             {
-                await writer.WriteLineAsync(Trailer(record.Trailer, digest.GetHashAndReset()).ToJsonString());
+                await writer.WriteLineAsync(Trailer(record.Trailer, digest.GetHashAndReset()).ToJsonString(Json));
                 return record.Trailer;
             }
 
-            var line = Line(record).ToJsonString();
+            var line = Line(record).ToJsonString(Json);
             digest.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
             await writer.WriteLineAsync(line);
         }

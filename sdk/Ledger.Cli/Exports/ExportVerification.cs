@@ -137,14 +137,15 @@ internal static class ExportVerification
                         break;
                     }
 
-                    if (type.StartsWith("license_", StringComparison.Ordinal))
+                    // A license's stream is the one that starts with license_issued; all its events are replayed.
+                    if (version == 1 && type == LicenseReplay.EventTypes[0])
                     {
-                        if (!licenseEvents.TryGetValue(streamId, out var list))
-                        {
-                            licenseEvents[streamId] = list = [];
-                        }
+                        licenseEvents[streamId] = [];
+                    }
 
-                        list.Add((type, data));
+                    if (licenseEvents.TryGetValue(streamId, out var licenseStream))
+                    {
+                        licenseStream.Add((type, data));
                     }
 
                     break;

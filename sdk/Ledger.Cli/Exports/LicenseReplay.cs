@@ -117,7 +117,7 @@ internal static class LicenseReplay
 
     private static string Show(JsonNode? value)
     {
-        var text = value?.ToJsonString() ?? "null";
+        var text = value?.ToJsonString(ExportFormat.Json) ?? "null";
         return text.Length > 80 ? text[..77] + "..." : text;
     }
 }
