@@ -93,19 +93,37 @@ public sealed class MetricsTests(LedgerWithMetrics ledger) : IClassFixture<Ledge
         try
         {
             await ledger.Revocations.RevokeAsync(new RevokeRequest { LicenseId = licenseId, Reason = RevocationReason.Superseded });
-            await Eventually.True(async () => (await ledger.ScrapeAsync()).Value("ledger_daemon_lag", shard) >= 1,
-                TimeSpan.FromSeconds(60), "the outbox lag to show the unpublished revocation");
+            // The revocation is committed but cannot be published: it is behind the outbox (lag), or,
+            // while the daemon has not yet raised its high-water mark past it, above that mark.
+            await WithDaemonSeriesOnTimeout(() => Eventually.True(async () =>
+            {
+                var scrape = await ledger.ScrapeAsync();
+                return scrape.Value("ledger_daemon_lag", shard) + scrape.Value("ledger_daemon_high_water_lag", ("database", ledger.RevocationDatabase)) >= 1;
+            }, TimeSpan.FromSeconds(60), "the daemon gauges to show the unpublished revocation"));
         }
         finally
         {
             ledger.Broker.Restore();
         }
 
-        await Eventually.True(async () =>
+        await WithDaemonSeriesOnTimeout(() => Eventually.True(async () =>
         {
             var scrape = await ledger.ScrapeAsync();
             return scrape.Value("ledger_daemon_lag", shard) == 0
                 && scrape.Value("ledger_daemon_high_water_lag", ("database", ledger.RevocationDatabase)) == 0;
-        }, TimeSpan.FromSeconds(90), "the outbox to catch up and its lag to return to 0");
+        }, TimeSpan.FromSeconds(120), "the outbox to catch up and its lag to return to 0"));
+    }
+
+    private async Task WithDaemonSeriesOnTimeout(Func<Task> wait)
+    {
+        try
+        {
+            await wait();
+        }
+        catch (TimeoutException e)
+        {
+            var series = (await ledger.ScrapeAsync()).Text.Split('\n').Where(l => l.StartsWith("ledger_daemon", StringComparison.Ordinal) && l.Contains(ledger.RevocationDatabase, StringComparison.Ordinal));
+            throw new TimeoutException($"{e.Message} The daemon series were:\n{string.Join('\n', series)}\nRevocation's log:\n{string.Join('\n', ledger.Revocation.Logs.Lines.Where(l => l.Contains("Publish", StringComparison.Ordinal) || l.Contains("integration-events", StringComparison.Ordinal) || l.Contains("gap", StringComparison.OrdinalIgnoreCase)).TakeLast(12))}", e);
+        }
     }
 }
