@@ -30,33 +30,52 @@ public static class ExportJson
     public static string Serialize(object value, Type type)
     {
         var node = JsonSerializer.SerializeToNode(value, type, Options);
-        return (Redact(node) ?? JsonValue.Create((string?)null))?.ToJsonString(Options) ?? "null";
+        if (node is JsonValue single && IsSecret(single))
+        {
+            return JsonValue.Create(Redacted).ToJsonString(Options);
+        }
+
+        RedactWithin(node);
+        return node?.ToJsonString(Options) ?? "null";
     }
 
-    private static JsonNode? Redact(JsonNode? node)
+    /// <summary>Replaces, in place, every member or item of <paramref name="node"/> that could hold a secret.</summary>
+    private static void RedactWithin(JsonNode? node)
     {
         switch (node)
         {
             case JsonObject obj:
                 foreach (var (name, child) in obj.ToList())
                 {
-                    obj[name] = PrivateMembers.Contains(name) && child is not null ? JsonValue.Create(Redacted) : Redact(child);
+                    if (child is not null && (PrivateMembers.Contains(name) || (child is JsonValue text && IsSecret(text))))
+                    {
+                        obj[name] = JsonValue.Create(Redacted);
+                    }
+                    else
+                    {
+                        RedactWithin(child);
+                    }
                 }
 
-                return obj;
+                break;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    array[i] = Redact(array[i]?.DeepClone());
+                    if (array[i] is JsonValue item && IsSecret(item))
+                    {
+                        array[i] = JsonValue.Create(Redacted);
+                    }
+                    else
+                    {
+                        RedactWithin(array[i]);
+                    }
                 }
 
-                return array;
-            case JsonValue value when value.TryGetValue<string>(out var text) && HoldsPrivateJwk(text):
-                return JsonValue.Create(Redacted);
-            default:
-                return node;
+                break;
         }
     }
+
+    private static bool IsSecret(JsonValue value) => value.TryGetValue<string>(out var text) && HoldsPrivateJwk(text);
 
     private static bool HoldsPrivateJwk(string text)
     {
