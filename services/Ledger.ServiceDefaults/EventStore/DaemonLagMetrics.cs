@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using JasperFx.Events.Projections;
 using Ledger.ServiceDefaults.Hosting;
@@ -13,7 +14,9 @@ namespace Ledger.ServiceDefaults.EventStore;
 /// <c>ledger.daemon.high_water_lag</c> = the newest committed event minus the high-water mark
 /// (events the daemon cannot see yet, such as behind a sequence gap it is still waiting out).
 /// PostgreSQL is read at most once per <see cref="RefreshInterval"/>, however often Prometheus
-/// scrapes; the gauges report the last reading.
+/// scrapes; the gauges report the last reading. The gauges exist once per process, on the shared
+/// meter, and report every live event store (tagged by database): OpenTelemetry listens to meters
+/// by name across the process, so a gauge per host would collide with its twins.
 /// </summary>
 public sealed class DaemonLagMetrics : BackgroundService
 {
@@ -21,23 +24,28 @@ public sealed class DaemonLagMetrics : BackgroundService
 
     private const string HighWaterMarkShard = "HighWaterMark";
 
+    private static readonly ConcurrentDictionary<DaemonLagMetrics, byte> Live = new();
+
     private readonly IDocumentStore _store;
     private readonly ILogger<DaemonLagMetrics> _logger;
     private readonly KeyValuePair<string, object?> _service;
     private readonly KeyValuePair<string, object?> _database;
     private volatile Reading? _last;
 
-    public DaemonLagMetrics(IDocumentStore store, IMeterFactory meters, string service, string database, ILogger<DaemonLagMetrics> logger)
+    static DaemonLagMetrics()
+    {
+        LedgerTelemetry.Meter.CreateObservableGauge("ledger.daemon.lag", () => Live.Keys.SelectMany(m => m.ObserveShardLag()), unit: "{event}",
+            description: "Events the async daemon has not yet processed, per shard (projection or subscription): high-water mark minus the shard's progression");
+        LedgerTelemetry.Meter.CreateObservableGauge("ledger.daemon.high_water_lag", () => Live.Keys.SelectMany(m => m.ObserveHighWaterLag()), unit: "{event}",
+            description: "Committed events above the async daemon's high-water mark (not yet visible to any shard)");
+    }
+
+    public DaemonLagMetrics(IDocumentStore store, string service, string database, ILogger<DaemonLagMetrics> logger)
     {
         _store = store;
         _logger = logger;
         _service = new KeyValuePair<string, object?>("service", service);
         _database = new KeyValuePair<string, object?>("database", database);
-        var meter = meters.Create(LedgerTelemetry.MeterName);
-        meter.CreateObservableGauge("ledger.daemon.lag", ObserveShardLag, unit: "{event}",
-            description: "Events the async daemon has not yet processed, per shard (projection or subscription): high-water mark minus the shard's progression");
-        meter.CreateObservableGauge("ledger.daemon.high_water_lag", ObserveHighWaterLag, unit: "{event}",
-            description: "Committed events above the async daemon's high-water mark (not yet visible to any shard)");
     }
 
     /// <summary>The last reading: events behind per shard, and events above the high-water mark.</summary>
@@ -46,6 +54,19 @@ public sealed class DaemonLagMetrics : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RefreshInterval);
+        Live.TryAdd(this, 0);
+        try
+        {
+            await RefreshUntilStoppedAsync(timer, stoppingToken);
+        }
+        finally
+        {
+            Live.TryRemove(this, out _);
+        }
+    }
+
+    private async Task RefreshUntilStoppedAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         do
         {
             try

@@ -29,7 +29,7 @@ public static class EventStoreExtensions
         builder.Services.AddSingleton<ProjectionRebuild>();
         builder.Services.AddSingleton<EventExport>();
         builder.Services.AddHostedService(sp => new DaemonLagMetrics(
-            sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), schema,
+            sp.GetRequiredService<IDocumentStore>(), schema,
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);

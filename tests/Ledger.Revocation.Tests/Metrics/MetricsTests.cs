@@ -86,8 +86,8 @@ public sealed class MetricsTests(LedgerWithMetrics ledger) : IClassFixture<Ledge
     {
         var licenseId = await ledger.IssueKnownLicenseAsync();
         var shard = new[] { ("database", ledger.RevocationDatabase), ("shard", Outbox) };
-        await Eventually.True(async () => (await ledger.ScrapeAsync()).Value("ledger_daemon_lag", shard) == 0,
-            TimeSpan.FromSeconds(60), "the outbox lag gauge to read 0");
+        await WithDaemonSeriesOnTimeout(() => Eventually.True(async () => (await ledger.ScrapeAsync()).Value("ledger_daemon_lag", shard) == 0,
+            TimeSpan.FromSeconds(60), "the outbox lag gauge to read 0"));
 
         ledger.Broker.Cut();
         try
@@ -122,8 +122,8 @@ public sealed class MetricsTests(LedgerWithMetrics ledger) : IClassFixture<Ledge
         }
         catch (TimeoutException e)
         {
-            var series = (await ledger.ScrapeAsync()).Text.Split('\n').Where(l => l.StartsWith("ledger_daemon", StringComparison.Ordinal) && l.Contains(ledger.RevocationDatabase, StringComparison.Ordinal));
-            throw new TimeoutException($"{e.Message} The daemon series were:\n{string.Join('\n', series)}\nRevocation's log:\n{string.Join('\n', ledger.Revocation.Logs.Lines.Where(l => l.Contains("Publish", StringComparison.Ordinal) || l.Contains("integration-events", StringComparison.Ordinal) || l.Contains("gap", StringComparison.OrdinalIgnoreCase)).TakeLast(12))}", e);
+            var series = (await ledger.ScrapeAsync()).Text.Split('\n').Where(l => l.StartsWith("ledger_daemon", StringComparison.Ordinal));
+            throw new TimeoutException($"{e.Message} The daemon series were:\n{string.Join('\n', series)}\nRevocation's log:\n{string.Join('\n', ledger.Revocation.Logs.Lines.Where(l => l.Contains("Publish", StringComparison.Ordinal) || l.Contains("integration-events", StringComparison.Ordinal) || l.Contains("gap", StringComparison.OrdinalIgnoreCase) || l.Contains("daemon's progress", StringComparison.Ordinal)).Where(l => !l.Contains("Received ShardName", StringComparison.Ordinal)).TakeLast(12))}", e);
         }
     }
 }

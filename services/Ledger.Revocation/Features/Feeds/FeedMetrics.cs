@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Ledger.Revocation.Features.Revoking;
 using Ledger.ServiceDefaults.Hosting;
@@ -8,23 +9,33 @@ namespace Ledger.Revocation.Features.Feeds;
 /// The newest full or delta feed this replica signed, as gauges: <c>ledger.feed.version</c> and
 /// <c>ledger.feed.age</c> (seconds since it was signed). Feeds are signed on demand, so the age
 /// grows between requests; verifiers must refresh before the feed's <c>exp</c> (24 h by default).
+/// The gauges exist once per process on the shared meter and report every live publisher (tagged
+/// by issuer): OpenTelemetry listens to meters by name across the process.
 /// </summary>
-public sealed class FeedMetrics
+public sealed class FeedMetrics : IDisposable
 {
+    private static readonly ConcurrentDictionary<FeedMetrics, byte> Live = new();
+
     private readonly TimeProvider _clock;
     private readonly KeyValuePair<string, object?> _issuer;
     private SignedFeed? _newest;
 
-    public FeedMetrics(IMeterFactory meters, FeedIssuer issuer, TimeProvider clock)
+    static FeedMetrics()
+    {
+        LedgerTelemetry.Meter.CreateObservableGauge("ledger.feed.version", () => Live.Keys.SelectMany(f => f.ObserveVersion()), unit: "{version}",
+            description: "Version of the newest revocation feed signed");
+        LedgerTelemetry.Meter.CreateObservableGauge("ledger.feed.age", () => Live.Keys.SelectMany(f => f.ObserveAge()), unit: "s",
+            description: "Seconds since the newest revocation feed was signed");
+    }
+
+    public FeedMetrics(FeedIssuer issuer, TimeProvider clock)
     {
         _clock = clock;
         _issuer = new KeyValuePair<string, object?>("issuer", issuer.Name);
-        var meter = meters.Create(LedgerTelemetry.MeterName);
-        meter.CreateObservableGauge("ledger.feed.version", ObserveVersion, unit: "{version}",
-            description: "Version of the newest revocation feed signed");
-        meter.CreateObservableGauge("ledger.feed.age", ObserveAge, unit: "s",
-            description: "Seconds since the newest revocation feed was signed");
+        Live.TryAdd(this, 0);
     }
+
+    public void Dispose() => Live.TryRemove(this, out _);
 
     public void Signed(SignedFeed feed)
     {
