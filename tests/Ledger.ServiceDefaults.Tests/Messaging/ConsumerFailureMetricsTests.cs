@@ -13,8 +13,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ledger.ServiceDefaults.Tests.Messaging;
 
 /// <summary>
-/// Consumer failures are visible on /metrics through MassTransit's own meter: one failed
-/// attempt is one <c>messaging_masstransit_consume_errors_ea_total</c>, by consumer, message and exception type.
+/// Consumer failures are visible on /metrics: every failed attempt of a consumer with the Ledger
+/// retry definition counts in <c>ledger_consumer_failures_total</c>, by consumer, message and
+/// exception type, as soon as it fails (not only once the retries are spent).
 /// </summary>
 public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastructure) : IClassFixture<IsolatedInfrastructure>
 {
@@ -35,8 +36,8 @@ public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastru
         app.MapDefaultEndpoints();
         await app.StartAsync();
         using var http = await MetricsClientAsync(app);
-        var rejecting = ("messaging_masstransit_consumer_type", nameof(ProbeRejectingConsumer));
-        Assert.Null((await PrometheusScrape.FromAsync(http)).Find("messaging_masstransit_consume_errors_ea_total", rejecting).FirstOrDefault());
+        var rejecting = ("consumer", nameof(ProbeRejectingConsumer));
+        Assert.Null((await PrometheusScrape.FromAsync(http)).Find("ledger_consumer_failures_total", rejecting).FirstOrDefault());
 
         // Publish once the receive endpoints are bound, or the broker would drop the messages.
         var bus = app.Services.GetRequiredService<IBusControl>();
@@ -47,18 +48,15 @@ public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastru
         var failures = await WithScrapeOnTimeout(http, () => Eventually.Get(async () =>
         {
             var scrape = await PrometheusScrape.FromAsync(http);
-            var errors = scrape.Find("messaging_masstransit_consume_errors_ea_total", rejecting).ToList();
-            return errors.Count > 0 && scrape.Find("messaging_masstransit_consume_ea_total", ("messaging_masstransit_consumer_type", nameof(ProbeAcceptingConsumer))).Any()
-                ? errors
-                : null;
+            var errors = scrape.Find("ledger_consumer_failures_total", rejecting).ToList();
+            return errors.Count > 0 ? errors : null;
         }, TimeSpan.FromSeconds(20), "the first failed attempt to be counted"));
 
         var failure = failures[0];
         Assert.True(failure.Value >= 1);
-        Assert.Contains(nameof(ProbeRejected), failure.Labels["messaging_masstransit_message_type"]);
-        Assert.Equal(nameof(InvalidOperationException), failure.Labels["messaging_masstransit_exception_type"]);
-        Assert.Empty((await PrometheusScrape.FromAsync(http)).Find("messaging_masstransit_consume_errors_ea_total",
-            ("messaging_masstransit_consumer_type", nameof(ProbeAcceptingConsumer))));
+        Assert.Contains(nameof(ProbeRejected), failure.Labels["message_type"]);
+        Assert.Equal(nameof(InvalidOperationException), failure.Labels["exception_type"]);
+        Assert.Empty((await PrometheusScrape.FromAsync(http)).Find("ledger_consumer_failures_total", ("consumer", nameof(ProbeAcceptingConsumer))));
         await app.StopAsync();
     }
 
@@ -70,8 +68,8 @@ public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastru
         }
         catch (TimeoutException e)
         {
-            var masstransit = (await PrometheusScrape.FromAsync(http)).Text.Split('\n').Where(l => l.Contains("masstransit", StringComparison.Ordinal));
-            throw new TimeoutException($"{e.Message} MassTransit's series were:\n{string.Join('\n', masstransit)}", e);
+            var consumers = (await PrometheusScrape.FromAsync(http)).Text.Split('\n').Where(l => l.Contains("consume", StringComparison.Ordinal));
+            throw new TimeoutException($"{e.Message} the consumer series were:\n{string.Join('\n', consumers)}", e);
         }
     }
 
