@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using Ledger.Cli.Commands.Admin;
 using Ledger.Cli.Commands.Attest;
 using Ledger.Cli.Commands.Decrypt;
 using Ledger.Cli.Commands.Encrypt;
@@ -34,6 +35,7 @@ internal static class LedgerCli
         root.Add(AttestCommands.Create());
         root.Add(VendorKeyCommands.Create());
         root.Add(HealthCommand.Create());
+        root.Add(AdminCommands.Create());
         UseExamplesInHelp(root);
         return root;
     }

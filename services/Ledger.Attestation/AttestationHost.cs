@@ -1,4 +1,3 @@
-using JasperFx.Events.Projections;
 using Ledger.Attestation.Attestations;
 using Ledger.Attestation.Features;
 using Ledger.Attestation.Features.AttestingArtifacts;
@@ -12,6 +11,7 @@ using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Attestation.IntegrationEvents;
 using Ledger.Attestation.Signing;
 using Ledger.Attestation.VendorKeys;
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
 using Ledger.ServiceDefaults.Notary;
@@ -29,13 +29,13 @@ public static class AttestationHost
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
                 options.Events.AddEventTypes([typeof(AttestationIssued), typeof(AttestationRevoked), typeof(VendorKeyRegistered), typeof(VendorKeyRemoved)]);
-                options.Projections.Snapshot<AttestationRecord>(SnapshotLifecycle.Inline);
-                options.Projections.Snapshot<VendorKeyRing>(SnapshotLifecycle.Inline);
                 options.Schema.For<AttestationRecord>()
                     .Index(a => a.IssuedAt)
                     .Index(a => a.VendorId!);
                 options.Schema.For<IdempotencyRecord>();
             })
+            .Snapshot<AttestationRecord>("attestations")
+            .Snapshot<VendorKeyRing>("vendor-key-rings")
             .PublishIntegrationEvents<AttestationEventMap>();
         builder.AddLedgerMessaging(ServiceName);
         builder.AddNotaryClients();

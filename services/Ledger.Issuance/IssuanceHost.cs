@@ -1,4 +1,3 @@
-using JasperFx.Events.Projections;
 using Ledger.Issuance.Features;
 using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Issuing;
@@ -9,6 +8,7 @@ using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Issuance.IntegrationEvents;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
 using Ledger.ServiceDefaults.Notary;
@@ -27,13 +27,13 @@ public static class IssuanceHost
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
                 options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded)]);
-                options.Projections.Snapshot<License>(SnapshotLifecycle.Inline);
                 options.Schema.For<License>()
                     .Index(l => l.CustomerId)
                     .Index(l => l.IssuedAt);
                 options.Schema.For<IdempotencyRecord>();
                 options.Schema.For<CustomerPseudonym>();
             })
+            .Snapshot<License>("licenses")
             .PublishIntegrationEvents<IssuanceEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();

@@ -1,10 +1,10 @@
-using JasperFx.Events.Projections;
 using Ledger.Notary.Custody;
 using Ledger.Notary.Features.KeyManagement;
 using Ledger.Notary.Features.Publishing;
 using Ledger.Notary.Features.Signing;
 using Ledger.Notary.IntegrationEvents;
 using Ledger.Notary.Keys;
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
 using Marten;
@@ -21,10 +21,10 @@ public static class NotaryHost
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
                 options.Events.AddEventTypes([typeof(KeyGenerated), typeof(KeyActivated), typeof(KeyRotatedOut), typeof(KeyRetired), typeof(KeyMarkedCompromised)]);
-                options.Projections.Snapshot<SigningKey>(SnapshotLifecycle.Inline);
                 options.Schema.For<WrappedPrivateKey>();
                 options.Storage.ExtendedSchemaObjects.Add(KeyUsage.Table(ServiceName));
             })
+            .Snapshot<SigningKey>("signing-keys")
             .PublishIntegrationEvents<NotaryEventMap>();
         builder.AddLedgerMessaging(ServiceName);
 

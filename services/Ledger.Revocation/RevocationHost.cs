@@ -1,4 +1,3 @@
-using JasperFx.Events.Projections;
 using Ledger.Revocation.Features;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.LearningLicenses;
@@ -7,6 +6,7 @@ using Ledger.Revocation.Features.Watching;
 using Ledger.Revocation.IntegrationEvents;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
 using Ledger.ServiceDefaults.Notary;
@@ -25,10 +25,10 @@ public static class RevocationHost
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
                 options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked)]);
-                options.Projections.Snapshot<RevocationLog>(SnapshotLifecycle.Inline);
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
                 options.Schema.For<KnownLicense>();
             })
+            .Snapshot<RevocationLog>("revocation-log")
             .PublishIntegrationEvents<RevocationEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus =>
         {
@@ -45,6 +45,7 @@ public static class RevocationHost
         builder.Services.AddSingleton<Revoker>();
         builder.Services.AddSingleton<TrustedJwks>();
         builder.Services.AddSingleton<FeedSigner>();
+        builder.Services.AddSingleton<FeedMetrics>();
         builder.Services.AddSingleton<FeedPublisher>();
         builder.Services.AddSingleton<FilterPublisher>();
         builder.Services.AddSingleton<RevocationWatch>();

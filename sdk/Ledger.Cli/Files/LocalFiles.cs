@@ -54,6 +54,13 @@ internal static class LocalFiles
 
     public static void WriteNew(string path, string content, UnixFileMode mode) => WriteNew(path, Encoding.UTF8.GetBytes(content), mode);
 
+    /// <summary>Creates <paramref name="path"/> for writing as a stream (an export runs to gigabytes); fails if anything is there already.</summary>
+    public static FileStream CreateNew(string path, UnixFileMode mode)
+    {
+        RefuseExisting(path, "File");
+        return new FileStream(path, Options(FileMode.CreateNew, mode));
+    }
+
     /// <summary>Replaces (or creates) <paramref name="path"/> atomically: a reader sees the old or the new content, never part of it.</summary>
     public static void Replace(string path, string content, UnixFileMode mode)
     {

@@ -5,11 +5,28 @@ using Grpc.Net.Client;
 namespace Ledger.Cli.Online;
 
 /// <summary>The options every online command has, and the channel they lead to.</summary>
-internal sealed class OnlineOptions(LedgerService service)
+internal sealed class OnlineOptions
 {
-    public LedgerService Service { get; } = service;
+    private readonly Func<CommandRun, LedgerService> _service;
 
-    public Option<string> Server { get; } = new("--server") { Description = $"{service.Title}'s gRPC address. Default: ${service.Variable}, else {service.DefaultUrl}.", HelpName = "URL" };
+    public OnlineOptions(LedgerService service)
+    {
+        _service = _ => service;
+        Server = new("--server") { Description = $"{service.Title}'s gRPC address. Default: ${service.Variable}, else {service.DefaultUrl}.", HelpName = "URL" };
+    }
+
+    /// <summary>For commands that talk to whichever service <paramref name="service"/> names.</summary>
+    public OnlineOptions(Func<CommandRun, LedgerService> service)
+    {
+        _service = service;
+        Server = new("--server")
+        {
+            Description = $"The service's gRPC address. Default: its variable ({string.Join(", ", LedgerService.All.Select(s => "$" + s.Variable))}), else its local address.",
+            HelpName = "URL",
+        };
+    }
+
+    public Option<string> Server { get; }
 
     public Option<string> ClientKey { get; } = new("--client-key") { Description = $"Your client's private JWK (ledgerctl keygen client NAME). Default: ${ClientIdentity.KeyVariable}.", HelpName = "FILE" };
 
@@ -30,7 +47,7 @@ internal sealed class OnlineOptions(LedgerService service)
             throw CliFailure.Usage($"--timeout {timeout} is out of range: give 1 to 3600 seconds.");
         }
 
-        var endpoint = Service.Resolve(run.Get(Server));
+        var endpoint = _service(run).Resolve(run.Get(Server));
         run.Endpoint = endpoint;
         return new ServiceConnection(endpoint, ClientIdentity.Load(run.Get(ClientKey)), TimeSpan.FromSeconds(timeout), run.Cancellation);
     }

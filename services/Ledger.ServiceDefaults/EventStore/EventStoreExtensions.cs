@@ -1,5 +1,6 @@
 using JasperFx;
 using JasperFx.Events.Daemon;
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
@@ -25,6 +26,12 @@ public static class EventStoreExtensions
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddLedgerEventStore(
         this WebApplicationBuilder builder, string schema, Action<StoreOptions, IServiceProvider> configure)
     {
+        builder.Services.AddSingleton<ProjectionRebuild>();
+        builder.Services.AddSingleton<EventExport>();
+        builder.Services.AddHostedService(sp => new DaemonLagMetrics(
+            sp.GetRequiredService<IDocumentStore>(), schema,
+            new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder.Services
             .AddMarten(sp =>

@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Security;
@@ -90,6 +91,12 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        if (app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(EventExport)))
+        {
+            // Every service with an event store answers ledger.admin.v1.Admin over its own projections.
+            app.MapGrpcService<AdminService>();
+        }
+
         return app;
     }
 

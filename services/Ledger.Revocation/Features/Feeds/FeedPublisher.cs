@@ -12,7 +12,7 @@ namespace Ledger.Revocation.Features.Feeds;
 /// not moved and it is younger than the refresh interval, so verifiers polling in step cost
 /// one signature per version, not one per request.
 /// </summary>
-public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, TimeProvider clock)
+public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
 
@@ -89,7 +89,9 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
     private async Task<SignedFeed> SignAsync(RevocationFeedPayload payload, string kind, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FeedType, payload.ExpiresAt, cancellationToken);
-        return new SignedFeed(jws, payload.Version, kind, now);
+        var signed = new SignedFeed(jws, payload.Version, kind, now);
+        metrics.Signed(signed);
+        return signed;
     }
 
     private static DateTimeOffset Seconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());

@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Ledger.Cli.Tests.Support;
+
+namespace Ledger.Cli.Tests.Commands.Admin;
+
+/// <summary><c>admin projections|rebuild|export|verify-export</c> against the running services.</summary>
+[Collection(RunningLedgerCollection.Name)]
+public sealed class AdminTests(RunningLedger ledger) : IDisposable
+{
+    private readonly OnlineWorkspace _online = new(ledger);
+
+    [Fact]
+    public async Task an_export_of_issuance_verifies_and_every_license_event_type_replays_to_the_state_the_service_keeps()
+    {
+        var (renewed, revoked) = await LicensesWithEveryEventAsync();
+
+        var exported = (await _online.RunAsync("admin", "export", "--service", "issuance", "--output", "issuance.ndjson", "--output-format", "json")).Expect(0);
+        var verified = (await _online.RunAsync("admin", "verify-export", "issuance.ndjson", "-o", "json")).Expect(0);
+
+        Assert.True(exported.Json["events"]!.GetValue<long>() >= 5);
+        Assert.True(verified.Json["valid"]!.GetValue<bool>());
+        Assert.Equal("issuance", verified.Json["service"]!.GetValue<string>());
+        Assert.Equal(exported.Json["events"]!.GetValue<long>(), verified.Json["events"]!.GetValue<long>());
+        Assert.Equal(exported.Json["states"]!.GetValue<long>(), verified.Json["licenses_replayed"]!.GetValue<int>());
+        var lines = (await File.ReadAllLinesAsync(_online["issuance.ndjson"])).Select(l => JsonNode.Parse(l)!).ToList();
+        var types = lines.Where(l => Kind(l) == "event").Select(l => l["type"]!.GetValue<string>()).ToHashSet();
+        Assert.Superset(new HashSet<string> { "license_issued", "license_renewed", "license_capabilities_changed", "license_revocation_recorded" }, types);
+        var revokedState = lines.Single(l => Kind(l) == "state" && l["id"]!.GetValue<string>() == revoked)["data"]!;
+        Assert.True(revokedState["revoked"]!.GetValue<bool>());
+        var renewedState = lines.Single(l => Kind(l) == "state" && l["id"]!.GetValue<string>() == renewed)["data"]!;
+        Assert.Equal(3, renewedState["version"]!.GetValue<int>());
+
+        var text = (await _online.RunAsync("admin", "verify-export", "issuance.ndjson")).Expect(0);
+        Assert.Contains("Valid", text.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_tampered_export_is_refused_naming_what_is_wrong()
+    {
+        await LicensesWithEveryEventAsync();
+        (await _online.RunAsync("admin", "export", "--service", "issuance", "--output", "original.ndjson")).Expect(0);
+        var lines = (await File.ReadAllLinesAsync(_online["original.ndjson"])).ToList();
+        var events = Enumerable.Range(0, lines.Count).Where(i => Kind(JsonNode.Parse(lines[i])!) == "event").ToList();
+
+        var reordered = lines.ToList();
+        (reordered[events[1]], reordered[events[2]]) = (reordered[events[2]], reordered[events[1]]);
+        var reorderedResult = await VerifyAsync("reordered.ndjson", reordered, recomputeDigest: true);
+        Assert.Contains("strictly increasing sequence order", reorderedResult.Stdout, StringComparison.Ordinal);
+
+        var missing = lines.Where((_, i) => i != events[^1]).ToList();
+        var missingResult = await VerifyAsync("missing.ndjson", missing, recomputeDigest: true);
+        Assert.Contains("events but the file has", missingResult.Stdout, StringComparison.Ordinal);
+
+        // Edited data with the digest rewritten to match, as someone covering their tracks would:
+        // the license's own events no longer replay to the state the service recorded.
+        var renewal = events.First(i => JsonNode.Parse(lines[i])!["type"]!.GetValue<string>() == "license_renewed");
+        var edited = lines.ToList();
+        var record = JsonNode.Parse(edited[renewal])!;
+        record["data"]!["expiresAt"] = "2099-01-01T00:00:00+00:00";
+        edited[renewal] = record.ToJsonString();
+        var editedResult = await VerifyAsync("edited.ndjson", edited, recomputeDigest: true);
+        Assert.Contains($"license {record["streamId"]!.GetValue<string>()}", editedResult.Stdout, StringComparison.Ordinal);
+        Assert.Contains("expiresAt: replay gives \"2099-01-01T00:00:00+00:00\"", editedResult.Stdout, StringComparison.Ordinal);
+
+        var unsealed = await VerifyAsync("unsealed.ndjson", edited, recomputeDigest: false);
+        Assert.Contains("is not the digest of the lines before it", unsealed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task projections_are_listed_and_rebuilt_and_an_unknown_name_is_refused_with_the_valid_ones()
+    {
+        await LicensesWithEveryEventAsync();
+
+        var listed = (await _online.RunAsync("admin", "projections", "--service", "attestation", "-o", "json")).Expect(0);
+        Assert.Equal(["attestations", "vendor-key-rings"], listed.Json["projections"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
+
+        var rebuilt = (await _online.RunAsync("admin", "rebuild", "licenses", "--service", "issuance", "-o", "json")).Expect(0);
+        var licenses = rebuilt.Json["projections"]!.AsArray().Single()!;
+        Assert.True(licenses["streams"]!.GetValue<long>() >= 2);
+        Assert.Equal(0, licenses["documents_corrected"]!.GetValue<long>());
+        (await _online.RunAsync("admin", "rebuild", "--all", "--service", "notary")).Expect(0);
+
+        var unknown = (await _online.RunAsync("admin", "rebuild", "licences", "--service", "issuance")).Expect(2);
+        Assert.Contains("no projection 'licences'", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("its projections are: licenses", unknown.Stderr, StringComparison.Ordinal);
+        var neither = (await _online.RunAsync("admin", "rebuild", "--service", "issuance")).Expect(2);
+        Assert.Contains("or give --all", neither.Stderr, StringComparison.Ordinal);
+        var badService = (await _online.RunAsync("admin", "rebuild", "--all", "--service", "billing")).Expect(2);
+        Assert.Contains("notary, issuance, revocation, attestation", badService.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task an_auditor_may_export_but_not_rebuild()
+    {
+        var auditor = _online.Tool.With("LEDGER_CLIENT_KEY", ledger.AuditorKeyFile);
+
+        (await auditor.RunAsync("admin", "export", "--service", "revocation", "--output", "revocation.ndjson")).Expect(0);
+        (await auditor.RunAsync("admin", "verify-export", "revocation.ndjson")).Expect(0);
+        var refused = (await auditor.RunAsync("admin", "rebuild", "--all", "--service", "revocation")).Expect(2);
+
+        Assert.Contains("does not allow this client", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("revocation.ndjson", Directory.GetFiles(_online.Files.Directory).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task an_export_never_overwrites_a_file_and_a_missing_export_is_a_usage_error()
+    {
+        _online.Files.Write("taken.ndjson", "keep me");
+
+        var refused = (await _online.RunAsync("admin", "export", "--service", "notary", "--output", "taken.ndjson")).Expect(2);
+        var missing = (await _online.RunAsync("admin", "verify-export", "nothing-here.ndjson")).Expect(2);
+
+        Assert.Contains("already exists", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal("keep me", await File.ReadAllTextAsync(_online["taken.ndjson"]));
+        Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _online.Dispose();
+
+    private static string? Kind(JsonNode line) => line["kind"]?.GetValue<string>();
+
+    /// <summary>A license renewed and with changed capabilities, and a revoked one (recorded in Issuance); their ids.</summary>
+    private async Task<(string Renewed, string Revoked)> LicensesWithEveryEventAsync()
+    {
+        async Task<string> IssueAsync(string customer) =>
+            (await _online.RunAsync("license", "issue", "--customer-id", customer, "--customer-name", "Audit Corp", "--product", "flux-enterprise",
+                "--audience", "acme-app", "--capabilities", "sso", "--duration", "30", "-o", "json")).Expect(0).Json["license_id"]!.GetValue<string>();
+
+        var renewed = await IssueAsync("cust-audit-1");
+        (await _online.RunAsync("license", "renew", renewed, "--duration", "60")).Expect(0);
+        (await _online.RunAsync("license", "change-capabilities", renewed, "--capabilities", "sso,fips")).Expect(0);
+        var revoked = await IssueAsync("cust-audit-2");
+        await _online.EventuallyAsync("license", "revoke", revoked, "--reason", "key_compromise");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((await _online.RunAsync("license", "get", revoked, "-o", "json")).Expect(0).Json["status"]!.GetValue<string>() != "revoked")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Issuance did not record the revocation within 60 s");
+            await Task.Delay(250);
+        }
+
+        return (renewed, revoked);
+    }
+
+    private async Task<Ledgerctl.Result> VerifyAsync(string name, List<string> lines, bool recomputeDigest)
+    {
+        if (recomputeDigest)
+        {
+            var trailer = JsonNode.Parse(lines[^1])!;
+            trailer["sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(lines.SkipLast(1).Select(l => l + "\n")))));
+            lines = [.. lines.SkipLast(1), trailer.ToJsonString()];
+        }
+
+        await File.WriteAllTextAsync(_online[name], string.Concat(lines.Select(l => l + "\n")));
+        var result = (await _online.RunAsync("admin", "verify-export", name)).Expect(1);
+        Assert.Contains("Refused", result.Stdout, StringComparison.Ordinal);
+        return result;
+    }
+}
