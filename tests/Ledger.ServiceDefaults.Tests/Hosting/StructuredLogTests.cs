@@ -28,9 +28,15 @@ public sealed class StructuredLogTests(IsolatedInfrastructure infrastructure) : 
         // A client the registry does not know: refused, and the refusal is logged.
         var token = infrastructure.Clients.Mint(TestClients.Stranger, "notary");
         var keys = new Keys.KeysClient(notary.Channel(() => token));
-        var traceId = ActivityTraceId.CreateRandom().ToHexString();
-        var call = keys.ListKeysAsync(new ListKeysRequest(), new Metadata { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01" } });
-        var refused = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        // The call is made inside a trace of the test's own; HttpClient propagates it (W3C traceparent).
+        RpcException refused;
+        string traceId;
+        using (var trace = new Activity("structured-log-test").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            traceId = trace.TraceId.ToHexString();
+            refused = await Assert.ThrowsAsync<RpcException>(() => keys.ListKeysAsync(new ListKeysRequest()).ResponseAsync);
+        }
+
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
 
         var line = await Eventually.Get(
