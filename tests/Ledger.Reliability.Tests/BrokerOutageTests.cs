@@ -27,21 +27,7 @@ public sealed class BrokerOutageTests(LedgerUnderLoad ledger, ITestOutputHelper 
             (i, ct) => ledger.RevokeAsync(toRevoke[i], ct));
 
         await Task.Delay(TimeSpan.FromSeconds(5));
-        DateTimeOffset down, up;
-        try
-        {
-            await Infrastructure.StopAsync(Infrastructure.RabbitMq);
-            down = DateTimeOffset.UtcNow;
-            output.WriteLine($"{down:HH:mm:ss.fff} RabbitMQ stopped");
-            await Task.Delay(Outage);
-        }
-        finally
-        {
-            await Infrastructure.StartAsync(Infrastructure.RabbitMq);
-        }
-
-        up = DateTimeOffset.UtcNow;
-        output.WriteLine($"{up:HH:mm:ss.fff} RabbitMQ answers again");
+        var (down, up) = await Infrastructure.OutageAsync(Infrastructure.RabbitMq, Outage, output.WriteLine);
 
         var issued = await issuing;
         var revoked = await revoking;

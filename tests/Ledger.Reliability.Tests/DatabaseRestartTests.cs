@@ -26,21 +26,7 @@ public sealed class DatabaseRestartTests(LedgerUnderLoad ledger, ITestOutputHelp
             stop.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(5));
-        DateTimeOffset down, up;
-        try
-        {
-            await Infrastructure.StopAsync(Infrastructure.Postgres);
-            down = DateTimeOffset.UtcNow;
-            output.WriteLine($"{down:HH:mm:ss.fff} PostgreSQL stopped");
-            await Task.Delay(Outage);
-        }
-        finally
-        {
-            await Infrastructure.StartAsync(Infrastructure.Postgres);
-        }
-
-        up = DateTimeOffset.UtcNow;
-        output.WriteLine($"{up:HH:mm:ss.fff} PostgreSQL answers again");
+        var (down, up) = await Infrastructure.OutageAsync(Infrastructure.Postgres, Outage, output.WriteLine);
         await Task.Delay(TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         var issued = await issuing;

@@ -16,6 +16,30 @@ public static class Infrastructure
 
     public static Task StartAsync(string server) => FaultAsync("start", server);
 
+    /// <summary>
+    /// Stops <paramref name="server"/>, keeps it down for <paramref name="outage"/>, and starts it
+    /// again (also when the wait fails). Returns when it stopped and when it answered again.
+    /// </summary>
+    public static async Task<(DateTimeOffset Down, DateTimeOffset Up)> OutageAsync(string server, TimeSpan outage, Action<string> log)
+    {
+        DateTimeOffset down;
+        try
+        {
+            await StopAsync(server);
+            down = DateTimeOffset.UtcNow;
+            log($"{down:HH:mm:ss.fff} {server} stopped");
+            await Task.Delay(outage);
+        }
+        finally
+        {
+            await StartAsync(server);
+        }
+
+        var up = DateTimeOffset.UtcNow;
+        log($"{up:HH:mm:ss.fff} {server} answers again");
+        return (down, up);
+    }
+
     private static async Task FaultAsync(string action, string server)
     {
         var start = new ProcessStartInfo(Path.Combine(BuildOutput.Root, "infra", "fault.sh"))
