@@ -40,7 +40,7 @@ public sealed class StructuredLogTests(IsolatedInfrastructure infrastructure) : 
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
 
         var line = await Eventually.Get(
-            () => Task.FromResult(ReadLines().FirstOrDefault(l => l.Contains("Refused client token", StringComparison.Ordinal))),
+            () => Task.FromResult(Lines(notary).FirstOrDefault(l => l.Contains("Refused client token", StringComparison.Ordinal))),
             TimeSpan.FromSeconds(10), "the refusal in the log");
         using var entry = System.Text.Json.JsonDocument.Parse(line);
         Assert.Equal("Warning", entry.RootElement.GetProperty("LogLevel").GetString());
@@ -48,16 +48,11 @@ public sealed class StructuredLogTests(IsolatedInfrastructure infrastructure) : 
             entry.RootElement.GetProperty("Scopes").EnumerateArray(),
             scope => scope.ValueKind == System.Text.Json.JsonValueKind.Object
                 && scope.TryGetProperty("TraceId", out var id) && id.GetString() == traceId);
-        Assert.All(ReadLines(), l => Assert.True(l.StartsWith('{') || l.StartsWith("----", StringComparison.Ordinal), $"Not a JSON line: {l}"));
-        Assert.DoesNotContain(ReadLines(), l => l.Contains(token, StringComparison.Ordinal));
+        Assert.All(Lines(notary), l => Assert.True(l.StartsWith('{') || l.StartsWith("----", StringComparison.Ordinal), $"Not a JSON line: {l}"));
+        Assert.DoesNotContain(Lines(notary), l => l.Contains(token, StringComparison.Ordinal));
     }
 
     public void Dispose() => File.Delete(_log);
 
-    private List<string> ReadLines()
-    {
-        using var stream = new FileStream(_log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return [.. reader.ReadToEnd().Split('\n').Where(l => l.Length > 0)];
-    }
+    private static List<string> Lines(ServiceProcess service) => [.. service.ReadLog().Where(l => l.Length > 0)];
 }

@@ -123,43 +123,41 @@ public sealed class ServiceProcess : IAsyncDisposable
             UnsafeUseInsecureChannelCallCredentials = true,
         });
 
-    /// <summary>The last lines of the log, for failure messages.</summary>
-    public string Tail(int lines = 40)
+    /// <summary>The log so far, line by line (read while the process may still be writing it).</summary>
+    public string[] ReadLog()
     {
-        try
-        {
-            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            return string.Join('\n', reader.ReadToEnd().Split('\n').TakeLast(lines));
-        }
-        catch (IOException e)
-        {
-            return $"(log unreadable: {e.Message})";
-        }
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
     }
+
+    /// <summary>The last lines of the log, for failure messages.</summary>
+    public string Tail(int lines = 40) => Describe(log => string.Join('\n', log.TakeLast(lines)));
 
     /// <summary>
     /// The log's errors (from categories starting with <paramref name="category"/>) with the lines
     /// that follow each (their stack traces), for failure messages.
     /// </summary>
-    public string Failures(string category = "", int maxLines = 200)
+    public string Failures(string category = "", int maxLines = 200) => Describe(lines =>
+    {
+        var picked = new List<string>();
+        for (var i = 0; i < lines.Length && picked.Count < maxLines; i++)
+        {
+            if ((lines[i].StartsWith("fail: ", StringComparison.Ordinal) || lines[i].StartsWith("crit: ", StringComparison.Ordinal))
+                && lines[i][6..].StartsWith(category, StringComparison.Ordinal))
+            {
+                picked.AddRange(lines.Skip(i).Take(25));
+            }
+        }
+
+        return string.Join('\n', picked.Take(maxLines));
+    });
+
+    private string Describe(Func<string[], string> summarize)
     {
         try
         {
-            using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            var lines = reader.ReadToEnd().Split('\n');
-            var picked = new List<string>();
-            for (var i = 0; i < lines.Length && picked.Count < maxLines; i++)
-            {
-                if ((lines[i].StartsWith("fail: ", StringComparison.Ordinal) || lines[i].StartsWith("crit: ", StringComparison.Ordinal))
-                    && lines[i][6..].StartsWith(category, StringComparison.Ordinal))
-                {
-                    picked.AddRange(lines.Skip(i).Take(25));
-                }
-            }
-
-            return string.Join('\n', picked.Take(maxLines));
+            return summarize(ReadLog());
         }
         catch (IOException e)
         {
