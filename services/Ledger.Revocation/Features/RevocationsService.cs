@@ -66,7 +66,8 @@ public sealed class RevocationsService(
         var known = await session.LoadAsync<KnownLicense>(licenseId, context.CancellationToken);
         if (record is null && known is null)
         {
-            throw new RecordNotFound($"Revocation does not know license {licenseId}. A license issued moments ago is learned within seconds; retry shortly.");
+            throw new RecordNotFound($"Revocation does not know license {licenseId}. A license issued moments ago is learned within seconds; retry shortly.",
+                ErrorReasons.LicenseUnknown);
         }
 
         var response = new GetStatusResponse { Revoked = record is not null };

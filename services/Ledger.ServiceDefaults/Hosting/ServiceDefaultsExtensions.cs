@@ -74,6 +74,8 @@ public static class ServiceDefaultsExtensions
             o.Services.Map("", r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag));
         });
         builder.Services.AddGrpcReflection();
+        // After every AddGrpc*: bad request bytes are InvalidArgument, not Unknown.
+        builder.Services.AddUndecodableRequestsAsInvalidArgument();
         builder.AddLedgerSecurity();
         return builder;
     }

@@ -49,8 +49,8 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         catch (ExistingStreamIdCollisionException)
         {
             // Another request started the same stream first (a vendor ring, or a vendor's statement id).
-            throw new RpcException(new Status(StatusCode.Aborted,
-                "Another request created the same record at the same moment; nothing was recorded for this one. Read the record, then retry if it is still needed."));
+            throw ErrorReasons.Failure(StatusCode.Aborted, ErrorReasons.ConcurrentCreate,
+                "Another request created the same record at the same moment; nothing was recorded for this one. Read the record, then retry if it is still needed.");
         }
     }
 
@@ -72,7 +72,8 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         {
             throw new RuleViolation(
                 $"The idempotency key '{key}' was already used at {record.RecordedAt:u} for a different request. " +
-                "Send a new key with a new request; reuse a key only to retry exactly the same request.");
+                "Send a new key with a new request; reuse a key only to retry exactly the same request.",
+                ErrorReasons.IdempotencyKeyReused);
         }
 
         var response = new TResponse();

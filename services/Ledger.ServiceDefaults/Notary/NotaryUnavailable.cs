@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.ServiceDefaults.Notary;
 
@@ -14,5 +15,6 @@ public static class NotaryUnavailable
     /// <param name="failed">What Notary could not do, e.g. "sign the license key".</param>
     /// <param name="advice">What the caller should do, e.g. "nothing was recorded, retry with the same idempotency key".</param>
     public static RpcException Because(RpcException e, string failed, string advice) =>
-        new(new Status(StatusCode.Unavailable, $"Notary could not {failed} ({e.StatusCode}: {e.Status.Detail}); {advice}."));
+        ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.NotaryUnavailable,
+            $"Notary could not {failed} ({e.StatusCode}: {e.Status.Detail}); {advice}.", ErrorReasons.RetryDelay);
 }

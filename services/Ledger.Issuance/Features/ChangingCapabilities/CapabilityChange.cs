@@ -4,6 +4,7 @@ using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
 using Marten;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Issuance.Features.ChangingCapabilities;
 
@@ -15,7 +16,7 @@ public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer
         CancellationToken cancellationToken)
     {
         var stream = await session.Events.FetchForWriting<License>(licenseId, cancellationToken);
-        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();

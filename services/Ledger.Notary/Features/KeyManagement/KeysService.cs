@@ -48,7 +48,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         var events = await session.Events.FetchStreamAsync(kid, token: context.CancellationToken);
         if (events.Count == 0)
         {
-            throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+            throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.", ErrorReasons.KeyNotFound);
         }
 
         var response = new GetKeyHistoryResponse();
