@@ -27,7 +27,7 @@ public static class UndecodableRequests
         return services;
     }
 
-    internal static Method<TRequest, TResponse> Guarded<TRequest, TResponse>(Method<TRequest, TResponse> method)
+    private static Method<TRequest, TResponse> Guarded<TRequest, TResponse>(Method<TRequest, TResponse> method)
         where TRequest : class
     {
         var decode = method.RequestMarshaller.ContextualDeserializer;
