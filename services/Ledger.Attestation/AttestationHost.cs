@@ -40,8 +40,6 @@ public static class AttestationHost
         builder.AddLedgerMessaging(ServiceName);
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new LedgerIssuer(
-            sp.GetRequiredService<IConfiguration>()[LedgerIssuer.Setting] is { Length: > 0 } name ? name : LedgerIssuer.Default));
         builder.Services.AddSingleton<AttestationSigner>();
         builder.Services.AddSingleton<NotaryAttestationKeys>();
         builder.Services.AddSingleton<IdempotentRequests>();

@@ -38,8 +38,6 @@ public static class IssuanceHost
         builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new IssuerIdentity(
-            sp.GetRequiredService<IConfiguration>()[IssuerIdentity.Setting] is { Length: > 0 } name ? name : IssuerIdentity.Default));
         builder.Services.AddSingleton<LicenseSigner>();
         builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<LicenseIssuer>();

@@ -6,6 +6,7 @@ using Ledger.Notary.IntegrationEvents;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.ServiceDefaults.Messaging;
 using Marten;
 
@@ -37,6 +38,7 @@ public static class NotaryHost
         builder.Services.AddSingleton<KeyLifecycle>();
         builder.Services.AddSingleton<Signer>();
         builder.Services.AddHostedService<KeyRingBootstrap>();
+        builder.Services.AddValidatedSettings<KeyLifecycleSweep.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<KeyLifecycleSweep>();
         return builder;
     }

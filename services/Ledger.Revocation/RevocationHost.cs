@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Revocation.Features;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.LearningLicenses;
@@ -38,9 +39,8 @@ public static class RevocationHost
         });
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new FeedIssuer(
-            sp.GetRequiredService<IConfiguration>()[FeedIssuer.Setting] is { Length: > 0 } name ? name : FeedIssuer.Default));
-        builder.Services.AddSingleton(sp => FeedPolicy.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddValidatedSettings<FeedPolicy.Settings>(FeedPolicy.Section);
+        builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));
         builder.Services.AddSingleton<RevocationSignal>();
         builder.Services.AddSingleton<Revoker>();
         builder.Services.AddSingleton<TrustedJwks>();

@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Grpc.Core;
 using Ledger.Attestation.Attestations;
 using Ledger.Attestation.Features.AttestingArtifacts;

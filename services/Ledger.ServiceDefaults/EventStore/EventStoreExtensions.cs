@@ -46,7 +46,7 @@ public static class EventStoreExtensions
                 // outbox at every sequence gap (a rolled-back append).
                 options.CreateDatabasesForTenants(c =>
                 {
-                    c.MaintenanceDatabase(server);
+                    c.MaintenanceDatabase(DeploymentDatabase.EnsureExists(server));
                     c.ForTenant().CheckAgainstPgDatabase();
                 });
                 options.DatabaseSchemaName = schema;

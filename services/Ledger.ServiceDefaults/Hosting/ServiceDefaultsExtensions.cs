@@ -75,6 +75,7 @@ public static class ServiceDefaultsExtensions
         });
         builder.Services.AddGrpcReflection();
         builder.AddLedgerSecurity();
+        LedgerIssuer.Register(builder.Services);
         return builder;
     }
 

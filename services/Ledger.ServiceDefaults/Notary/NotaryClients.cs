@@ -1,4 +1,5 @@
 using Ledger.Contracts.Notary.V1;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +16,7 @@ public static class NotaryClients
 
     public static WebApplicationBuilder AddNotaryClients(this WebApplicationBuilder builder)
     {
+        builder.Services.AddValidatedSettings<Settings>("Ledger:Notary");
         foreach (var client in new[]
         {
             builder.Services.AddGrpcClient<Signing.SigningClient>(Configure),
@@ -34,12 +36,24 @@ public static class NotaryClients
                 });
         }
 
+        builder.Services.AddHostedService<IssuerAgreement>();
         return builder;
     }
 
-    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options)
+    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options) =>
+        options.Address = new Uri(services.Settings<Settings>().Url);
+
+    /// <summary>Where Notary is, as bound from Ledger:Notary, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
     {
-        var url = services.GetRequiredService<IConfiguration>()[UrlSetting];
-        options.Address = new Uri(string.IsNullOrWhiteSpace(url) ? DefaultUrl : url);
+        public string Url { get; set; } = DefaultUrl;
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+            {
+                yield return ("Url", $"must be Notary's gRPC address as http://host:port or https://host:port (was '{Url}')");
+            }
+        }
     }
 }
