@@ -53,7 +53,7 @@ public static class EventStoreExtensions
                 options.Events.DatabaseSchemaName = schema;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 // DistributedLock.Postgres 1.3.1 cannot multiplex advisory locks over a data
-                // source; a lock held by a transaction on its own connection works (DESIGN.md).
+                // source; a lock held by a transaction on its own connection works (infra/nuget/README.md).
                 options.Events.UseAdvisoryLockTransaction = true;
                 // Wake the daemon (projections and the outbox forwarder) on every append through
                 // LISTEN/NOTIFY instead of waiting for its next poll (up to a second when idle), so an
