@@ -4,7 +4,7 @@ using Ledger.Notary.Features.Publishing;
 using Ledger.Notary.Features.Signing;
 using Ledger.Notary.IntegrationEvents;
 using Ledger.Notary.Keys;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.ServiceDefaults.Messaging;
@@ -48,6 +48,7 @@ public static class NotaryHost
         app.MapGrpcService<SigningService>();
         app.MapGrpcService<KeysService>();
         app.MapJwks();
+        app.MapLedgerReplay();
         return app;
     }
 }

@@ -7,10 +7,10 @@ using Ledger.Revocation.Features.Watching;
 using Ledger.Revocation.IntegrationEvents;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 using Marten;
 using MassTransit;
 
@@ -56,6 +56,7 @@ public static class RevocationHost
     {
         app.MapGrpcService<RevocationsService>();
         app.MapFeeds();
+        app.MapLedgerReplay();
         return app;
     }
 }

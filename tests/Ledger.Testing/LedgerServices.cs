@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Notary;
-using Ledger.ServiceDefaults.Security;
+using Ledger.NotaryClient;
+using Ledger.ClientTokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Testing;

@@ -15,7 +15,7 @@ using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using V1 = Ledger.Contracts.Revocation.V1;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Revocation.Features;

@@ -1,6 +1,5 @@
 using JasperFx;
 using JasperFx.Events.Daemon;
-using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
@@ -26,8 +25,6 @@ public static class EventStoreExtensions
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddLedgerEventStore(
         this WebApplicationBuilder builder, string schema, Action<StoreOptions, IServiceProvider> configure)
     {
-        builder.Services.AddSingleton<ProjectionRebuild>();
-        builder.Services.AddSingleton<EventExport>();
         builder.Services.AddHostedService(sp => new DaemonLagMetrics(
             sp.GetRequiredService<IDocumentStore>(), schema,
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,

@@ -6,7 +6,7 @@ namespace Ledger.ServiceDefaults.Hosting;
 /// The ledger's issuer name: the <c>iss</c> of every license key, feed, filter and attestation it
 /// signs (setting <c>Ledger:Issuance:Issuer</c>, default <c>ledger</c>). Every service reads the same
 /// setting, and Issuance, Revocation and Attestation refuse to start when theirs differs from
-/// Notary's (<see cref="Notary.IssuerAgreement"/>): a feed under another issuer would silently stop
+/// Notary's (IssuerAgreement, in Ledger.NotaryClient): a feed under another issuer would silently stop
 /// covering the licenses.
 /// </summary>
 public sealed record LedgerIssuer(string Name)

@@ -8,7 +8,7 @@ using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.KeyManagement;

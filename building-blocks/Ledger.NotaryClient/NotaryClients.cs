@@ -1,11 +1,11 @@
 using Ledger.Contracts.Notary.V1;
 using Ledger.ServiceDefaults.Hosting;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ledger.ServiceDefaults.Notary;
+namespace Ledger.NotaryClient;
 
 /// <summary>gRPC clients of Notary, for the services that ask it to sign or read its JWKS.</summary>
 public static class NotaryClients
@@ -30,7 +30,7 @@ public static class NotaryClients
                 })
                 .ConfigureChannel(o =>
                 {
-                    o.MaxReceiveMessageSize = Grpc.GrpcLimits.MaxResponseBytes;
+                    o.MaxReceiveMessageSize = ServiceDefaults.Grpc.GrpcLimits.MaxResponseBytes;
                     // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
                     o.UnsafeUseInsecureChannelCallCredentials = true;
                 });

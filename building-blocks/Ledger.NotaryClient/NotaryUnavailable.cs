@@ -1,6 +1,6 @@
 using Grpc.Core;
 
-namespace Ledger.ServiceDefaults.Notary;
+namespace Ledger.NotaryClient;
 
 /// <summary>
 /// Which failures of a call to Notary mean "Notary cannot sign right now" (as opposed to a

@@ -1,9 +1,10 @@
+using Ledger.ClientTokens;
 using Ledger.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using KeysClient = Ledger.Contracts.Notary.V1.Keys.KeysClient;
 
-namespace Ledger.ServiceDefaults.Notary;
+namespace Ledger.NotaryClient;
 
 /// <summary>
 /// At start, asks Notary for its issuer name and stops this service (exit code 1) when it differs
