@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
@@ -9,7 +10,7 @@ using Ledger.ServiceDefaults.Grpc;
 namespace Ledger.Issuance.Features.ChangingCapabilities;
 
 /// <summary>Replaces a license's capabilities and issues its next key.</summary>
-public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class CapabilityChange(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> ChangeAsync(
         IDocumentSession session, Guid licenseId, IReadOnlyList<string> capabilities, string requestedBy, string idempotencyKey,

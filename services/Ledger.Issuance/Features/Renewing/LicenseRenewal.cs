@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
@@ -9,7 +10,7 @@ using Ledger.ServiceDefaults.Grpc;
 namespace Ledger.Issuance.Features.Renewing;
 
 /// <summary>Extends a license and issues its next key. A concurrent change to the same license fails this one (Aborted), never overwrites it.</summary>
-public sealed class LicenseRenewal(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class LicenseRenewal(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> RenewAsync(
         IDocumentSession session, Guid licenseId, int durationDays, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ namespace Ledger.Revocation.Features.Revoking;
 /// the log's version and retry, so the log stays a single chain; revoking the same id again
 /// returns the first record.
 /// </summary>
-public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationSignal signal, TimeProvider clock)
+public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, RevocationSignal signal, TimeProvider clock)
 {
     private const int MaxAttempts = 50;
 

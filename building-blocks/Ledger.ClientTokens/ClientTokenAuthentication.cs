@@ -2,12 +2,11 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.ServiceDefaults.Security;
+namespace Ledger.ClientTokens;
 
 /// <summary>
 /// Authenticates <c>authorization: Bearer &lt;client token&gt;</c>: signature by a registered

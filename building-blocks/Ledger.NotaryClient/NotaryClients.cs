@@ -1,10 +1,11 @@
 using Ledger.Contracts.Notary.V1;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ServiceDefaults.Hosting;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ledger.ServiceDefaults.Notary;
+namespace Ledger.NotaryClient;
 
 /// <summary>gRPC clients of Notary, for the services that ask it to sign or read its JWKS.</summary>
 public static class NotaryClients
@@ -15,6 +16,7 @@ public static class NotaryClients
 
     public static WebApplicationBuilder AddNotaryClients(this WebApplicationBuilder builder)
     {
+        builder.Services.AddValidatedSettings<Settings>("Ledger:Notary");
         foreach (var client in new[]
         {
             builder.Services.AddGrpcClient<Signing.SigningClient>(Configure),
@@ -28,18 +30,30 @@ public static class NotaryClients
                 })
                 .ConfigureChannel(o =>
                 {
-                    o.MaxReceiveMessageSize = Grpc.GrpcLimits.MaxResponseBytes;
+                    o.MaxReceiveMessageSize = ServiceDefaults.Grpc.GrpcLimits.MaxResponseBytes;
                     // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
                     o.UnsafeUseInsecureChannelCallCredentials = true;
                 });
         }
 
+        builder.Services.AddHostedService<IssuerAgreement>();
         return builder;
     }
 
-    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options)
+    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options) =>
+        options.Address = new Uri(services.Settings<Settings>().Url);
+
+    /// <summary>Where Notary is, as bound from Ledger:Notary, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
     {
-        var url = services.GetRequiredService<IConfiguration>()[UrlSetting];
-        options.Address = new Uri(string.IsNullOrWhiteSpace(url) ? DefaultUrl : url);
+        public string Url { get; set; } = DefaultUrl;
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+            {
+                yield return ("Url", $"must be Notary's gRPC address as http://host:port or https://host:port (was '{Url}')");
+            }
+        }
     }
 }

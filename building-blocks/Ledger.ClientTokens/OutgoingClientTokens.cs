@@ -1,8 +1,7 @@
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 
-namespace Ledger.ServiceDefaults.Security;
+namespace Ledger.ClientTokens;
 
 /// <summary>
 /// This service's own client identity when it calls another Ledger service (Issuance asking

@@ -7,7 +7,7 @@ using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using Marten.Exceptions;
 
-namespace Ledger.ServiceDefaults.Idempotency;
+namespace Ledger.Idempotency;
 
 /// <summary>
 /// Runs a mutating request at most once per idempotency key. A retry (same key, same request) gets the

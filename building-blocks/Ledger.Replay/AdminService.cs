@@ -1,11 +1,11 @@
 using Grpc.Core;
 using Ledger.Contracts.Admin.V1;
 using Ledger.ServiceDefaults.Grpc;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 
-namespace Ledger.ServiceDefaults.Admin;
+namespace Ledger.Replay;
 
 /// <summary>gRPC <c>ledger.admin.v1.Admin</c>: the same in every service, over that service's own projections.</summary>
 [Authorize]

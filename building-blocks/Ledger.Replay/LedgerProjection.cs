@@ -2,9 +2,11 @@ using System.Reflection;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Ledger.ServiceDefaults.Admin;
+namespace Ledger.Replay;
 
 /// <summary>
 /// A projection the Admin service can list, rebuild and export: an inline snapshot of one
@@ -86,6 +88,15 @@ public static class LedgerProjectionRegistration
     {
         marten.Services.ConfigureMarten(options => options.Projections.Snapshot<TDocument>(SnapshotLifecycle.Inline));
         marten.Services.AddSingleton(LedgerProjection.Snapshot<TDocument>(name));
+        marten.Services.TryAddSingleton<ProjectionRebuild>();
+        marten.Services.TryAddSingleton<EventExport>();
         return marten;
+    }
+
+    /// <summary>Answers <c>ledger.admin.v1.Admin</c> over the projections the service declared with <see cref="Snapshot{TDocument}"/>.</summary>
+    public static WebApplication MapLedgerReplay(this WebApplication app)
+    {
+        app.MapGrpcService<AdminService>();
+        return app;
     }
 }

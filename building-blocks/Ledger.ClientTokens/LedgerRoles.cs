@@ -1,4 +1,4 @@
-namespace Ledger.ServiceDefaults.Security;
+namespace Ledger.ClientTokens;
 
 /// <summary>The roles a client can hold. Each rpc declares the roles it accepts.</summary>
 public static class LedgerRoles

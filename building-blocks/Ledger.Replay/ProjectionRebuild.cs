@@ -4,7 +4,7 @@ using JasperFx.Events;
 using Marten;
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.ServiceDefaults.Admin;
+namespace Ledger.Replay;
 
 /// <summary>What a rebuild did to one projection.</summary>
 public sealed record RebuildResult(string Name, long Streams, long DocumentsCorrected, TimeSpan Elapsed);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace Ledger.ServiceDefaults.Admin;
+namespace Ledger.Replay;
 
 /// <summary>
 /// The JSON an export carries: camelCase members, enums as camelCase strings (docs/EXPORT.md),

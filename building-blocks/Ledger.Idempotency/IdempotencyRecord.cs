@@ -1,4 +1,4 @@
-namespace Ledger.ServiceDefaults.Idempotency;
+namespace Ledger.Idempotency;
 
 /// <summary>
 /// The first response to a mutating request, committed with the request's events, so a retry under

@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Ledger.ServiceDefaults.Grpc;
 
-namespace Ledger.ServiceDefaults.Notary;
+namespace Ledger.NotaryClient;
 
 /// <summary>
 /// Which failures of a call to Notary mean "Notary cannot sign right now" (as opposed to a

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Ledger.ServiceDefaults.Security;
+namespace Ledger.ClientTokens;
 
 public static class SecurityExtensions
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Ledger.Crypto;
 using Microsoft.Extensions.Configuration;
 
-namespace Ledger.ServiceDefaults.Security;
+namespace Ledger.ClientTokens;
 
 /// <summary>
 /// The clients a service accepts: for each, its id, roles and public Ed25519 keys. Read from

@@ -1,3 +1,4 @@
+using Ledger.ClientTokens;
 using System.Data;
 using System.Runtime.CompilerServices;
 using Google.Protobuf.WellKnownTypes;
@@ -6,7 +7,7 @@ using Ledger.ServiceDefaults.Hosting;
 using Marten;
 using Marten.Services;
 
-namespace Ledger.ServiceDefaults.Admin;
+namespace Ledger.Replay;
 
 /// <summary>
 /// Reads a service's whole ledger for export: a header, every event in global sequence order
