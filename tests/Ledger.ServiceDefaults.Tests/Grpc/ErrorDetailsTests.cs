@@ -4,8 +4,8 @@ using Ledger.Contracts.Issuance.V1;
 using Ledger.Contracts.Revocation.V1;
 using Ledger.Crypto;
 using Ledger.ServiceDefaults.Grpc;
-using Ledger.ServiceDefaults.Notary;
-using Ledger.ServiceDefaults.Security;
+using Ledger.NotaryClient;
+using Ledger.ClientTokens;
 using Ledger.Testing;
 using Npgsql;
 

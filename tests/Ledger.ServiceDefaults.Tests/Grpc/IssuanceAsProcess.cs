@@ -1,5 +1,5 @@
-using Ledger.ServiceDefaults.Notary;
-using Ledger.ServiceDefaults.Security;
+using Ledger.NotaryClient;
+using Ledger.ClientTokens;
 using Ledger.Testing;
 using Ledger.Testing.Processes;
 
