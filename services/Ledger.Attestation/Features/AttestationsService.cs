@@ -6,12 +6,13 @@ using Ledger.Attestation.Features.Countersigning;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Attestation.Statements;
+using Ledger.Crypto;
 using Ledger.ServiceDefaults.Grpc;
-using V1 = Ledger.Contracts.Attestation.V1;
+using Ledger.ServiceDefaults.Idempotency;
 using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authorization;
+using V1 = Ledger.Contracts.Attestation.V1;
 
 namespace Ledger.Attestation.Features;
 
