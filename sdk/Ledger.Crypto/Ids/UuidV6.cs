@@ -17,12 +17,10 @@ public static class UuidV6
     private static readonly Lock Gate = new();
     private static long lastTicks = -1;
 
-    public static Guid NewId() => NewId(TimeProvider.System.GetUtcNow());
-
-    /// <summary>A v6 id for <paramref name="timestamp"/>; ids made in one process are strictly increasing in their timestamp field.</summary>
-    public static Guid NewId(DateTimeOffset timestamp)
+    /// <summary>A v6 id for now; ids made by one process are strictly increasing in their timestamp field.</summary>
+    public static Guid NewId()
     {
-        var ticks = (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) + GregorianOffset;
+        var ticks = GregorianTicks(TimeProvider.System.GetUtcNow());
         lock (Gate)
         {
             // Two ids in the same 100 ns (or after a clock step back) take the next interval, so the ids stay ordered.
@@ -30,6 +28,17 @@ public static class UuidV6
             lastTicks = ticks;
         }
 
+        return Create(ticks);
+    }
+
+    /// <summary>A v6 id for <paramref name="timestamp"/> (not part of the increasing sequence): for a document dated at that instant.</summary>
+    public static Guid NewId(DateTimeOffset timestamp) => Create(GregorianTicks(timestamp));
+
+    private static long GregorianTicks(DateTimeOffset timestamp) =>
+        timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + GregorianOffset;
+
+    private static Guid Create(long ticks)
+    {
         Span<byte> bytes = stackalloc byte[16];
         var time = (ulong)ticks & 0x0FFF_FFFF_FFFF_FFFFUL;
         // time_high (32) | time_mid (16) | ver (4) | time_low (12)

@@ -29,7 +29,7 @@ public sealed class RunningLedger : LedgerProcesses
     /// <summary>Adds a client key made by the tool itself to the registry the services read at start.</summary>
     protected override async Task BeforeStartAsync()
     {
-        var made = (await _workspace.RunAsync("keygen", "client", CliAuditor, "-o", "json")).Expect(0);
+        var made = (await _workspace.RunAsync("keygen", "client", CliAuditor, "--output-format", "json")).Expect(0);
         var entry = made.Json["registration"]!.AsObject();
         entry["roles"] = new JsonArray("auditor");
         var registry = JsonNode.Parse(await File.ReadAllTextAsync(Clients.RegistryFile))!;

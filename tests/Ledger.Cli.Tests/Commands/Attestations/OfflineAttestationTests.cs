@@ -18,15 +18,15 @@ public sealed class OfflineAttestationTests(IssuerWithKeys issuer) : IClassFixtu
         var directory = Manifests();
         var attestation = Path.Combine(directory, "attestation.jwt");
 
-        var signed = (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation, "-o", "json")).Expect(0);
+        var signed = (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation, "--output-format", "json")).Expect(0);
         Assert.Equal(["attestation.jwt"], signed.Json["ignore"]!.AsArray().Select(i => i!.GetValue<string>()));
         Assert.Equal(DirectoryHash.Compute(directory, ["attestation.jwt"]), signed.Json["digest"]!.GetValue<string>());
 
-        var valid = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(0);
+        var valid = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "--output-format", "json")).Expect(0);
         Assert.Equal("acme", valid.Json["issuer"]!.GetValue<string>());
 
         File.AppendAllText(Path.Combine(directory, "deploy.yaml"), "replicas: 100\n");
-        var changed = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        var changed = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "--output-format", "json")).Expect(1);
         Assert.Equal("DigestMismatch", changed.Json["status"]!.GetValue<string>());
         Assert.NotEqual(changed.Json["attested_digest"]!.GetValue<string>(), changed.Json["actual_digest"]!.GetValue<string>());
     }
@@ -50,13 +50,13 @@ public sealed class OfflineAttestationTests(IssuerWithKeys issuer) : IClassFixtu
         var attestation = issuer.NewPath(".jwt");
         (await Workspace.RunAsync("sign", "manifests", directory, "--key", issuer.SigningPrivate, "--attestation", attestation)).Expect(0);
 
-        var unknown = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.OtherSigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        var unknown = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.OtherSigningPublic, "--attestation", attestation, "--output-format", "json")).Expect(1);
         Assert.Equal("UnknownKey", unknown.Json["status"]!.GetValue<string>());
 
         var parts = File.ReadAllText(attestation).Trim().Split('.');
         var payload = Encoding.UTF8.GetString(Base64Url.Decode(parts[1])).Replace("\"ignore\":[]", "\"ignore\":[\".yaml\"]", StringComparison.Ordinal);
         File.WriteAllText(attestation, $"{parts[0]}.{Base64Url.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}");
-        var altered = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json")).Expect(1);
+        var altered = (await Workspace.RunAsync("verify", "manifests", directory, "--key", issuer.SigningPublic, "--attestation", attestation, "--output-format", "json")).Expect(1);
         Assert.Equal("BadSignature", altered.Json["status"]!.GetValue<string>());
     }
 
@@ -69,7 +69,7 @@ public sealed class OfflineAttestationTests(IssuerWithKeys issuer) : IClassFixtu
 
         (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "--url", $"ghcr.io/acme/app@{Digest1}")).Expect(0);
 
-        var result = (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "-o", "json",
+        var result = (await Workspace.RunAsync("verify", "artifacts", "--key", issuer.SigningPublic, "--attestation", attestation, "--output-format", "json",
             "--url", $"ghcr.io/acme/app:v1.0.0@{Digest1}", "--url", $"ghcr.io/acme/charts/app@{Digest2}", "--url", $"ghcr.io/acme/other@{Digest1}")).Expect(1);
         Assert.Equal("SubjectMismatch", result.Json["status"]!.GetValue<string>());
         var findings = result.Json["findings"]!.AsArray().Select(f => f!["match"]!.GetValue<string>()).ToList();

@@ -22,7 +22,7 @@ public sealed class ManifestEncryptionTests(IssuerWithKeys issuer) : IClassFixtu
         var target = issuer.NewPath(".out");
 
         var encrypted = (await Workspace.RunAsync("encrypt", "manifests", source, "--key", issuer.EncryptionPublic, "--output", jwe, "--output-format", "json")).Expect(0);
-        var decrypted = (await Workspace.RunAsync("decrypt", "manifests", jwe, "--key", issuer.EncryptionPrivate, "--output-dir", target, "-o", "json")).Expect(0);
+        var decrypted = (await Workspace.RunAsync("decrypt", "manifests", jwe, "--key", issuer.EncryptionPrivate, "--output-dir", target, "--output-format", "json")).Expect(0);
 
         Assert.Equal(DirectoryHash.Compute(source), encrypted.Json["digest"]!.GetValue<string>());
         Assert.Equal(encrypted.Json["digest"]!.GetValue<string>(), decrypted.Json["digest"]!.GetValue<string>());

@@ -15,7 +15,7 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task keys_are_listed_and_the_jwks_holds_only_public_keys()
     {
-        var listed = (await _online.RunAsync("keys", "list", "-o", "json")).Expect(0);
+        var listed = (await _online.RunAsync("keys", "list", "--output-format", "json")).Expect(0);
         var purposes = listed.Json["keys"]!.AsArray().Select(k => k!["purpose"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(new HashSet<string> { "license", "attestation", "feed", "encryption" }, purposes);
 
@@ -26,15 +26,15 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task a_ring_is_rotated_and_a_retiring_key_marked_compromised_leaves_the_jwks()
     {
-        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--reason", "test rotation", "-o", "json")).Expect(0);
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--reason", "test rotation", "--output-format", "json")).Expect(0);
         var newKid = rotated.Json["new_key"]!["kid"]!.GetValue<string>();
         var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
         Assert.Equal("active", rotated.Json["new_key"]!["status"]!.GetValue<string>());
 
-        var history = (await _online.RunAsync("keys", "history", newKid, "-o", "json")).Expect(0);
+        var history = (await _online.RunAsync("keys", "history", newKid, "--output-format", "json")).Expect(0);
         Assert.NotEmpty(history.Json["entries"]!.AsArray());
 
-        var compromised = (await _online.RunAsync("keys", "compromise", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+        var compromised = (await _online.RunAsync("keys", "compromise", previousKid, "--reason", "test", "--output-format", "json")).Expect(0);
         Assert.Equal("compromised", compromised.Json["key"]!["status"]!.GetValue<string>());
         var jwks = JsonWebKeySet.Parse((await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
         Assert.Null(jwks.Find(previousKid));
@@ -44,10 +44,10 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task a_retiring_key_that_signed_nothing_still_valid_can_be_retired()
     {
-        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "-o", "json")).Expect(0);
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--output-format", "json")).Expect(0);
         var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
 
-        var retired = (await _online.RunAsync("keys", "retire", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+        var retired = (await _online.RunAsync("keys", "retire", previousKid, "--reason", "test", "--output-format", "json")).Expect(0);
 
         Assert.Equal("retired", retired.Json["key"]!["status"]!.GetValue<string>());
     }
@@ -55,7 +55,7 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task retiring_an_active_key_is_refused_with_the_reason()
     {
-        var active = (await _online.RunAsync("keys", "list", "--purpose", "license", "-o", "json")).Expect(0)
+        var active = (await _online.RunAsync("keys", "list", "--purpose", "license", "--output-format", "json")).Expect(0)
             .Json["keys"]!.AsArray().First(k => k!["status"]!.GetValue<string>() == "active")!["kid"]!.GetValue<string>();
 
         var result = (await _online.RunAsync("keys", "retire", active)).Expect(2);

@@ -23,7 +23,7 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
         Assert.True(UuidV7.IsVersion7(claims.LicenseId));
         Assert.Equal(TimeSpan.FromDays(30), claims.ExpiresAt - claims.IssuedAt);
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--capability", "sso", "-o", "json")).Expect(0);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--capability", "sso", "--output-format", "json")).Expect(0);
         Assert.Equal("Valid", result.Json["status"]!.GetValue<string>());
         Assert.Equal(claims.LicenseId.ToString(), result.Json["license"]!["id"]!.GetValue<string>());
         Assert.Equal("checked: named by the signing key", result.Json["expected"]!["issuer_check"]!.GetValue<string>());
@@ -49,7 +49,7 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
         var tampered = issuer.NewPath(".jwt");
         File.WriteAllText(tampered, $"{parts[0]}.{Base64Url.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", tampered, "--key", issuer.SigningPublic, "-o", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", tampered, "--key", issuer.SigningPublic, "--output-format", "json")).Expect(1);
 
         Assert.Equal("BadSignature", result.Json["status"]!.GetValue<string>());
         Assert.False(result.Json["valid"]!.GetValue<bool>());
@@ -63,7 +63,7 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
     {
         var license = await issuer.SignLicenseAsync(audience: "acme-app", capabilities: "sso");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, option, value, "-o", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, option, value, "--output-format", "json")).Expect(1);
 
         Assert.Equal(status, result.Json["status"]!.GetValue<string>());
     }
