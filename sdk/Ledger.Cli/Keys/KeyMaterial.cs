@@ -75,10 +75,10 @@ internal static class KeyMaterial
     /// <summary>
     /// Every Ed25519 key of a public signing JWKS (private members are dropped, so a private file works
     /// too). A key that names no purpose (a Flux or <c>ledgerctl keygen</c> set holds keys of one use) is
-    /// trusted for <paramref name="purpose"/>, the use the command says the set has; a key that names
-    /// another purpose stays as it is, and the verifier refuses it.
+    /// trusted for <paramref name="purpose"/>, the use the command says the set has (null: left unmarked);
+    /// a key that names another purpose stays as it is, and the verifier refuses it.
     /// </summary>
-    public static JsonWebKeySet TrustedKeys(string? keyOption, string purpose)
+    public static JsonWebKeySet TrustedKeys(string? keyOption, string? purpose)
     {
         var (set, source) = Load(keyOption, KeyRole.SigningPublic);
         if (!set.Keys.Any(k => k.IsEd25519))
@@ -86,7 +86,7 @@ internal static class KeyMaterial
             throw CliFailure.Usage($"{source} holds no Ed25519 signing key to verify with. Pass the public signing JWKS (ledgerctl keygen sig writes <prefix>-sig-public.jwks; Notary serves /.well-known/jwks.json).");
         }
 
-        return new JsonWebKeySet(set.ToPublic().Keys.Select(k => k.Purpose is null ? k.With(purpose: purpose) : k));
+        return new JsonWebKeySet(set.ToPublic().Keys.Select(k => k.Purpose is null && purpose is not null ? k.With(purpose: purpose) : k));
     }
 
     /// <summary>The single P-256 key to encrypt to, or the one named by <paramref name="kid"/>.</summary>

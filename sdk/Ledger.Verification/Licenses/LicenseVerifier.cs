@@ -118,7 +118,7 @@ public static class LicenseVerifier
             };
         }
 
-        if (TypeRefusal(verification) is { } refusal)
+        if (TypeRefusal(verification, options) is { } refusal)
         {
             return Fail(VerificationStatus.Malformed, refusal);
         }
@@ -171,10 +171,11 @@ public static class LicenseVerifier
     /// <summary>
     /// A license key is typed <c>license+jwt</c>, or <c>JWT</c> as the Flux Operator writes it. Flux signs
     /// license keys and attestations with one key and one typ, so a <c>JWT</c> is taken as a license key
-    /// only when its signing key's purpose says license (the caller marks a Flux signing set it trusts
-    /// for licenses, see <see cref="JsonWebKey.Purpose"/>): purpose separation by the key, not the typ.
+    /// only when its signing key's purpose says license: the key's own <see cref="JsonWebKey.Purpose"/>, or
+    /// for a key that names none, the purpose the caller gives the set (<see cref="FeedOptions.UnmarkedKeyPurpose"/>).
+    /// Purpose separation by the key, not by the typ alone.
     /// </summary>
-    private static string? TypeRefusal(JwsVerification verification)
+    private static string? TypeRefusal(JwsVerification verification, FeedOptions options)
     {
         var typ = verification.Header is { } header && header.TryGetProperty("typ", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
             ? value.GetString()
@@ -186,7 +187,7 @@ public static class LicenseVerifier
 
         if (string.Equals(typ, LicenseClaims.FluxTokenType, StringComparison.OrdinalIgnoreCase))
         {
-            return verification.Key?.Purpose == "license"
+            return (verification.Key?.Purpose ?? options.UnmarkedKeyPurpose) == "license"
                 ? null
                 : $"The token is typed '{LicenseClaims.FluxTokenType}' (the Flux format) but its signing key '{verification.Kid}' is not a license key: a Flux-format license key is accepted only from a key set trusted for licenses.";
         }

@@ -15,6 +15,8 @@ namespace Ledger.Cli.Commands.Verify;
 /// </summary>
 internal static class VerifyLicenseKeyCommand
 {
+    private static readonly FeedOptions LicenseRules = new() { UnmarkedKeyPurpose = KeyMaterial.LicensePurpose };
+
     public static CliCommand Create()
     {
         var file = new Argument<string>("FILE") { Description = "The license key file." };
@@ -44,7 +46,9 @@ internal static class VerifyLicenseKeyCommand
             }
 
             var licenseKey = LicenseKeyFile.Read(run.Get(file)!);
-            var trusted = KeyMaterial.TrustedKeys(run.Get(key), KeyMaterial.LicensePurpose);
+            // Unmarked keys stay unmarked, so a set that also signs feeds keeps doing so; for the license they
+            // count as license keys (the set given to 'verify license-key' is trusted for licenses).
+            var trusted = KeyMaterial.TrustedKeys(run.Get(key), purpose: null);
             var peeked = LicenseKeyFile.PeekUnverified(licenseKey);
             var signer = Jws.Verify(licenseKey, trusted);
             var (expectedIssuer, issuerCheck) = run.Given(issuer)
@@ -67,7 +71,7 @@ internal static class VerifyLicenseKeyCommand
                 var store = new FeedStateStore(stateDirectory);
                 var previous = store.Load(expectedIssuer);
                 var feedJws = await FeedInput.ReadAsync(feedLocation, previous, stateDirectory, run.Get(feedTimeout), run.Cancellation);
-                verdict = LicenseVerifier.Verify(licenseKey, trusted, expectations, now, feedJws, previous);
+                verdict = LicenseVerifier.Verify(licenseKey, trusted, expectations, now, feedJws, previous, LicenseRules);
                 string? savedTo = null;
                 if (verdict.Feed is { } accepted && !accepted.Equals(previous))
                 {
@@ -128,6 +132,6 @@ internal static class VerifyLicenseKeyCommand
     private static LicenseVerdict VerifyAgainst(string licenseKey, JsonWebKeySet trusted, LicenseExpectations expectations, DateTimeOffset now, string issuer, IReadOnlySet<Guid> revoked)
     {
         var local = new FeedState(issuer, 0, FeedChain.Encode(FeedChain.Genesis(issuer)), revoked, now.AddDays(1), null);
-        return LicenseVerifier.Verify(licenseKey, trusted, expectations, now, local);
+        return LicenseVerifier.Verify(licenseKey, trusted, expectations, now, local, LicenseRules);
     }
 }

@@ -58,11 +58,12 @@ public sealed class AttestTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
-    public async Task a_tag_without_a_digest_is_refused_before_calling_the_service()
+    public async Task a_tag_is_resolved_by_its_registry_before_the_service_is_called_and_a_registry_that_is_down_is_a_server_error()
     {
-        var result = (await _online.RunAsync("attest", "artifacts", "--url", "ghcr.io/acme/app:latest")).Expect(2);
+        var result = (await _online.Tool.With("LEDGER_REGISTRY_MIRRORS", $"ghcr.io=http://127.0.0.1:{OciRegistry.FreePort()}")
+            .RunAsync("attest", "artifacts", "--url", "ghcr.io/acme/app:latest")).Expect(3);
 
-        Assert.Contains("pinned by digest", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("The registry ghcr.io cannot be reached", result.Stderr, StringComparison.Ordinal);
     }
 
     public void Dispose() => _online.Dispose();
