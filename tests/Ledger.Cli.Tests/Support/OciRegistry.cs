@@ -18,7 +18,16 @@ public sealed class OciRegistry : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("ledger-registry-").FullName;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private (string User, string Password, string BcryptHash)? _login;
     private Process? _process;
+
+    /// <summary>A registry that requires a login (the registry's own htpasswd basic auth); start it with InitializeAsync.</summary>
+    public static OciRegistry WithLogin(string user, string password, string bcryptHash)
+    {
+        var registry = new OciRegistry { _login = (user, password, bcryptHash) };
+        registry._http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return registry;
+    }
 
     public int Port { get; private set; }
 
@@ -32,6 +41,20 @@ public sealed class OciRegistry : IAsyncLifetime
         await EnsureInstalledAsync();
         Port = FreePort();
         var config = Path.Combine(_directory, "config.yml");
+        var auth = string.Empty;
+        if (_login is { } login)
+        {
+            var htpasswd = Path.Combine(_directory, "htpasswd");
+            await File.WriteAllTextAsync(htpasswd, $"{login.User}:{login.BcryptHash}\n");
+            auth = $"""
+
+                auth:
+                  htpasswd:
+                    realm: ledger-tests
+                    path: {htpasswd}
+                """;
+        }
+
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
             log:
@@ -41,7 +64,7 @@ public sealed class OciRegistry : IAsyncLifetime
                 rootdirectory: {Path.Combine(_directory, "storage")}
             http:
               addr: 127.0.0.1:{Port}
-            """);
+            """ + auth);
         var start = new ProcessStartInfo("docker-registry", ["serve", config])
         {
             RedirectStandardOutput = true,
@@ -78,10 +101,10 @@ public sealed class OciRegistry : IAsyncLifetime
     }
 
     /// <summary>Pushes a small image (one config blob, one layer) as <c>name:tag</c>; returns its manifest digest, computed here from the bytes pushed.</summary>
-    public async Task<string> PushAsync(string name, string tag)
+    public async Task<string> PushAsync(string name, string tag, string build = "")
     {
         var config = Encoding.UTF8.GetBytes("""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"image":""" + $"\"{name}:{tag}\"" + "}}}");
-        var layer = Encoding.UTF8.GetBytes($"layer of {name}:{tag}");
+        var layer = Encoding.UTF8.GetBytes($"layer of {name}:{tag} {build}");
         var configDigest = await PushBlobAsync(name, config);
         var layerDigest = await PushBlobAsync(name, layer);
         var manifest = Encoding.UTF8.GetBytes($$"""
