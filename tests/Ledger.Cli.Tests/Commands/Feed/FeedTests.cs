@@ -45,7 +45,7 @@ public sealed class FeedTests(RunningLedger ledger) : IDisposable
         (await _online.RunAsync("feed", "pull", "--feed-file", "feed.jws")).Expect(0);
         (await _online.Files.RunAsync("keygen", "sig", "stranger")).Expect(0);
 
-        var result = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", "stranger-sig.public.jwks", "--issuer", "ledger", "--output-format", "json")).Expect(1);
+        var result = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", FluxFormat.SigningPublicFile("stranger"), "--issuer", "ledger", "--output-format", "json")).Expect(1);
 
         Assert.Equal("FeedSignatureInvalid", result.Json["status"]!.GetValue<string>());
     }

@@ -15,9 +15,9 @@ public sealed class VendorKeyTests(RunningLedger ledger) : IDisposable
     {
         var vendor = $"vendor-{Guid.NewGuid():N}"[..16];
         (await _online.Files.RunAsync("keygen", "sig", vendor)).Expect(0);
-        var key = JsonWebKeySet.ParsePrivate(File.ReadAllText(_online[$"{vendor}-sig.private.jwks"])).Keys.Single();
+        var key = JsonWebKeySet.ParsePrivate(File.ReadAllText(_online[FluxFormat.SigningPrivateFile(vendor)])).Keys.Single();
 
-        var registered = (await _online.RunAsync("vendor-key", "register", vendor, "--key", $"{vendor}-sig.public.jwks", "--output-format", "json")).Expect(0);
+        var registered = (await _online.RunAsync("vendor-key", "register", vendor, "--key", FluxFormat.SigningPublicFile(vendor), "--output-format", "json")).Expect(0);
         Assert.Equal(key.Thumbprint(), registered.Json["kid"]!.GetValue<string>());
         Assert.Equal("active", registered.Json["status"]!.GetValue<string>());
 
@@ -42,7 +42,7 @@ public sealed class VendorKeyTests(RunningLedger ledger) : IDisposable
     {
         (await _online.Files.RunAsync("keygen", "enc", "acme")).Expect(0);
 
-        (await _online.RunAsync("vendor-key", "register", "acme", "--key", "acme-enc.public.jwks")).Expect(2);
+        (await _online.RunAsync("vendor-key", "register", "acme", "--key", FluxFormat.EncryptionPublicFile("acme"))).Expect(2);
     }
 
     /// <summary>A statement as a vendor writes it (docs/ARCHITECTURE.md, Attestation), signed with kid = the key's thumbprint.</summary>
