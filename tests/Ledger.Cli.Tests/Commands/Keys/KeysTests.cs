@@ -4,8 +4,9 @@ using Ledger.Crypto;
 namespace Ledger.Cli.Tests.Commands.Keys;
 
 /// <summary>
-/// <c>keys list|jwks|history|rotate|retire|compromise</c> against the running Notary. Only the
-/// encryption ring is changed, so the other online tests keep their license, feed and attestation keys.
+/// <c>keys list|jwks|history|rotate|retire|compromise|import</c> against the running Notary. Only the
+/// encryption ring is rotated (an imported license key only verifies), so the other online tests keep
+/// their license, feed and attestation keys.
 /// </summary>
 [Collection(RunningLedgerCollection.Name)]
 public sealed class KeysTests(RunningLedger ledger) : IDisposable
@@ -21,6 +22,26 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
 
         var jwks = JsonWebKeySet.Parse((await _online.RunAsync("keys", "jwks", "--purpose", "license")).Expect(0).Stdout);
         Assert.All(jwks.Keys, k => Assert.Equal("license", k.Purpose));
+    }
+
+    [Fact]
+    public async Task a_flux_signing_key_imported_to_verify_keeps_its_license_keys_verifying_against_notarys_jwks()
+    {
+        (await _online.Files.RunAsync("keygen", "sig", "https://vendor.example", "-o", "keys")).Expect(0);
+        var privateSet = _online[$"keys/{FluxFormat.SigningPrivateFile("https://vendor.example")}"];
+        (await _online.Files.RunAsync("sign", "license-key", "-k", privateSet, "-c", "Acme Corp", "-d", "30", "-o", "acme.jwt")).Expect(0);
+
+        var imported = (await _online.RunAsync("keys", "import", privateSet, "--purpose", "license", "--signed-until", DateTimeOffset.UtcNow.AddYears(1).ToString("O"),
+            "--reason", "moving from Flux", "--output-format", "json")).Expect(0);
+        File.WriteAllText(_online["ledger.jwks"], (await _online.RunAsync("keys", "jwks", "--purpose", "license")).Expect(0).Stdout);
+
+        var kid = imported.Json["key"]!["kid"]!.GetValue<string>();
+        Assert.Equal(JsonWebKeySet.ParsePrivate(File.ReadAllText(privateSet)).Keys.Single().Kid, kid);
+        Assert.Equal("retiring", imported.Json["key"]!["status"]!.GetValue<string>());
+        var verified = (await _online.Files.RunAsync("verify", "license-key", "acme.jwt", "-k", "ledger.jwks", "--issuer", "https://vendor.example", "--output-format", "json")).Expect(0);
+        Assert.Equal("Valid", verified.Json["status"]!.GetValue<string>());
+        var history = (await _online.RunAsync("keys", "history", kid, "--output-format", "json")).Expect(0);
+        Assert.Equal("KeyImported", history.Json["entries"]![0]!["event"]!.GetValue<string>());
     }
 
     [Fact]
