@@ -6,13 +6,12 @@ using Ledger.Attestation.Features.Countersigning;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.Attestation.Statements;
-using Ledger.Crypto;
-using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Attestation.Statements;
+using Ledger.ServiceDefaults.Grpc;
+using V1 = Ledger.Contracts.Attestation.V1;
 using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Authorization;
-using V1 = Ledger.Contracts.Attestation.V1;
 
 namespace Ledger.Attestation.Features;
 
@@ -137,7 +136,7 @@ public sealed class AttestationsService(
         }
 
         validation.Require(Enum.IsDefined(request.Kind), "kind", "unspecified (every kind), artifacts or manifest");
-        validation.Require(request.Subject.Length <= ArtifactReference.MaxLength, "subject", $"at most {ArtifactReference.MaxLength} characters");
+        validation.Require(request.Subject.Length <= Ledger.Crypto.ArtifactReference.MaxLength, "subject", $"at most {Ledger.Crypto.ArtifactReference.MaxLength} characters");
         validation.Require(request.PageSize is >= 0 and <= AttestationQueries.MaxPageSize, "page_size",
             $"1 to {AttestationQueries.MaxPageSize}, or 0 for the default of {AttestationQueries.DefaultPageSize}");
         validation.ThrowIfInvalid();
