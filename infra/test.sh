@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: PostgreSQL and RabbitMQ through infra/up.sh, then every test in the solution:
+# `make test`: PostgreSQL and RabbitMQ through infra/up.sh, docker-registry through infra/registry.sh,
+# then every test in the solution:
 #   1. every project except the reliability tests, in parallel;
 #   2. the reliability tests alone (tests/Ledger.Reliability.Tests): they kill services under
 #      load and stop PostgreSQL and RabbitMQ (infra/fault.sh), which nothing else may be using.
@@ -7,6 +8,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 "$root/infra/up.sh"
+# The CLI tests resolve tags against a real OCI registry they start on 127.0.0.1 (Debian's docker-registry).
+"$root/infra/registry.sh"
 # shellcheck source=infra/env.sh
 . "$root/infra/env.sh"
 dotnet build Ledger.sln -c Release

@@ -23,6 +23,14 @@ public sealed record FeedOptions
     /// </summary>
     public bool AllowStaleFeedUnsafe { get; init; }
 
+    /// <summary>
+    /// The purpose of the trusted keys that name none (a Flux or <c>ledgerctl keygen</c> set holds keys of
+    /// one use, and the caller knows which): with "license", such keys may sign Flux-format license keys
+    /// (typ <c>JWT</c>). Keys that name a purpose keep it. Null: unmarked keys are kept apart by the token
+    /// type alone, so only <c>license+jwt</c> license keys are accepted from them.
+    /// </summary>
+    public string? UnmarkedKeyPurpose { get; init; }
+
     /// <summary>Largest feed or filter JWS accepted, in bytes (a full feed grows with the revocations it lists).</summary>
     public int MaxFeedBytes
     {

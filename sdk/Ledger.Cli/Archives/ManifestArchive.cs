@@ -1,19 +1,22 @@
-using System.Formats.Tar;
-using Ledger.Cli.Attestations;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using Ledger.Crypto;
 
 namespace Ledger.Cli.Archives;
 
 /// <summary>
-/// A manifest directory as one tar archive (PAX format: regular files and directories only), for
-/// <c>encrypt manifests</c>. The limits here bound both what is packed and what
-/// <see cref="SafeExtraction"/> accepts, so nothing ledgerctl packs is refused on the other side.
+/// A manifest directory as one ZIP archive, as the Flux Operator's <c>encrypt manifests</c> makes it:
+/// directories and regular files under forward-slash relative names, in ordinal path order, links
+/// skipped, files matching an ignore pattern left out (default <c>*.jws</c>). The limits here bound both
+/// what is packed and what <see cref="SafeExtraction"/> accepts, so nothing ledgerctl packs is refused
+/// on the other side.
 /// </summary>
 internal static class ManifestArchive
 {
     /// <summary>
-    /// Largest tar stream, headers included (32 MiB). Decrypting holds the JWE several times over as
-    /// text and bytes (measured: about 40 times the archive size at peak), so this bounds what a
-    /// hostile sender can make a receiver allocate before the authentication tag is even checked.
+    /// Largest archive content (32 MiB, uncompressed). Decrypting holds the JWE several times over as
+    /// text and bytes, so this bounds what a hostile sender can make a receiver allocate before the
+    /// authentication tag is even checked.
     /// </summary>
     public const long MaxBytes = 32L * 1024 * 1024;
 
@@ -21,74 +24,120 @@ internal static class ManifestArchive
 
     public const int MaxPathLength = 1024;
 
-    public const string ContentType = "application/x-tar";
+    public const int MaxIgnorePatterns = 64;
+
+    /// <summary>What Flux leaves out unless told otherwise: detached signatures.</summary>
+    public static readonly IReadOnlyList<string> DefaultIgnore = ["*.jws"];
 
     /// <summary>The largest JWE file that can hold a <see cref="MaxBytes"/> archive (base64url plus headers).</summary>
     public const long MaxEncryptedBytes = (MaxBytes + 2) / 3 * 4 + 64 * 1024;
 
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-
-    private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    private const UnixFileMode ExecuteBits = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    public sealed record Packed(byte[] Zip, int Files, string Digest, IReadOnlyList<string> SkippedLinks, IReadOnlyList<string> Ignored);
 
     /// <summary>
-    /// Packs every file and directory under <paramref name="directory"/>, in ordinal path order, and
-    /// returns the directory's h1 digest so the receiver can check what it unpacked.
+    /// Packs every file and directory under <paramref name="directory"/> except links and ignored names,
+    /// and returns the h1 digest (Go dirhash) of the files packed, which the receiver computes again.
     /// </summary>
-    public static (byte[] Tar, int Files, string Digest) Create(string directory)
+    public static Packed Create(string directory, IReadOnlyList<string> ignore)
     {
         var root = new DirectoryInfo(Path.GetFullPath(directory));
-        // The hash refuses links, devices, FIFOs and sockets, which an archive must not carry either.
-        var digest = ManifestDigest.Compute(root.FullName, []);
+        if (!root.Exists || root.LinkTarget is not null)
+        {
+            throw CliFailure.Usage($"{directory} is not a directory; pass the manifest directory to encrypt.");
+        }
 
         var entries = new List<(string Name, FileSystemInfo Info)>();
-        Collect(root, string.Empty, entries);
+        var skipped = new List<string>();
+        var ignored = new List<string>();
+        Collect(root, string.Empty, ignore, entries, skipped, ignored);
         if (entries.Count > MaxEntries)
         {
-            throw CliFailure.Usage($"{directory} holds {entries.Count} files and directories; an archive holds at most {MaxEntries}. Split it.");
+            throw CliFailure.Usage($"{directory} holds more than {MaxEntries} files and directories; an archive holds at most {MaxEntries}. Split it.");
         }
 
         using var buffer = new MemoryStream();
-        var files = 0;
-        using (var writer = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
+        var files = new List<(string Path, byte[] Sha256)>();
+        long total = 0;
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
             foreach (var (name, info) in entries.OrderBy(e => e.Name, StringComparer.Ordinal))
             {
                 if (info is DirectoryInfo)
                 {
-                    writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name + "/") { Mode = DirectoryMode, ModificationTime = info.LastWriteTimeUtc });
+                    zip.CreateEntry(name + "/", CompressionLevel.NoCompression).LastWriteTime = info.LastWriteTimeUtc;
                     continue;
                 }
 
                 var file = (FileInfo)info;
-                if (buffer.Length + file.Length > MaxBytes)
+                total += file.Length;
+                if (total > MaxBytes)
                 {
-                    throw CliFailure.Usage($"{directory} is larger than an archive may be ({MaxBytes / 1024 / 1024} MiB). Split it, or leave large files out.");
+                    throw CliFailure.Usage($"{directory} is larger than an archive may be ({MaxBytes / 1024 / 1024} MiB). Split it, or leave large files out with --ignore.");
                 }
 
-                using var content = file.OpenRead();
+                var content = File.ReadAllBytes(file.FullName);
+                var entry = zip.CreateEntry(name, CompressionLevel.Optimal);
+                entry.LastWriteTime = file.LastWriteTimeUtc;
                 var executable = !OperatingSystem.IsWindows() && (File.GetUnixFileMode(file.FullName) & UnixFileMode.UserExecute) != 0;
-                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name)
+                // Unix mode in the high 16 bits (regular file), as zip tools on Unix write it.
+                entry.ExternalAttributes = (executable ? 0x81ED : 0x81A4) << 16;
+                using (var output = entry.Open())
                 {
-                    Mode = executable ? FileMode | ExecuteBits : FileMode,
-                    ModificationTime = file.LastWriteTimeUtc,
-                    DataStream = content,
-                });
-                files++;
+                    output.Write(content);
+                }
+
+                files.Add((name, SHA256.HashData(content)));
             }
         }
 
-        if (buffer.Length > MaxBytes)
-        {
-            throw CliFailure.Usage($"{directory} is larger than an archive may be ({MaxBytes / 1024 / 1024} MiB). Split it.");
-        }
-
-        return (buffer.ToArray(), files, digest);
+        return new Packed(buffer.ToArray(), files.Count, DirectoryHash.ComputeFromFiles(files), skipped, ignored);
     }
 
-    private static void Collect(DirectoryInfo directory, string relative, List<(string, FileSystemInfo)> entries)
+    /// <summary>
+    /// True when <paramref name="relativePath"/> matches one of the glob patterns (<c>*</c>, <c>?</c>): a
+    /// pattern with a '/' against the whole relative path, any other against the name alone.
+    /// </summary>
+    public static bool IsIgnored(string relativePath, IReadOnlyList<string> patterns)
+    {
+        var name = relativePath[(relativePath.LastIndexOf('/') + 1)..];
+        return patterns.Any(p => Glob(p.Contains('/') ? relativePath : name, p.TrimStart('/')));
+    }
+
+    private static bool Glob(string text, string pattern)
+    {
+        int t = 0, p = 0, star = -1, mark = 0;
+        while (t < text.Length)
+        {
+            if (p < pattern.Length && (pattern[p] == '?' ? text[t] != '/' : pattern[p] == text[t]) && pattern[p] != '*')
+            {
+                t++;
+                p++;
+            }
+            else if (p < pattern.Length && pattern[p] == '*')
+            {
+                star = p++;
+                mark = t;
+            }
+            else if (star >= 0 && text[mark] != '/')
+            {
+                p = star + 1;
+                t = ++mark;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        while (p < pattern.Length && pattern[p] == '*')
+        {
+            p++;
+        }
+
+        return p == pattern.Length;
+    }
+
+    private static void Collect(DirectoryInfo directory, string relative, IReadOnlyList<string> ignore, List<(string, FileSystemInfo)> entries, List<string> skipped, List<string> ignored)
     {
         var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false };
         foreach (var entry in directory.EnumerateFileSystemInfos("*", options))
@@ -96,7 +145,15 @@ internal static class ManifestArchive
             var name = relative.Length == 0 ? entry.Name : $"{relative}/{entry.Name}";
             if (entry.LinkTarget is not null)
             {
-                throw CliFailure.Usage($"{entry.FullName} is a symbolic link; archives carry only regular files and directories. Replace it with the file it points to, or remove it.");
+                // As Flux does: a link could point anywhere on the sender's machine, so it is not packed (and is reported).
+                skipped.Add(name);
+                continue;
+            }
+
+            if (IsIgnored(name, ignore))
+            {
+                ignored.Add(name);
+                continue;
             }
 
             if (name.Length > MaxPathLength || name.Any(char.IsControl))
@@ -108,10 +165,14 @@ internal static class ManifestArchive
             {
                 case DirectoryInfo subdirectory:
                     entries.Add((name, subdirectory));
-                    Collect(subdirectory, name, entries);
+                    Collect(subdirectory, name, ignore, entries, skipped, ignored);
+                    break;
+                case FileInfo when DirectoryHash.IsRegularFile(entry):
+                    entries.Add((name, entry));
                     break;
                 default:
-                    entries.Add((name, entry));
+                    // Devices, FIFOs and sockets are not manifests; Flux packs regular files only too.
+                    skipped.Add(name);
                     break;
             }
 

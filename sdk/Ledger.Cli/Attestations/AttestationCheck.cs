@@ -1,6 +1,7 @@
 using Ledger.Cli.Files;
 using Ledger.Cli.Keys;
 using Ledger.Crypto;
+using Ledger.Verification;
 
 namespace Ledger.Cli.Attestations;
 
@@ -14,28 +15,39 @@ internal static class AttestationCheck
         public bool IsValid => Attestation is not null;
     }
 
-    public static Outcome Verify(string path, JsonWebKeySet trusted, string expectedKind)
+    /// <param name="trusted">Keys trusted for attestations (<see cref="KeyMaterial.TrustedKeys"/> with the attestation purpose).</param>
+    public static Outcome Verify(string path, JsonWebKeySet trusted, string expectedSubject, DateTimeOffset now)
     {
-        var token = LocalFiles.ReadText(path, MaxFileBytes, "attestation file").Trim();
-        var verification = Jws.Verify(token, trusted, new JwsVerifyOptions { RequiredType = OfflineAttestation.TokenType, MaxTokenBytes = (int)MaxFileBytes });
+        var token = RemoteFiles.ReadTextOrFile(path, MaxFileBytes, "attestation").Trim();
+        var verification = Jws.Verify(token, trusted, new JwsVerifyOptions { MaxTokenBytes = (int)MaxFileBytes });
         if (!verification.IsValid)
         {
             return verification.Failure switch
             {
-                JwsFailure.UnknownKey => new Outcome("UnknownKey", $"The attestation names a key the trusted JWKS does not hold ({verification.Detail}). Pass the signer's public JWKS with --key.", null, verification.Kid),
+                JwsFailure.UnknownKey => new Outcome("UnknownKey", $"The attestation names a key the trusted JWKS does not hold ({verification.Detail}). Pass the signer's public JWKS with -k.", null, verification.Kid),
                 JwsFailure.BadSignature => new Outcome("BadSignature", $"The attestation's signature does not verify ({verification.Detail}): it was altered or forged.", null, verification.Kid),
-                _ => new Outcome("Malformed", $"{path} is not an offline attestation ({verification.Failure}: {verification.Detail}). Make one with 'ledgerctl sign manifests' or 'ledgerctl sign artifacts'.", null, verification.Kid),
+                _ => new Outcome("Malformed", $"{path} is not an attestation ({verification.Failure}: {verification.Detail}). Make one with 'ledgerctl sign manifests' or 'ledgerctl sign artifacts'.", null, verification.Kid),
             };
         }
 
-        if (OfflineAttestation.TryParse(verification.Payload!, out var problem) is not { } attestation)
+        if (verification.Key is { Purpose: { } purpose } && purpose != KeyMaterial.AttestationPurpose)
         {
-            return new Outcome("Malformed", $"The attestation is signed but its statement is malformed: {problem}.", null, verification.Kid);
+            return new Outcome("UnknownKey", $"The attestation is signed with key '{verification.Kid}', a {purpose} key; only attestation keys sign attestations. Do not trust it.", null, verification.Kid);
         }
 
-        if (attestation.Kind != expectedKind)
+        var typ = verification.Header is { } header && header.TryGetProperty("typ", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
+        string problem;
+        var attestation = string.Equals(typ, LicenseClaims.FluxTokenType, StringComparison.OrdinalIgnoreCase) ? OfflineAttestation.TryParse(verification.Payload!, now, out problem)
+            : string.Equals(typ, OfflineAttestation.LegacyTokenType, StringComparison.OrdinalIgnoreCase) ? OfflineAttestation.TryParseLegacy(verification.Payload!, out problem)
+            : Unknown(typ, out problem);
+        if (attestation is null)
         {
-            return new Outcome("Malformed", $"{path} attests {attestation.Kind}, not {expectedKind}; use 'ledgerctl verify {attestation.Kind}'.", null, verification.Kid);
+            return new Outcome("Malformed", $"The attestation is signed but its claims are not an attestation: {problem}.", null, verification.Kid);
+        }
+
+        if (attestation.Subject != expectedSubject)
+        {
+            return new Outcome("Malformed", $"{path} attests {attestation.Subject}, not {expectedSubject}; use 'ledgerctl verify {attestation.Subject}'.", null, verification.Kid);
         }
 
         if (KeyNames.NameOf(verification.Kid) is { } keyIssuer && keyIssuer != attestation.Issuer)
@@ -44,5 +56,11 @@ internal static class AttestationCheck
         }
 
         return new Outcome("Valid", string.Empty, attestation, verification.Kid);
+    }
+
+    private static OfflineAttestation? Unknown(string? typ, out string problem)
+    {
+        problem = $"its typ is '{typ ?? "(none)"}', not '{LicenseClaims.FluxTokenType}'";
+        return null;
     }
 }

@@ -18,10 +18,9 @@ internal sealed class CliCommand : Command
     public IReadOnlyList<string> Examples { get; }
 
     /// <summary>Adds the output-format option and the action.</summary>
-    /// <param name="outputNamesAFile">True when this command's <c>--output</c> is a file (see <see cref="OutputFormats.Option"/>).</param>
-    public void Handle(Func<CommandRun, Task<int>> action, bool outputNamesAFile = false)
+    public void Handle(Func<CommandRun, Task<int>> action)
     {
-        var format = OutputFormats.Option(outputNamesAFile);
+        var format = OutputFormats.Option();
         Add(format);
         SetAction((parse, cancellation) => CommandRunner.RunAsync(parse, parse.GetValue(format), action, cancellation));
     }

@@ -12,14 +12,13 @@ internal enum OutputFormat
 internal static class OutputFormats
 {
     /// <summary>
-    /// The format option. Commands that write a file take <c>--output FILE</c> (as the Flux distro
-    /// commands do), so there the format is only <c>--output-format</c>; everywhere else
-    /// <c>--output json</c> and <c>-o json</c> work too.
+    /// The format option, <c>--output-format</c> on every command and under no other name: across
+    /// ledgerctl <c>--output</c> (<c>-o</c>) is always a file and <c>--output-dir</c> (<c>-o</c> where a
+    /// command writes a directory) always a directory, as in the Flux distro commands.
     /// </summary>
-    public static Option<OutputFormat> Option(bool outputNamesAFile)
+    public static Option<OutputFormat> Option()
     {
-        string[] aliases = outputNamesAFile ? [] : ["--output", "-o"];
-        var option = new Option<OutputFormat>("--output-format", aliases)
+        var option = new Option<OutputFormat>("--output-format")
         {
             Description = "Print 'text' (default) or 'json' for scripts.",
             HelpName = "text|json",

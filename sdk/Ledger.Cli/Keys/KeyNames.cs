@@ -4,46 +4,65 @@ using Ledger.Crypto;
 namespace Ledger.Cli.Keys;
 
 /// <summary>
-/// How ledgerctl names the keys it makes. An issuer (or client) name is 1-64 characters of
-/// A-Z a-z 0-9 . _ - starting with a letter or digit, so it is safe in a file name and a kid.
-/// Every key's kid is <c>&lt;name&gt;:&lt;RFC 7638 thumbprint&gt;</c>: the name before the last
-/// colon is the issuer a license key signed with it carries.
+/// How ledgerctl names the keys it makes, as the Flux Operator's distro tooling does: files are
+/// <c>&lt;adler32&gt;-sig-private.jwks</c> and so on, where the prefix is the Adler-32 checksum of the
+/// ISSUER/OWNER argument in 8 lowercase hex digits (so any issuer, a URL included, makes a safe file
+/// name), and every key's kid is a UUIDv6. The issuer a signing key signs as is the private set's
+/// <c>issuer</c> member. Keys made by earlier ledgerctl versions (kid <c>&lt;issuer&gt;:&lt;thumbprint&gt;</c>,
+/// no <c>issuer</c> member) are still read: their kid names the issuer.
 /// </summary>
 internal static partial class KeyNames
 {
-    public const int MaxNameLength = 64;
+    public const int MaxIssuerLength = 1024;
 
-    public static string RequireName(string? name, string what)
+    /// <summary>An ISSUER/OWNER argument: any non-empty text without control characters, as Flux allows (a URL is normal).</summary>
+    public static string RequireIssuer(string? issuer, string what)
     {
-        if (name is null || !NamePattern().IsMatch(name))
+        if (string.IsNullOrWhiteSpace(issuer) || issuer.Length > MaxIssuerLength || issuer.Any(char.IsControl))
         {
-            throw CliFailure.Usage($"The {what} '{name}' is not a valid name: use 1-{MaxNameLength} characters of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit (e.g. acme).");
+            throw CliFailure.Usage($"The {what} '{issuer}' is not valid: give 1-{MaxIssuerLength} characters without control characters (e.g. https://acme.example).");
         }
 
-        return name;
+        return issuer;
     }
 
-    public static string Kid(string name, JsonWebKey key) => $"{name}:{key.Thumbprint()}";
+    /// <summary>A new key id: a UUIDv6, as Flux writes.</summary>
+    public static string NewKid() => UuidV6.NewId().ToString();
 
-    /// <summary>The name in a kid made by <see cref="Kid"/>, or null for a kid of another form.</summary>
+    /// <summary>The name in a kid of the form <c>&lt;issuer&gt;:&lt;thumbprint&gt;</c> (older ledgerctl keys), or null.</summary>
     public static string? NameOf(string? kid)
     {
         var colon = kid?.LastIndexOf(':') ?? -1;
-        return colon > 0 && NamePattern().IsMatch(kid![..colon]) ? kid[..colon] : null;
+        return colon > 0 && LegacyNamePattern().IsMatch(kid![..colon]) ? kid[..colon] : null;
     }
 
-    public static string SigningPrivateFile(string issuer) => $"{issuer}-sig.private.jwks";
+    /// <summary>Adler-32 (RFC 1950) of the UTF-8 bytes of <paramref name="text"/>, in 8 lowercase hex digits.</summary>
+    public static string Prefix(string text)
+    {
+        const uint Modulus = 65521;
+        uint a = 1, b = 0;
+        foreach (var octet in System.Text.Encoding.UTF8.GetBytes(text))
+        {
+            a = (a + octet) % Modulus;
+            b = (b + a) % Modulus;
+        }
 
-    public static string SigningPublicFile(string issuer) => $"{issuer}-sig.public.jwks";
+        return ((b << 16) | a).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
-    public static string EncryptionPrivateFile(string issuer) => $"{issuer}-enc.private.jwks";
+    public static string SigningPrivateFile(string issuer) => $"{Prefix(issuer)}-sig-private.jwks";
 
-    public static string EncryptionPublicFile(string issuer) => $"{issuer}-enc.public.jwks";
+    public static string SigningPublicFile(string issuer) => $"{Prefix(issuer)}-sig-public.jwks";
 
-    public static string ClientPrivateFile(string name) => $"{name}-client.private.jwk";
+    public static string EncryptionPrivateFile(string owner) => $"{Prefix(owner)}-enc-private.jwks";
 
-    public static string ClientPublicFile(string name) => $"{name}-client.public.jwk";
+    public static string EncryptionPublicFile(string owner) => $"{Prefix(owner)}-enc-public.jwks";
+
+    /// <summary>The client key files <c>ledgerctl keygen client</c> writes, as <c>flux mirror keygen</c> names them.</summary>
+    public const string ClientPrivateFile = "privkey.json";
+
+    public const string ClientPublicFile = "pubkey.json";
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-    private static partial Regex NamePattern();
+    private static partial Regex LegacyNamePattern();
 }

@@ -12,6 +12,37 @@ internal static class LicenseKeyFile
     public static string Read(string path) => LocalFiles.ReadText(path, MaxBytes, "license key file").Trim();
 
     /// <summary>
+    /// The claims of a license key (Ledger's or the Flux format) whose signature verifies with a key of
+    /// <paramref name="trusted"/> marked for licenses. Validity and revocation are not checked: this is for
+    /// acting on a genuine license key (revoking, importing), not for honouring one.
+    /// </summary>
+    public static LicenseClaims VerifiedClaims(string licenseKey, JsonWebKeySet trusted)
+    {
+        var verification = Jws.Verify(licenseKey, trusted);
+        if (!verification.IsValid || verification.Payload is null)
+        {
+            throw CliFailure.Refused($"The license key does not verify with the given keys ({verification.Failure}: {verification.Detail}); only genuine license keys are accepted. Check -k/--key-set.");
+        }
+
+        var typ = verification.Header is { } header && header.TryGetProperty("typ", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
+        var isLicense = string.Equals(typ, LicenseClaims.TokenType, StringComparison.OrdinalIgnoreCase)
+            || (string.Equals(typ, LicenseClaims.FluxTokenType, StringComparison.OrdinalIgnoreCase) && verification.Key?.Purpose == "license");
+        if (!isLicense)
+        {
+            throw CliFailure.Refused($"The token is signed by key '{verification.Kid}' but is not a license key (typ '{typ}', key purpose '{verification.Key?.Purpose}').");
+        }
+
+        try
+        {
+            return LicenseClaims.Parse(verification.Payload);
+        }
+        catch (FeedFormatException e)
+        {
+            throw CliFailure.Refused($"The license key is signed but its claims are malformed: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// The claims, read WITHOUT verifying the signature: only to fill in defaults (which issuer and
     /// audience to expect) before the verifier checks everything. Null when unreadable.
     /// </summary>

@@ -6,11 +6,12 @@ using Ledger.Crypto;
 namespace Ledger.Cli.Online;
 
 /// <summary>
-/// Who ledgerctl calls the services as: the client key made by <c>ledgerctl keygen client NAME</c>
-/// (<c>--client-key</c> or <c>$LEDGER_CLIENT_KEY</c>: a path or the JWK JSON) and the client id it is
-/// registered under (<c>$LEDGER_CLIENT_ID</c>; default the NAME of a <c>&lt;name&gt;:&lt;thumbprint&gt;</c>
-/// kid, else the key file's name: <c>admin.private.jwk</c> and <c>admin-client.private.jwk</c> are
-/// client "admin"). This is the one place
+/// Who ledgerctl calls the services as: the client key made by <c>ledgerctl keygen client</c>
+/// (<c>--client-key</c> or <c>$LEDGER_CLIENT_KEY</c>: a path or the JSON of a JWK or of a JWK set with
+/// one private Ed25519 key, such as <c>privkey.json</c>) and the client id it is registered under
+/// (<c>$LEDGER_CLIENT_ID</c>; default the NAME of a <c>&lt;name&gt;:&lt;thumbprint&gt;</c> kid, else the key
+/// file's name: <c>admin.private.jwk</c> and <c>admin-client.private.jwk</c> are client "admin", else
+/// the kid itself, which is how <c>keygen client</c> prints the registration). This is the one place
 /// a call gets its credentials: every call carries a fresh, short-lived client token
 /// (<see cref="ClientToken"/>) for the service it goes to, as <c>authorization: Bearer</c>.
 /// Without a client key calls go out anonymous, and services that require a client refuse them.
@@ -43,24 +44,26 @@ internal sealed class ClientIdentity
             return null;
         }
 
-        JsonWebKey key;
+        JsonWebKey? key;
         try
         {
-            key = JsonWebKey.Parse(json);
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            key = document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("keys", out _)
+                ? JsonWebKeySet.ParsePrivate(json).Keys is [var only] ? only : null
+                : JsonWebKey.Parse(json);
         }
-        catch (JoseException e)
+        catch (Exception e) when (e is JoseException or System.Text.Json.JsonException)
         {
-            throw CliFailure.Usage($"{source} is not a client key ({e.Message}). Make one with 'ledgerctl keygen client NAME' and pass <name>-client.private.jwk.");
+            throw CliFailure.Usage($"{source} is not a client key ({e.Message}). Make one with 'ledgerctl keygen client -o DIR' and pass DIR/privkey.json.");
         }
 
-        if (!key.IsEd25519 || !key.HasPrivateKey || key.Kid is null)
+        if (key is null || !key.IsEd25519 || !key.HasPrivateKey || key.Kid is null)
         {
-            throw CliFailure.Usage($"{source} must be a private Ed25519 JWK with a kid, as 'ledgerctl keygen client NAME' writes to <name>-client.private.jwk.");
+            throw CliFailure.Usage($"{source} must be a private Ed25519 JWK with a kid (or a JWK set holding exactly one), as 'ledgerctl keygen client' writes to privkey.json.");
         }
 
         var clientId = Environment.GetEnvironmentVariable(IdVariable) is { Length: > 0 } id ? id
-            : KeyNames.NameOf(key.Kid) ?? NameOfFile(file)
-            ?? throw CliFailure.Usage($"Cannot tell which client the key in {source} belongs to; set ${IdVariable} to the client id it is registered under.");
+            : KeyNames.NameOf(key.Kid) ?? NameOfFile(file) ?? key.Kid;
         return new ClientIdentity(key, clientId);
     }
 

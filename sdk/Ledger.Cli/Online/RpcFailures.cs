@@ -19,7 +19,7 @@ internal static class RpcFailures
             StatusCode.InvalidArgument => CliFailure.Usage($"{service} refused the request: {Violations(rpc) ?? detail}"),
             StatusCode.NotFound => CliFailure.Usage($"{service}: {detail} (not found)"),
             StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => CliFailure.Usage($"{service} refused the request: {detail}"),
-            StatusCode.Unauthenticated => CliFailure.Usage($"{service} did not accept ledgerctl's credentials ({detail}). Set ${ClientIdentity.KeyVariable} (or --client-key) to your client's private JWK from 'ledgerctl keygen client NAME', registered with the services."),
+            StatusCode.Unauthenticated => CliFailure.Usage($"{service} did not accept ledgerctl's credentials ({detail}). Set ${ClientIdentity.KeyVariable} (or --client-key) to your client's privkey.json from 'ledgerctl keygen client', registered with the services."),
             StatusCode.PermissionDenied => CliFailure.Usage($"{service} does not allow this client to do that ({detail}). Ask an operator to give the client the role this call needs."),
             StatusCode.Unavailable => CliFailure.Io($"{service} is unavailable ({detail}). Is it running? 'make run' starts the services; otherwise point --server or ${endpoint?.Service.Variable ?? "LEDGER_<SERVICE>_URL"} at it."),
             StatusCode.DeadlineExceeded => CliFailure.Io($"{service} did not answer in time. Try again, or raise --timeout."),

@@ -28,7 +28,7 @@ internal sealed class OnlineOptions
 
     public Option<string> Server { get; }
 
-    public Option<string> ClientKey { get; } = new("--client-key") { Description = $"Your client's private JWK (ledgerctl keygen client NAME). Default: ${ClientIdentity.KeyVariable}.", HelpName = "FILE" };
+    public Option<string> ClientKey { get; } = new("--client-key") { Description = $"Your client's private key (privkey.json from 'ledgerctl keygen client'). Default: ${ClientIdentity.KeyVariable}.", HelpName = "FILE" };
 
     public Option<int> Timeout { get; } = new("--timeout") { Description = "Seconds to wait for each answer.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
 

@@ -76,6 +76,16 @@ public static class Jwe
             _ => throw new JoseException($"JWE enc '{JsonWebKey.Printable(enc)}' is refused; Ledger accepts A128GCM and A256GCM."),
         };
 
+        if (options.FluxProfile && (alg != JsonWebKey.AlgorithmEcdhEsA128Kw || enc != "A128GCM"))
+        {
+            throw new JoseException($"The JWE uses {JsonWebKey.Printable(alg)}/{JsonWebKey.Printable(enc)}; only ECDH-ES+A128KW with A128GCM is accepted here (the Flux distro format).");
+        }
+
+        if (options.FluxProfile && StrictJson.OptionalString(header, "kid", "JWE protected header") is null)
+        {
+            throw new JoseException("The JWE header has no 'kid'; the key it was encrypted to must be named (the Flux distro format requires it).");
+        }
+
         CheckHeaderMembers(header, options);
         CheckEphemeralKey(header);
         RequireRecipient(recipientPrivateP256, alg, needsPrivate: true);

@@ -17,4 +17,10 @@ public sealed record JweDecryptOptions
     public bool AllowCompressionUnsafe { get; init; }
 
     public long MaxDecompressedBytes { get; init; } = 250 * 1024;
+
+    /// <summary>
+    /// Accept only ECDH-ES+A128KW with A128GCM and require the header's <c>kid</c>, exactly what the Flux
+    /// Operator's distro tooling writes and accepts (ledgerctl decrypts with this on).
+    /// </summary>
+    public bool FluxProfile { get; init; }
 }

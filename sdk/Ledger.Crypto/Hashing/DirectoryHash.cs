@@ -34,6 +34,9 @@ public static class DirectoryHash
         return ComputeFromFiles(files);
     }
 
+    /// <summary>True for a regular file (not a link, directory, device, FIFO or socket), as the hash and archives count files.</summary>
+    public static bool IsRegularFile(FileSystemInfo entry) => FileSystemEntry.KindOf(entry) == FileSystemEntryKind.RegularFile;
+
     /// <summary>The h1 digest of files already hashed: pure, no file system access.</summary>
     public static string ComputeFromFiles(IEnumerable<(string Path, byte[] Sha256)> files)
     {

@@ -172,11 +172,14 @@ public sealed class JsonWebKey
     public JsonWebKey ToPublic() =>
         D is null ? this : new JsonWebKey(Kty, Crv, X, Y, null, Kid, Use, Alg, Status, NotAfter, Purpose);
 
+    /// <summary>Key JSON keeps '+' in "ECDH-ES+A128KW" as it is (key files are read by people and by Flux, not embedded in HTML).</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Members in a fixed order: kty, crv, x, y, d, kid, use, alg, status, purpose, not_after.</summary>
     public string ToJson(bool includePrivate = false)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonWebKey.WriterOptions))
         {
             WriteTo(writer, includePrivate);
         }

@@ -6,12 +6,14 @@ namespace Ledger.Crypto;
 /// <summary>
 /// A JWK Set (RFC 7517 §5) of keys Ledger accepts, with unique kids. <see cref="Parse"/> is for
 /// verifiers and accepts public keys only; <see cref="ParsePrivate"/> is for the key custodian.
+/// A set may name its <see cref="Issuer"/> (the Flux distro format's private signing set does); such a
+/// set holds exactly one key.
 /// </summary>
 public sealed class JsonWebKeySet
 {
     private readonly Dictionary<string, JsonWebKey> byKid;
 
-    public JsonWebKeySet(IEnumerable<JsonWebKey> keys)
+    public JsonWebKeySet(IEnumerable<JsonWebKey> keys, string? issuer = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         var list = new List<JsonWebKey>();
@@ -27,10 +29,19 @@ public sealed class JsonWebKeySet
             list.Add(key);
         }
 
+        if (issuer is not null && (issuer.Length == 0 || list.Count != 1))
+        {
+            throw new JoseException($"A key set that names its issuer holds exactly one key (this one holds {list.Count}) and the issuer is not empty.");
+        }
+
         Keys = list.AsReadOnly();
+        Issuer = issuer;
     }
 
     public IReadOnlyList<JsonWebKey> Keys { get; }
+
+    /// <summary>The issuer a signing set names (member <c>issuer</c>), or null.</summary>
+    public string? Issuer { get; }
 
     public bool HasPrivateKeys => Keys.Any(k => k.HasPrivateKey);
 
@@ -46,14 +57,20 @@ public sealed class JsonWebKeySet
     public JsonWebKey? Find(string kid) =>
         kid is not null && byKid.TryGetValue(kid, out var key) ? key : null;
 
+    /// <summary>The public keys, without the issuer member (a published set is the keys only, as Flux writes it).</summary>
     public JsonWebKeySet ToPublic() => new(Keys.Select(k => k.ToPublic()));
 
     public string ToJson(bool includePrivate = false)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonWebKey.WriterOptions))
         {
             writer.WriteStartObject();
+            if (Issuer is not null)
+            {
+                writer.WriteString("issuer", Issuer);
+            }
+
             writer.WriteStartArray("keys");
             foreach (var key in Keys)
             {
@@ -99,6 +116,14 @@ public sealed class JsonWebKeySet
             index++;
         }
 
-        return new JsonWebKeySet(parsed);
+        string? issuer = null;
+        if (root.TryGetProperty("issuer", out var issuerElement))
+        {
+            issuer = issuerElement.ValueKind == JsonValueKind.String && issuerElement.GetString() is { Length: > 0 and <= 1024 } named
+                ? named
+                : throw new JoseException("The JWKS member 'issuer' must be a non-empty string of at most 1024 characters.");
+        }
+
+        return new JsonWebKeySet(parsed, issuer);
     }
 }

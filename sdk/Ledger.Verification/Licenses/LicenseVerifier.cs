@@ -10,7 +10,8 @@ namespace Ledger.Verification;
 /// </summary>
 public static class LicenseVerifier
 {
-    private static readonly JwsVerifyOptions LicenseKeyRules = new() { RequiredType = LicenseClaims.TokenType };
+    // The typ is checked after the signature (TypeRefusal), since which types are accepted depends on the signing key.
+    private static readonly JwsVerifyOptions LicenseKeyRules = new();
 
     /// <summary>Verifies against an already accepted feed state (which must still be fresh).</summary>
     public static LicenseVerdict Verify(string licenseKey, JsonWebKeySet trusted, LicenseExpectations expected, DateTimeOffset now, FeedState feed, FeedOptions? options = null)
@@ -117,6 +118,11 @@ public static class LicenseVerifier
             };
         }
 
+        if (TypeRefusal(verification, options) is { } refusal)
+        {
+            return Fail(VerificationStatus.Malformed, refusal);
+        }
+
         LicenseClaims claims;
         try
         {
@@ -138,7 +144,7 @@ public static class LicenseVerifier
             return Fail(VerificationStatus.WrongIssuer, $"The license key was issued by '{JsonMembers.Printable(claims.Issuer)}', not '{JsonMembers.Printable(expected.Issuer)}'. Use a license key from the expected vendor.", claims);
         }
 
-        if (!string.Equals(claims.Audience, expected.Audience, StringComparison.Ordinal))
+        if (!claims.Audiences.Contains(expected.Audience, StringComparer.Ordinal))
         {
             return Fail(VerificationStatus.WrongAudience, $"The license key is for '{JsonMembers.Printable(claims.Audience)}', not '{JsonMembers.Printable(expected.Audience)}'. Use the license key issued for this product.", claims);
         }
@@ -160,6 +166,33 @@ public static class LicenseVerifier
         }
 
         return (claims, null);
+    }
+
+    /// <summary>
+    /// A license key is typed <c>license+jwt</c>, or <c>JWT</c> as the Flux Operator writes it. Flux signs
+    /// license keys and attestations with one key and one typ, so a <c>JWT</c> is taken as a license key
+    /// only when its signing key's purpose says license: the key's own <see cref="JsonWebKey.Purpose"/>, or
+    /// for a key that names none, the purpose the caller gives the set (<see cref="FeedOptions.UnmarkedKeyPurpose"/>).
+    /// Purpose separation by the key, not by the typ alone.
+    /// </summary>
+    private static string? TypeRefusal(JwsVerification verification, FeedOptions options)
+    {
+        var typ = verification.Header is { } header && header.TryGetProperty("typ", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String
+            ? value.GetString()
+            : null;
+        if (string.Equals(typ, LicenseClaims.TokenType, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (string.Equals(typ, LicenseClaims.FluxTokenType, StringComparison.OrdinalIgnoreCase))
+        {
+            return (verification.Key?.Purpose ?? options.UnmarkedKeyPurpose) == "license"
+                ? null
+                : $"The token is typed '{LicenseClaims.FluxTokenType}' (the Flux format) but its signing key '{verification.Kid}' is not a license key: a Flux-format license key is accepted only from a key set trusted for licenses.";
+        }
+
+        return $"The text is not a license key: its typ is '{JsonMembers.Printable(typ ?? "(none)")}', not '{LicenseClaims.TokenType}' or the Flux format's '{LicenseClaims.FluxTokenType}'.";
     }
 
     private static LicenseVerdict CheckRevocations(LicenseClaims license, FeedState feed, DateTimeOffset now, FeedOptions options)

@@ -1,4 +1,5 @@
 using Ledger.Attestation.Statements;
+using Ledger.Crypto;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 

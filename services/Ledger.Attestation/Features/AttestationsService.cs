@@ -137,7 +137,7 @@ public sealed class AttestationsService(
         }
 
         validation.Require(Enum.IsDefined(request.Kind), "kind", "unspecified (every kind), artifacts or manifest");
-        validation.Require(request.Subject.Length <= ArtifactReference.MaxLength, "subject", $"at most {ArtifactReference.MaxLength} characters");
+        validation.Require(request.Subject.Length <= Ledger.Crypto.ArtifactReference.MaxLength, "subject", $"at most {Ledger.Crypto.ArtifactReference.MaxLength} characters");
         validation.Require(request.PageSize is >= 0 and <= AttestationQueries.MaxPageSize, "page_size",
             $"1 to {AttestationQueries.MaxPageSize}, or 0 for the default of {AttestationQueries.DefaultPageSize}");
         validation.ThrowIfInvalid();

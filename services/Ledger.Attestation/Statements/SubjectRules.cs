@@ -1,3 +1,5 @@
+using Ledger.Crypto;
+
 namespace Ledger.Attestation.Statements;
 
 /// <summary>Reports one problem with one field, named by its path (<c>artifacts[2]</c>, <c>manifest.digest</c>).</summary>

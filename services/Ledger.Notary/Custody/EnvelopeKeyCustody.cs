@@ -47,6 +47,34 @@ public sealed class EnvelopeKeyCustody(RootKey rootKey, IDocumentStore store) : 
         return new GeneratedKey(publicJwk.ToJson(), publicJwk.Thumbprint());
     }
 
+    public GeneratedKey Import(Guid kid, KeyPurpose purpose, JsonWebKey privateKey, IDocumentSession session)
+    {
+        if (!purpose.Signs() || !privateKey.IsEd25519 || !privateKey.HasPrivateKey)
+        {
+            throw new ArgumentException($"Only Ed25519 private keys of a signing ring are imported, not {privateKey.Kty}/{privateKey.Crv} for {purpose.Name()}.", nameof(privateKey));
+        }
+
+        var secret = Base64Url.Decode(privateKey.D!);
+        try
+        {
+            var key = Ed25519SigningKey.FromSeed(secret);
+            var publicJwk = key.ToJwk(kid.ToString(), includePrivate: false).With(alg: purpose.Algorithm(), purpose: purpose.Name());
+            if (publicJwk.X != privateKey.X)
+            {
+                key.Dispose();
+                throw new ArgumentException("The private key does not belong to the public key 'x' it is given with.", nameof(privateKey));
+            }
+
+            session.Store(Wrap(kid, purpose, secret));
+            _signingKeys[kid] = key;
+            return new GeneratedKey(publicJwk.ToJson(), publicJwk.Thumbprint());
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
     public async Task<byte[]> SignAsync(Guid kid, KeyPurpose purpose, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         if (!_signingKeys.TryGetValue(kid, out var key))

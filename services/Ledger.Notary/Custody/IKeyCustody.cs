@@ -17,6 +17,12 @@ public interface IKeyCustody
     /// </summary>
     GeneratedKey Generate(Guid kid, KeyPurpose purpose, IDocumentSession session);
 
+    /// <summary>
+    /// Takes an Ed25519 private key made elsewhere into custody under <paramref name="kid"/>, enlisted in
+    /// the session like <see cref="Generate"/>. Returns only the public half.
+    /// </summary>
+    GeneratedKey Import(Guid kid, KeyPurpose purpose, Ledger.Crypto.JsonWebKey privateKey, IDocumentSession session);
+
     /// <summary>Signs with an Ed25519 key in custody.</summary>
     Task<byte[]> SignAsync(Guid kid, KeyPurpose purpose, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 

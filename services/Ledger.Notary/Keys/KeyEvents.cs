@@ -24,3 +24,12 @@ public sealed record KeyRotatedOut(Guid Kid, Guid SuccessorKid, DateTimeOffset A
 public sealed record KeyRetired(Guid Kid, KeyPurpose Purpose, string Reason, DateTimeOffset At, string RequestedBy) : IKeyEvent;
 
 public sealed record KeyMarkedCompromised(Guid Kid, KeyPurpose Purpose, string Reason, DateTimeOffset At, string RequestedBy) : IKeyEvent;
+
+/// <summary>
+/// A key made elsewhere (a Flux distro signing key) was taken into custody with its kid; its private
+/// half went into custody, never into this event. It verifies until retired; it signs only once a
+/// KeyActivated follows.
+/// </summary>
+public sealed record KeyImported(
+    Guid Kid, KeyPurpose Purpose, string Algorithm, string PublicJwk, string Thumbprint, string? Issuer,
+    DateTimeOffset At, string Reason, string RequestedBy) : IKeyEvent;

@@ -46,6 +46,19 @@ public sealed class SigningKey
         Status = KeyStatus.Pending;
     }
 
+    /// <summary>An imported key is published to verify (as a retiring key is) until it is activated or retired.</summary>
+    public void Apply(KeyImported e)
+    {
+        Id = e.Kid;
+        Purpose = e.Purpose;
+        Algorithm = e.Algorithm;
+        PublicJwk = e.PublicJwk;
+        Thumbprint = e.Thumbprint;
+        CreatedAt = e.At;
+        RotatedOutAt = e.At;
+        Status = KeyStatus.Retiring;
+    }
+
     public void Apply(KeyActivated e)
     {
         Status = KeyStatus.Active;

@@ -1,4 +1,5 @@
 using Ledger.Attestation.Statements;
+using Ledger.Crypto;
 
 namespace Ledger.Attestation.Tests.Statements;
 

@@ -10,19 +10,19 @@ public sealed class IssuerWithKeys : IAsyncLifetime
 {
     public Workspace Workspace { get; } = new();
 
-    public string SigningPrivate => Workspace["acme-sig.private.jwks"];
+    public string SigningPrivate => Workspace[FluxFormat.SigningPrivateFile("acme")];
 
-    public string SigningPublic => Workspace["acme-sig.public.jwks"];
+    public string SigningPublic => Workspace[FluxFormat.SigningPublicFile("acme")];
 
-    public string EncryptionPrivate => Workspace["acme-enc.private.jwks"];
+    public string EncryptionPrivate => Workspace[FluxFormat.EncryptionPrivateFile("acme")];
 
-    public string EncryptionPublic => Workspace["acme-enc.public.jwks"];
+    public string EncryptionPublic => Workspace[FluxFormat.EncryptionPublicFile("acme")];
 
-    public string OtherSigningPrivate => Workspace["other-sig.private.jwks"];
+    public string OtherSigningPrivate => Workspace[FluxFormat.SigningPrivateFile("other")];
 
-    public string OtherSigningPublic => Workspace["other-sig.public.jwks"];
+    public string OtherSigningPublic => Workspace[FluxFormat.SigningPublicFile("other")];
 
-    public string OtherEncryptionPrivate => Workspace["other-enc.private.jwks"];
+    public string OtherEncryptionPrivate => Workspace[FluxFormat.EncryptionPrivateFile("other")];
 
     /// <summary>acme's signing key, for tests that forge tokens the tool would never write.</summary>
     public JsonWebKey SigningKey => JsonWebKeySet.ParsePrivate(File.ReadAllText(SigningPrivate)).Keys.Single();

@@ -34,7 +34,7 @@ public sealed class Ledgerctl(string workingDirectory, IReadOnlyDictionary<strin
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LEDGER_", StringComparison.Ordinal) || k == "XDG_STATE_HOME").ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LEDGER_", StringComparison.Ordinal) || k.StartsWith("FLUX_DISTRO_", StringComparison.Ordinal) || k == "XDG_STATE_HOME").ToList())
         {
             start.Environment.Remove(name);
         }

@@ -13,10 +13,11 @@ public sealed class RunningLedger : LedgerProcesses
 {
     private readonly Workspace _workspace = new();
 
-    /// <summary>A client made by <c>ledgerctl keygen client</c> and registered with the auditor role only.</summary>
-    public string AuditorKeyFile => _workspace[$"{CliAuditor}-client.private.jwk"];
-
-    public const string CliAuditor = "cli-auditor";
+    /// <summary>
+    /// A client key made by <c>ledgerctl keygen client</c> (privkey.json, as <c>flux mirror keygen</c>
+    /// writes it), registered by its kid with the auditor role only.
+    /// </summary>
+    public string AuditorKeyFile => _workspace["auditor/privkey.json"];
 
     /// <summary>ledgerctl pointed at these services, calling as the admin client (every role).</summary>
     public Ledgerctl Tool(Workspace workspace) => new Ledgerctl(workspace.Directory)
@@ -29,7 +30,7 @@ public sealed class RunningLedger : LedgerProcesses
     /// <summary>Adds a client key made by the tool itself to the registry the services read at start.</summary>
     protected override async Task BeforeStartAsync()
     {
-        var made = (await _workspace.RunAsync("keygen", "client", CliAuditor, "-o", "json")).Expect(0);
+        var made = (await _workspace.RunAsync("keygen", "client", "-o", "auditor", "--output-format", "json")).Expect(0);
         var entry = made.Json["registration"]!.AsObject();
         entry["roles"] = new JsonArray("auditor");
         var registry = JsonNode.Parse(await File.ReadAllTextAsync(Clients.RegistryFile))!;

@@ -77,14 +77,14 @@ public sealed class LicenseVerifierTests : IDisposable
     [InlineData("jti", null)]
     [InlineData("iss", "42")]
     [InlineData("sub", null)]
-    [InlineData("aud", "[\"acme-cad\"]")]
+    [InlineData("aud", "[]")]
+    [InlineData("aud", "[\"acme-cad\", 7]")]
     [InlineData("iat", null)]
     [InlineData("nbf", "\"yesterday\"")]
     [InlineData("exp", "\"2027-01-01\"")]
     [InlineData("exp", "null")]
     [InlineData("caps", "\"cad.export\"")]
     [InlineData("caps", "[\"cad.export\", 7]")]
-    [InlineData("caps", null)]
     [InlineData("rev", "\"1\"")]
     [InlineData("product", "false")]
     public void license_whose_claims_are_missing_or_mistyped_is_malformed(string claim, string? rawValue)
@@ -103,6 +103,52 @@ public sealed class LicenseVerifierTests : IDisposable
 
         Assert.Equal(VerificationStatus.Malformed, verdict.Status);
         Assert.Contains($"'{claim}'", verdict.Detail);
+    }
+
+    [Fact]
+    public void a_license_with_aud_as_an_array_and_no_caps_as_the_flux_operator_writes_it_is_valid()
+    {
+        var payload = LedgerWithSigningKeys.NewLicense().ToJson();
+        payload["aud"] = new JsonArray("other-product", payload["aud"]!.GetValue<string>());
+        payload.Remove("caps");
+
+        var verdict = LicenseVerifier.Verify(ledger.SignLicense(payload.ToJsonString()), ledger.Jwks, ledger.Expectations with { RequiredCapabilities = [] }, Now, ledger.AcceptedFullFeed().State);
+
+        Assert.Equal(VerificationStatus.Valid, verdict.Status);
+        Assert.Empty(verdict.Claims!.Capabilities);
+        Assert.Equal(2, verdict.Claims.Audiences.Count);
+    }
+
+    [Fact]
+    public void a_flux_typed_license_key_is_accepted_only_from_a_key_trusted_for_licenses()
+    {
+        var token = ledger.SignLicense(LedgerWithSigningKeys.NewLicense().ToJson().ToJsonString(), typ: LicenseClaims.FluxTokenType);
+        var state = ledger.AcceptedFullFeed().State;
+        var marked = new JsonWebKeySet(ledger.Jwks.Keys.Select(k => k.Kid == LedgerWithSigningKeys.LicenseKid ? k.With(purpose: "license") : k));
+        var markedForFeeds = new JsonWebKeySet(ledger.Jwks.Keys.Select(k => k.Kid == LedgerWithSigningKeys.LicenseKid ? k.With(purpose: "feed") : k));
+
+        var unmarked = LicenseVerifier.Verify(token, ledger.Jwks, ledger.Expectations, Now, state);
+        var saidToBeLicenseKeys = LicenseVerifier.Verify(token, ledger.Jwks, ledger.Expectations, Now, state, new FeedOptions { UnmarkedKeyPurpose = "license" });
+        var licenseKey = LicenseVerifier.Verify(token, marked, ledger.Expectations, Now, state);
+        var feedKey = LicenseVerifier.Verify(token, markedForFeeds, ledger.Expectations, Now, state, new FeedOptions { UnmarkedKeyPurpose = "license" });
+
+        Assert.Equal(VerificationStatus.Malformed, unmarked.Status);
+        Assert.Contains("not a license key", unmarked.Detail, StringComparison.Ordinal);
+        Assert.Equal(VerificationStatus.Valid, saidToBeLicenseKeys.Status);
+        Assert.Equal(VerificationStatus.Valid, licenseKey.Status);
+        Assert.Equal(VerificationStatus.UnknownKey, feedKey.Status);
+    }
+
+    [Fact]
+    public void claims_carrying_digests_are_an_attestation_not_a_license()
+    {
+        var payload = LedgerWithSigningKeys.NewLicense().ToJson();
+        payload["digests"] = new JsonArray("sha256:0000000000000000000000000000000000000000000000000000000000000001");
+
+        var verdict = Verify(ledger.SignLicense(payload.ToJsonString()));
+
+        Assert.Equal(VerificationStatus.Malformed, verdict.Status);
+        Assert.Contains("attestation", verdict.Detail, StringComparison.Ordinal);
     }
 
     [Theory]

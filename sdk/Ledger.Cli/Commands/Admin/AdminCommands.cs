@@ -167,7 +167,7 @@ internal static class AdminCommands
                 ["states"] = trailer.StateCount,
                 ["highest_sequence"] = trailer.HighestSequence,
             }, $"Exported {run.Get(service)}: {Plural.Of(trailer.EventCount, "event")} (up to sequence {trailer.HighestSequence}) and {Plural.Of(trailer.StateCount, "state")} to {path}.\nCheck it with: ledgerctl admin verify-export {path}");
-        }, outputNamesAFile: true);
+        });
         return command;
     }
 

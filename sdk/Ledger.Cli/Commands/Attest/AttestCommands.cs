@@ -19,6 +19,9 @@ internal static class AttestCommands
 {
     private const long MaxStatementBytes = 256 * 1024;
 
+    /// <summary>How long a tag-only --url may wait for its registry.</summary>
+    private const int RegistryTimeoutSeconds = 30;
+
     public static Command Create()
     {
         var attest = new CliCommand("attest", "Attestations in the ledger (signed by Notary): attest artifacts or a manifest directory, verify, inspect, revoke. (Offline: 'sign artifacts|manifests'.)",
@@ -58,7 +61,7 @@ internal static class AttestCommands
         {
             RefuseExistingOutput(run, output);
             var request = new AttestArtifactsRequest { IdempotencyKey = IdempotencyKeys.Resolve(run, idempotencyKey) };
-            request.Artifacts.AddRange(ArtifactReference.ParseAll(run.Get(url)).Select(a => a.ToString()));
+            request.Artifacts.AddRange((await ArtifactUrls.PinAllAsync(run.Get(url), RegistryTimeoutSeconds, run.Cancellation)).Select(a => a.ToString()));
             if (run.Get(expiresAt) is { Length: > 0 } expiry)
             {
                 request.ExpiresAt = ProtoValues.ParseTime(expiry, "--expires-at");
@@ -171,7 +174,7 @@ internal static class AttestCommands
             var request = new VerifyRequest { Attestation = text };
             if (run.Get(url) is { Length: > 0 } urls)
             {
-                request.Artifacts.AddRange(ArtifactReference.ParseAll(urls).Select(a => a.ToString()));
+                request.Artifacts.AddRange((await ArtifactUrls.PinAllAsync(urls, RegistryTimeoutSeconds, run.Cancellation)).Select(a => a.ToString()));
             }
 
             if (run.Get(manifest) is { Length: > 0 } directory)

@@ -7,13 +7,16 @@ using Ledger.Crypto;
 
 namespace Ledger.Cli.Commands.Decrypt;
 
-/// <summary><c>ledgerctl decrypt token|manifests</c>: the other half of <c>encrypt</c>, with the private encryption key.</summary>
+/// <summary>
+/// <c>ledgerctl decrypt token|manifests</c>: the other half of <c>encrypt</c>, with the private encryption
+/// key. Only ECDH-ES+A128KW / A128GCM with a <c>kid</c> is accepted, as in the Flux distro format.
+/// </summary>
 internal static class DecryptCommands
 {
     public static Command Create()
     {
-        var decrypt = new CliCommand("decrypt", "Decrypt a JWE with your private encryption key.",
-            "ledgerctl decrypt token --key acme-enc.private.jwks --input secret.jwe --output secret.txt");
+        var decrypt = new CliCommand("decrypt", "Decrypt a JWE (ECDH-ES+A128KW / A128GCM, with kid) with your private encryption key.",
+            "ledgerctl decrypt token -k keys/6db308f9-enc-private.jwks --input secret.jwe --output secret.txt");
         decrypt.Add(Token());
         decrypt.Add(Manifests());
         return decrypt;
@@ -21,57 +24,62 @@ internal static class DecryptCommands
 
     private static CliCommand Token()
     {
-        var input = new Option<string>("--input") { Description = "The JWE file.", Required = true, HelpName = "FILE" };
-        var output = new Option<string>("--output") { Description = "Where to write the plaintext (mode 0600, never overwritten).", Required = true, HelpName = "FILE" };
+        var input = new Option<string>("--input", "-i") { Description = "The JWE file.", Required = true, HelpName = "FILE" };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the plaintext (mode 0600, never overwritten).", Required = true, HelpName = "FILE" };
         var key = KeyMaterial.Option(KeyRole.EncryptionPrivate);
-        var command = new CliCommand("token", "Decrypt a compact JWE made by 'encrypt token'.",
-            "ledgerctl decrypt token --key acme-enc.private.jwks --input license.jwe --output license.jwt");
+        var command = new CliCommand("token", "Decrypt a compact JWE made by 'encrypt token' (or the Flux Operator's).",
+            "ledgerctl decrypt token --input license.jwe --output license.jwt");
         command.Add(input);
         command.Add(output);
         command.Add(key);
-        command.Handle(
-            run =>
-            {
-                var path = run.Get(output)!;
-                LocalFiles.RefuseExisting(path, "Output file");
-                var jwe = LocalFiles.ReadToken(run.Get(input)!, JweDecryptOptions.Default.MaxTokenBytes, "JWE file");
-                var privateKey = KeyMaterial.DecryptionKey(run.Get(key));
-                var plaintext = Decrypt(jwe, privateKey, JweDecryptOptions.Default);
-                LocalFiles.WriteNew(path, plaintext, LocalFiles.PrivateMode);
-                var json = new JsonObject { ["kid"] = privateKey.Kid, ["output_bytes"] = plaintext.Length, ["output"] = path };
-                return Task.FromResult(run.Print(json, $"Decrypted {plaintext.Length} bytes with key {privateKey.Kid}; written to {path} (mode 0600)."));
-            },
-            outputNamesAFile: true);
+        command.Handle(run =>
+        {
+            var path = run.Get(output)!;
+            LocalFiles.RefuseExisting(path, "Output file");
+            var options = JweDecryptOptions.Default with { FluxProfile = true };
+            var jwe = LocalFiles.ReadToken(run.Get(input)!, options.MaxTokenBytes, "JWE file");
+            var privateKey = KeyMaterial.DecryptionKey(run.Get(key));
+            var plaintext = Decrypt(jwe, privateKey, options);
+            LocalFiles.WriteNew(path, plaintext, LocalFiles.PrivateMode);
+            var json = new JsonObject { ["kid"] = privateKey.Kid, ["output_bytes"] = plaintext.Length, ["output"] = path };
+            return Task.FromResult(run.Print(json, $"Decrypted {plaintext.Length} bytes with key {privateKey.Kid}; written to {path} (mode 0600)."));
+        });
         return command;
     }
 
     private static CliCommand Manifests()
     {
-        var file = new Argument<string>("FILE") { Description = "The JWE made by 'encrypt manifests'." };
-        var outputDir = new Option<string>("--output-dir") { Description = "A new or empty directory to unpack into.", Required = true, HelpName = "DIR" };
+        var file = new Argument<string>("JWE") { Description = "The JWE made by 'encrypt manifests' (ZIP inside; a tar from older ledgerctl is read too)." };
+        var outputDir = new Option<string>("--output-dir", "-o") { Description = "The directory to unpack into (created when missing).", Required = true, HelpName = "DIR" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace files the directory already has. Without it, any such file stops the command before anything is written." };
         var key = KeyMaterial.Option(KeyRole.EncryptionPrivate);
-        var command = new CliCommand("manifests", $"Decrypt an archive and unpack it safely: links, paths leaving the directory, more than {ManifestArchive.MaxEntries} entries or {ManifestArchive.MaxBytes / 1024 / 1024} MiB are refused before anything is written.",
-            "ledgerctl decrypt manifests deploy.jwe --key acme-enc.private.jwks --output-dir ./deploy");
+        var command = new CliCommand("manifests", $"Decrypt an archive and unpack it safely: links, paths leaving the directory, more than {ManifestArchive.MaxEntries} entries or {ManifestArchive.MaxBytes / 1024 / 1024} MiB are refused before anything is written; existing files are replaced only with --overwrite.",
+            "ledgerctl decrypt manifests deploy.jwe --output-dir ./deploy",
+            "ledgerctl decrypt manifests deploy.jwe -k keys/6db308f9-enc-private.jwks -o ./deploy --overwrite");
         command.Add(file);
         command.Add(outputDir);
+        command.Add(overwrite);
         command.Add(key);
         command.Handle(run =>
         {
             var target = run.Get(outputDir)!;
-            if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
-            {
-                throw CliFailure.Usage($"--output-dir {target} exists and is not empty; ledgerctl unpacks only into a new or empty directory.");
-            }
-
             var jwe = LocalFiles.ReadToken(run.Get(file)!, ManifestArchive.MaxEncryptedBytes, "encrypted archive");
             var privateKey = KeyMaterial.DecryptionKey(run.Get(key));
-            var tar = Decrypt(jwe, privateKey, new JweDecryptOptions { MaxTokenBytes = (int)ManifestArchive.MaxEncryptedBytes });
-            var files = SafeExtraction.Extract(tar, target);
-            var digest = DirectoryHash.Compute(target);
-            var json = new JsonObject { ["kid"] = privateKey.Kid, ["files"] = files, ["archive_bytes"] = tar.Length, ["output_dir"] = target, ["digest"] = digest };
+            var archive = Decrypt(jwe, privateKey, new JweDecryptOptions { MaxTokenBytes = (int)ManifestArchive.MaxEncryptedBytes, FluxProfile = true });
+            var unpacked = SafeExtraction.Extract(archive, target, run.Get(overwrite));
+            var json = new JsonObject
+            {
+                ["kid"] = privateKey.Kid,
+                ["format"] = unpacked.Format.ToString().ToLowerInvariant(),
+                ["files"] = unpacked.Files,
+                ["replaced"] = unpacked.Replaced,
+                ["archive_bytes"] = archive.Length,
+                ["output_dir"] = target,
+                ["digest"] = unpacked.Digest,
+            };
             return Task.FromResult(run.Print(json, $"""
-                Decrypted and unpacked {Plural.Of(files, "file")} into {target} with key {privateKey.Kid}.
-                  digest  {digest} (compare with the one 'encrypt manifests' printed)
+                Decrypted and unpacked {Plural.Of(unpacked.Files, "file")} ({unpacked.Format.ToString().ToUpperInvariant()}) into {target} with key {privateKey.Kid}{(unpacked.Replaced > 0 ? $"; {Plural.Of(unpacked.Replaced, "file")} replaced" : string.Empty)}.
+                  digest  {unpacked.Digest} (compare with the one 'encrypt manifests' printed)
                 """));
         });
         return command;

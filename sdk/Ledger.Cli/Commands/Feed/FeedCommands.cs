@@ -74,7 +74,7 @@ internal static class FeedCommands
         online.AddTo(command);
         command.Handle(async run =>
         {
-            var trusted = KeyMaterial.TrustedKeys(run.Get(key));
+            var trusted = KeyMaterial.TrustedKeys(run.Get(key), purpose: null);
             var stateDirectory = StateDirectory.Resolve(run.Get(stateDir));
             var store = new FeedStateStore(stateDirectory);
             var givenIssuer = run.Get(issuer) is { Length: > 0 } named ? named : null;

@@ -5,13 +5,16 @@ using Ledger.Crypto;
 
 namespace Ledger.Cli.Commands.Keygen;
 
-/// <summary><c>ledgerctl keygen sig|enc|client</c>: key pairs on disk, for offline use and for authenticating to the services.</summary>
+/// <summary>
+/// <c>ledgerctl keygen sig|enc|client</c>: key pairs on disk in the formats of the Flux Operator's
+/// <c>distro keygen</c> and of <c>flux mirror keygen</c>, for offline use and for authenticating to the services.
+/// </summary>
 internal static class KeygenCommands
 {
     public static Command Create()
     {
         var keygen = new CliCommand("keygen", "Generate key pairs: signing (sig), encryption (enc) or a client key for the services.",
-            "ledgerctl keygen sig acme --output-dir keys");
+            "ledgerctl keygen sig https://acme.example --output-dir keys");
         keygen.Add(Signing());
         keygen.Add(Encryption());
         keygen.Add(Client());
@@ -20,20 +23,20 @@ internal static class KeygenCommands
 
     private static CliCommand Signing()
     {
-        var issuer = new Argument<string>("ISSUER") { Description = "The issuer name; license keys signed with this key carry it as 'iss'." };
+        var issuer = new Argument<string>("ISSUER") { Description = "The issuer (any text; a URL such as https://acme.example is usual). License keys and attestations signed with this key carry it as 'iss'." };
         var outputDir = OutputDirOption();
-        var command = new CliCommand("sig", "Generate an Ed25519 signing key pair: <issuer>-sig.private.jwks (mode 0600) and <issuer>-sig.public.jwks.",
-            "ledgerctl keygen sig acme --output-dir keys");
+        var command = new CliCommand("sig", "Generate an Ed25519 signing key pair: <prefix>-sig-private.jwks (mode 0600, names the issuer) and <prefix>-sig-public.jwks (0644), <prefix> being the Adler-32 of ISSUER in hex; the kid is a UUIDv6.",
+            "ledgerctl keygen sig https://acme.example --output-dir keys");
         command.Add(issuer);
         command.Add(outputDir);
         command.Handle(run =>
         {
-            var name = KeyNames.RequireName(run.Get(issuer), "issuer");
+            var name = KeyNames.RequireIssuer(run.Get(issuer), "issuer");
             var directory = KeyPairFiles.OutputDirectory(run.Get(outputDir));
             using var signingKey = Ed25519SigningKey.Generate();
-            var kid = KeyNames.Kid(name, signingKey.ToJwk("unnamed", includePrivate: false));
-            var set = new JsonWebKeySet([signingKey.ToJwk(kid, includePrivate: true)]);
-            return Task.FromResult(Write(run, "sig", "Ed25519 signing", name, kid, set,
+            var key = signingKey.ToJwk(KeyNames.NewKid(), includePrivate: true);
+            var privateSet = new JsonWebKeySet([key], issuer: name);
+            return Task.FromResult(Write(run, "sig", "Ed25519 signing", name, privateSet,
                 Path.Combine(directory, KeyNames.SigningPrivateFile(name)), Path.Combine(directory, KeyNames.SigningPublicFile(name))));
         });
         return command;
@@ -41,20 +44,18 @@ internal static class KeygenCommands
 
     private static CliCommand Encryption()
     {
-        var issuer = new Argument<string>("ISSUER") { Description = "The name of whoever receives what is encrypted to this key." };
+        var owner = new Argument<string>("OWNER") { Description = "Whoever receives what is encrypted to this key (any text)." };
         var outputDir = OutputDirOption();
-        var command = new CliCommand("enc", "Generate an EC P-256 encryption key pair (ECDH-ES+A128KW): <issuer>-enc.private.jwks (mode 0600) and <issuer>-enc.public.jwks.",
-            "ledgerctl keygen enc acme --output-dir keys");
-        command.Add(issuer);
+        var command = new CliCommand("enc", "Generate an EC P-256 encryption key pair (ECDH-ES+A128KW): <prefix>-enc-private.jwks (mode 0600) and <prefix>-enc-public.jwks (0644), <prefix> being the Adler-32 of OWNER in hex.",
+            "ledgerctl keygen enc acme.example --output-dir keys");
+        command.Add(owner);
         command.Add(outputDir);
         command.Handle(run =>
         {
-            var name = KeyNames.RequireName(run.Get(issuer), "issuer");
+            var name = KeyNames.RequireIssuer(run.Get(owner), "owner");
             var directory = KeyPairFiles.OutputDirectory(run.Get(outputDir));
-            var generated = Jwe.GenerateP256("unnamed");
-            var key = generated.With(kid: KeyNames.Kid(name, generated), alg: JsonWebKey.AlgorithmEcdhEsA128Kw);
-            var set = new JsonWebKeySet([key]);
-            return Task.FromResult(Write(run, "enc", "EC P-256 encryption", name, key.Kid!, set,
+            var key = Jwe.GenerateP256(KeyNames.NewKid()).With(alg: JsonWebKey.AlgorithmEcdhEsA128Kw);
+            return Task.FromResult(Write(run, "enc", "EC P-256 encryption", name, new JsonWebKeySet([key]),
                 Path.Combine(directory, KeyNames.EncryptionPrivateFile(name)), Path.Combine(directory, KeyNames.EncryptionPublicFile(name))));
         });
         return command;
@@ -62,43 +63,39 @@ internal static class KeygenCommands
 
     private static CliCommand Client()
     {
-        var name = new Argument<string>("NAME") { Description = "The client id the services will know this key by." };
         var outputDir = OutputDirOption();
-        var command = new CliCommand("client", "Generate an Ed25519 client key for calling the services: <name>-client.private.jwk (mode 0600) and <name>-client.public.jwk (one JWK each, not a set).",
-            "ledgerctl keygen client billing --output-dir keys");
-        command.Add(name);
+        var command = new CliCommand("client", "Generate an Ed25519 client key for calling the services, as 'flux mirror keygen' does: privkey.json (mode 0600) and pubkey.json (0644), JWK sets sharing a UUIDv6 kid. Refuses when either file exists.",
+            "ledgerctl keygen client -o ./keys/registry");
         command.Add(outputDir);
         command.Handle(run =>
         {
-            var clientName = KeyNames.RequireName(run.Get(name), "client name");
             var directory = KeyPairFiles.OutputDirectory(run.Get(outputDir));
             using var signingKey = Ed25519SigningKey.Generate();
-            var kid = KeyNames.Kid(clientName, signingKey.ToJwk("unnamed", includePrivate: false));
-            var privateKey = signingKey.ToJwk(kid, includePrivate: true);
-            var privatePath = Path.Combine(directory, KeyNames.ClientPrivateFile(clientName));
-            var publicPath = Path.Combine(directory, KeyNames.ClientPublicFile(clientName));
-            KeyPairFiles.Write(privatePath, privateKey.ToJson(includePrivate: true) + "\n", publicPath, privateKey.ToJson(includePrivate: false) + "\n");
+            var kid = KeyNames.NewKid();
+            var set = new JsonWebKeySet([signingKey.ToJwk(kid, includePrivate: true)]);
+            var privatePath = Path.Combine(directory, KeyNames.ClientPrivateFile);
+            var publicPath = Path.Combine(directory, KeyNames.ClientPublicFile);
+            KeyPairFiles.Write(privatePath, set.ToJson(includePrivate: true) + "\n", publicPath, set.ToJson(includePrivate: false) + "\n");
             var registration = new JsonObject
             {
-                ["id"] = clientName,
+                ["id"] = kid,
                 ["roles"] = new JsonArray(),
-                ["keys"] = new JsonArray(JsonNode.Parse(privateKey.ToJson(includePrivate: false))),
+                ["keys"] = JsonNode.Parse(set.ToJson(includePrivate: false))!["keys"]!.DeepClone(),
             };
             var json = new JsonObject
             {
                 ["kind"] = "client",
-                ["name"] = clientName,
                 ["kid"] = kid,
-                ["thumbprint"] = privateKey.Thumbprint(),
+                ["thumbprint"] = set.Keys[0].Thumbprint(),
                 ["private_key_file"] = privatePath,
                 ["public_key_file"] = publicPath,
                 ["registration"] = registration,
             };
             var text = $"""
-                Generated Ed25519 client key {kid} for client '{clientName}'.
-                  private  {privatePath} (mode 0600; point LEDGER_CLIENT_KEY at it)
-                  public   {publicPath} (register it with the services)
-                Client registry entry (add the roles it needs):
+                ✔ private key set written to: {privatePath}
+                ✔ public key set written to: {publicPath}
+                Client key {kid}: point LEDGER_CLIENT_KEY at {privatePath}. The services know a client by its key's kid;
+                register it (add the roles it needs; with another id, set LEDGER_CLIENT_ID to that id):
                   {registration.ToJsonString()}
                 """;
             return Task.FromResult(run.Print(json, text));
@@ -106,20 +103,21 @@ internal static class KeygenCommands
         return command;
     }
 
-    private static int Write(CommandRun run, string kind, string description, string name, string kid, JsonWebKeySet set, string privatePath, string publicPath)
+    private static int Write(CommandRun run, string kind, string description, string name, JsonWebKeySet privateSet, string privatePath, string publicPath)
     {
-        KeyPairFiles.Write(privatePath, set.ToJson(includePrivate: true) + "\n", publicPath, set.ToJson(includePrivate: false) + "\n");
+        KeyPairFiles.Write(privatePath, privateSet.ToJson(includePrivate: true) + "\n", publicPath, privateSet.ToPublic().ToJson() + "\n");
+        var key = privateSet.Keys[0];
         var json = new JsonObject
         {
             ["kind"] = kind,
             ["issuer"] = name,
-            ["kid"] = kid,
-            ["thumbprint"] = set.Keys[0].Thumbprint(),
+            ["kid"] = key.Kid,
+            ["thumbprint"] = key.Thumbprint(),
             ["private_key_file"] = privatePath,
             ["public_key_file"] = publicPath,
         };
         var text = $"""
-            Generated {description} key {kid} for issuer '{name}'.
+            Generated {description} key {key.Kid} for '{name}'.
               private  {privatePath} (mode 0600; keep it secret)
               public   {publicPath} (give it to whoever {(kind == "sig" ? "verifies" : "encrypts to you")})
             """;
@@ -127,5 +125,5 @@ internal static class KeygenCommands
     }
 
     private static Option<string> OutputDirOption() =>
-        new("--output-dir") { Description = "Directory to write the key files to (created if missing).", DefaultValueFactory = _ => ".", HelpName = "DIR" };
+        new("--output-dir", "-o") { Description = "Directory to write the key files to (created if missing).", DefaultValueFactory = _ => ".", HelpName = "DIR" };
 }

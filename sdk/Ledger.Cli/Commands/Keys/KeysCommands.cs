@@ -7,7 +7,7 @@ using NotaryKeys = Ledger.Contracts.Notary.V1.Keys;
 
 namespace Ledger.Cli.Commands.Keys;
 
-/// <summary><c>ledgerctl keys list|jwks|history|rotate|retire|compromise</c>: Notary's key rings.</summary>
+/// <summary><c>ledgerctl keys list|jwks|history|rotate|retire|compromise|import</c>: Notary's key rings.</summary>
 internal static class KeysCommands
 {
     public static Command Create()
@@ -20,6 +20,7 @@ internal static class KeysCommands
         keys.Add(Rotate());
         keys.Add(Retire());
         keys.Add(Compromise());
+        keys.Add(Import());
         return keys;
     }
 
@@ -171,6 +172,46 @@ internal static class KeysCommands
             var response = await new NotaryKeys.KeysClient(connection.Channel).MarkKeyCompromisedAsync(new MarkKeyCompromisedRequest { Kid = run.Get(kid), Reason = run.Get(reason) }, connection.Call());
             var json = new JsonObject { ["key"] = KeyJson(response.Key), ["replacement"] = response.Replacement is null ? null : KeyJson(response.Replacement) };
             return run.Print(json, $"Key {response.Key.Kid} is marked compromised." + (response.Replacement is { } replacement ? $" Replaced by {replacement.Kid} ({ProtoValues.Name(replacement.Status)})." : string.Empty));
+        });
+        return command;
+    }
+
+    private static CliCommand Import()
+    {
+        var online = new OnlineOptions(LedgerService.Notary);
+        var file = new Argument<string>("FILE") { Description = "The private signing JWKS to import (a Flux <prefix>-sig-private.jwks: one Ed25519 key, UUID kid)." };
+        var purpose = PurposeOption(required: true);
+        var activate = new Option<bool>("--activate") { Description = "Make it the ring's active key (the active one moves to retiring). Without it the key only verifies what it signed." };
+        var signedUntil = new Option<string>("--signed-until") { Description = "Until when what the key signed stays valid (ISO 8601); it stays in the JWKS at least until then. Default: until retired by hand.", HelpName = "TIME" };
+        var reason = new Option<string>("--reason") { Description = "Why (kept in the ledger)." };
+        var command = new CliCommand("import", "Take a Flux distro signing key into Notary's custody, keeping its kid, so licenses and attestations it signed verify against Notary's JWKS. The private key travels to Notary: use an https:// address for a Notary on another machine.",
+            "ledgerctl keys import bin/distro/keys/bc530bc4-sig-private.jwks --purpose license",
+            "ledgerctl keys import keys/bc530bc4-sig-private.jwks --purpose license --activate --reason 'moving from Flux'");
+        command.Add(file);
+        command.Add(purpose);
+        command.Add(activate);
+        command.Add(signedUntil);
+        command.Add(reason);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new ImportKeyRequest
+            {
+                Purpose = Purpose(run, purpose),
+                PrivateJwksJson = Files.LocalFiles.ReadText(run.Get(file)!, 64 * 1024, "key file"),
+                Activate = run.Get(activate),
+                Reason = run.Get(reason) ?? string.Empty,
+            };
+            if (run.Get(signedUntil) is { Length: > 0 } until)
+            {
+                request.SignedUntil = ProtoValues.ParseTime(until, "--signed-until");
+            }
+
+            using var connection = online.Connect(run);
+            var response = await new NotaryKeys.KeysClient(connection.Channel).ImportKeyAsync(request, connection.Call());
+            var json = new JsonObject { ["key"] = KeyJson(response.Key), ["previous_kid"] = response.PreviousKid };
+            return run.Print(json, $"Imported {ProtoValues.Name(response.Key.Purpose)} key {response.Key.Kid}; it is {ProtoValues.Name(response.Key.Status)}" +
+                (response.PreviousKid.Length > 0 ? $", and {response.PreviousKid} is now retiring." : "."));
         });
         return command;
     }

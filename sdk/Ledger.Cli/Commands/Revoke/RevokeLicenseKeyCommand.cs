@@ -18,7 +18,7 @@ internal static class RevokeLicenseKeyCommand
     public static CliCommand Create()
     {
         var file = new Argument<string>("FILE") { Description = "The license key to revoke." };
-        var output = new Option<string>("--output") { Description = "The revoked set to create or merge into (JSON, Flux format).", Required = true, HelpName = "FILE" };
+        var output = new Option<string>("--output", "-o") { Description = "The revoked set to create or merge into (JSON, Flux format).", Required = true, HelpName = "FILE" };
         var key = KeyMaterial.Option(KeyRole.SigningPublic);
         var command = new CliCommand("license-key", "Add a license key's id to the revoked set of its issuer; refuses a set of another issuer.",
             "ledgerctl revoke license-key customer-42.jwt --key acme-sig.public.jwks --output revocations.json");
@@ -30,21 +30,7 @@ internal static class RevokeLicenseKeyCommand
             {
                 var path = run.Get(output)!;
                 var licenseKey = LicenseKeyFile.Read(run.Get(file)!);
-                var verification = Jws.Verify(licenseKey, KeyMaterial.TrustedKeys(run.Get(key)), new JwsVerifyOptions { RequiredType = LicenseClaims.TokenType });
-                if (!verification.IsValid)
-                {
-                    throw CliFailure.Refused($"The license key does not verify with the given keys ({verification.Failure}: {verification.Detail}); only genuine license keys are added to a revoked set. Check --key.");
-                }
-
-                LicenseClaims claims;
-                try
-                {
-                    claims = LicenseClaims.Parse(verification.Payload);
-                }
-                catch (FeedFormatException e)
-                {
-                    throw CliFailure.Refused($"The license key is signed but its claims are malformed: {e.Message}");
-                }
+                var claims = LicenseKeyFile.VerifiedClaims(licenseKey, KeyMaterial.TrustedKeys(run.Get(key), KeyMaterial.LicensePurpose));
 
                 var set = File.Exists(path) ? RevokedSet.Read(path) : new RevokedSet(claims.Issuer);
                 if (!string.Equals(set.Issuer, claims.Issuer, StringComparison.Ordinal))
@@ -74,8 +60,7 @@ internal static class RevokeLicenseKeyCommand
                     ? $"Revoked license {claims.LicenseId} ('{claims.Subject}', issuer {claims.Issuer}); {path} now lists {set.Count}."
                     : $"License {claims.LicenseId} was already revoked in {path} (since {Json.Time(revokedAt)}); nothing changed.";
                 return Task.FromResult(run.Print(json, text));
-            },
-            outputNamesAFile: true);
+            });
         return command;
     }
 }

@@ -2,39 +2,44 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ledger.Cli.Attestations;
+using Ledger.Cli.Commands.Sign;
 using Ledger.Cli.Keys;
 
 namespace Ledger.Cli.Commands.Verify;
 
-/// <summary><c>ledgerctl verify manifests|artifacts</c>: check an offline attestation against what you hold.</summary>
+/// <summary><c>ledgerctl verify manifests|artifacts</c>: check an offline attestation (Flux claim set, or an older ledgerctl one) against what you hold.</summary>
 internal static class VerifyAttestationCommands
 {
     public static CliCommand Manifests()
     {
-        var directory = new Argument<string>("DIR") { Description = "The manifest directory to check." };
-        var attestation = new Option<string>("--attestation") { Description = "The attestation made by 'sign manifests'.", Required = true, HelpName = "FILE" };
+        var directory = new Argument<string>("DIR") { Description = "The manifest directory to check.", DefaultValueFactory = _ => "." };
+        var attestation = SignAttestationCommands.AttestationOption("The attestation made by 'sign manifests': a file, or an http(s) URL.");
         var key = KeyMaterial.Option(KeyRole.SigningPublic);
-        var command = new CliCommand("manifests", "Verify a manifest directory against its attestation: the signature, then the h1 digest recomputed with the attested ignore list.",
-            "ledgerctl verify manifests ./deploy --key acme-sig.public.jwks --attestation deploy.attestation.jwt");
+        var command = new CliCommand("manifests", "Verify a manifest directory against its attestation: the signature and claims, then the h1 digest recomputed (leaving out the attestation file and any attested ignore list).",
+            "ledgerctl verify manifests ./deploy --attestation deploy.jwt",
+            "ledgerctl verify manifests ./deploy -k keys/bc530bc4-sig-public.jwks -a deploy.jwt");
         command.Add(directory);
         command.Add(attestation);
         command.Add(key);
         command.Handle(run =>
         {
             var root = run.Get(directory)!;
-            var outcome = AttestationCheck.Verify(run.Get(attestation)!, KeyMaterial.TrustedKeys(run.Get(key)), OfflineAttestation.ManifestKind);
+            var path = run.Get(attestation)!;
+            var outcome = AttestationCheck.Verify(path, KeyMaterial.TrustedKeys(run.Get(key), KeyMaterial.AttestationPurpose), OfflineAttestation.ManifestsSubject, DateTimeOffset.UtcNow);
             if (outcome.Attestation is not { } statement)
             {
                 return Task.FromResult(Report(run, outcome.Status, outcome.Detail, outcome, new JsonObject(), string.Empty));
             }
 
-            var actual = ManifestDigest.Compute(root, statement.Ignore);
-            var matches = actual == statement.Digest;
+            var attested = statement.Digests[0];
+            var excluded = IsInside(path, root) ? [.. statement.Ignore, Path.GetFileName(path)] : statement.Ignore;
+            var actual = ManifestDigest.Compute(root, excluded);
+            var matches = actual == attested;
             var detail = matches
-                ? $"{root} matches the attestation ({statement.Digest}) signed by {statement.Issuer} at {Json.Time(statement.IssuedAt)}."
-                : $"{root} hashes to {actual}, but the attestation says {statement.Digest}: a file was changed, added or removed since it was signed. Do not deploy it.";
-            var details = new JsonObject { ["attested_digest"] = statement.Digest, ["actual_digest"] = actual, ["ignore"] = Json.Array(statement.Ignore) };
-            var text = $"  attested  {statement.Digest}\n  actual    {actual}\n  ignored   {(statement.Ignore.Count == 0 ? "(nothing)" : string.Join(", ", statement.Ignore))}\n";
+                ? $"{root} matches the attestation ({attested}) signed by {statement.Issuer} at {Json.Time(statement.IssuedAt)}."
+                : $"{root} hashes to {actual}, but the attestation says {attested}: a file was changed, added or removed since it was signed. Do not deploy it.";
+            var details = new JsonObject { ["attested_digest"] = attested, ["actual_digest"] = actual, ["ignore"] = Json.Array(statement.Ignore) };
+            var text = $"  attested  {attested}\n  actual    {actual}\n  ignored   {(statement.Ignore.Count == 0 ? "(nothing)" : string.Join(", ", statement.Ignore))}\n";
             return Task.FromResult(Report(run, matches ? "Valid" : "DigestMismatch", detail, outcome, details, text));
         });
         return command;
@@ -42,21 +47,24 @@ internal static class VerifyAttestationCommands
 
     public static CliCommand Artifacts()
     {
-        var attestation = new Option<string>("--attestation") { Description = "The attestation made by 'sign artifacts'.", Required = true, HelpName = "FILE" };
-        var url = new Option<string[]>("--url") { Description = "An artifact you hold, pinned by digest; repeatable. Each must be attested with the same digest.", Required = true, HelpName = "REF@sha256:..." };
+        var attestation = SignAttestationCommands.AttestationOption("The attestation made by 'sign artifacts': a file, or an http(s) URL.");
+        var url = ArtifactUrls.Option("An artifact you hold: registry/name:tag (resolved by the registry) or pinned with @sha256:<hex>. Repeatable or comma-separated; every digest must be in the attestation.");
+        var timeout = ArtifactUrls.TimeoutOption();
         var key = KeyMaterial.Option(KeyRole.SigningPublic);
-        var command = new CliCommand("artifacts", "Verify artifacts against an attestation: the signature, then every --url by repository and digest (missing or different digests are named).",
-            "ledgerctl verify artifacts --key acme-sig.public.jwks --attestation release.attestation.jwt --url ghcr.io/acme/app:v1.0.0@sha256:<64 hex>");
+        var command = new CliCommand("artifacts", "Verify artifacts against an attestation: the signature and claims, then every --url's digest (tags resolved by the registry) must be among the attested digests.",
+            "ledgerctl verify artifacts --attestation release.jwt --url ghcr.io/acme/app:v1.0.0",
+            "ledgerctl verify artifacts -k keys/bc530bc4-sig-public.jwks -a release.jwt -u ghcr.io/acme/app@sha256:<64 hex>");
         command.Add(attestation);
         command.Add(url);
+        command.Add(timeout);
         command.Add(key);
-        command.Handle(run =>
+        command.Handle(async run =>
         {
-            var held = ArtifactReference.ParseAll(run.Get(url));
-            var outcome = AttestationCheck.Verify(run.Get(attestation)!, KeyMaterial.TrustedKeys(run.Get(key)), OfflineAttestation.ArtifactsKind);
+            var held = await ArtifactUrls.PinAllAsync(run.Get(url), run.Get(timeout), run.Cancellation);
+            var outcome = AttestationCheck.Verify(run.Get(attestation)!, KeyMaterial.TrustedKeys(run.Get(key), KeyMaterial.AttestationPurpose), OfflineAttestation.ArtifactsSubject, DateTimeOffset.UtcNow);
             if (outcome.Attestation is not { } statement)
             {
-                return Task.FromResult(Report(run, outcome.Status, outcome.Detail, outcome, new JsonObject(), string.Empty));
+                return Report(run, outcome.Status, outcome.Detail, outcome, new JsonObject(), string.Empty);
             }
 
             var findings = new JsonArray();
@@ -64,27 +72,16 @@ internal static class VerifyAttestationCommands
             var problems = 0;
             foreach (var artifact in held)
             {
-                var sameRepository = statement.Artifacts.Where(a => a.Repository == artifact.Repository).ToList();
-                var match = sameRepository.Any(a => a.Digest == artifact.Digest) ? "covered" : sameRepository.Count > 0 ? "digest_differs" : "missing";
-                problems += match == "covered" ? 0 : 1;
-                findings.Add(new JsonObject
-                {
-                    ["artifact"] = artifact.ToString(),
-                    ["match"] = match,
-                    ["attested_digests"] = Json.Array(sameRepository.Select(a => a.Digest).Distinct()),
-                });
-                text.AppendLine(match switch
-                {
-                    "covered" => $"  covered         {artifact}",
-                    "digest_differs" => $"  DIGEST DIFFERS  {artifact} (attested: {string.Join(", ", sameRepository.Select(a => a.Digest).Distinct())})",
-                    _ => $"  MISSING         {artifact} (the attestation does not mention {artifact.Repository})",
-                });
+                var covered = statement.Digests.Contains(artifact.Digest, StringComparer.Ordinal);
+                problems += covered ? 0 : 1;
+                findings.Add(new JsonObject { ["artifact"] = artifact.ToString(), ["digest"] = artifact.Digest, ["match"] = covered ? "covered" : "missing" });
+                text.AppendLine(covered ? $"  covered  {artifact}" : $"  MISSING  {artifact} (its digest is not in the attestation)");
             }
 
             var detail = problems == 0
                 ? $"{(held.Count == 1 ? "The artifact is" : $"All {held.Count} artifacts are")} attested by {statement.Issuer} (signed {Json.Time(statement.IssuedAt)})."
-                : $"{problems} of {held.Count} artifacts are not covered by the attestation: they are missing from it or have another digest. Do not deploy them.";
-            return Task.FromResult(Report(run, problems == 0 ? "Valid" : "SubjectMismatch", detail, outcome, new JsonObject { ["findings"] = findings }, text.ToString()));
+                : $"{problems} of {held.Count} artifacts are not covered by the attestation: their digests are not in it. Do not deploy them.";
+            return Report(run, problems == 0 ? "Valid" : "SubjectMismatch", detail, outcome, new JsonObject { ["findings"] = findings }, text.ToString());
         });
         return command;
     }
@@ -108,5 +105,16 @@ internal static class VerifyAttestationCommands
         }
 
         return run.Print(json, $"{status}: {detail}\n{text}", valid ? ExitCodes.Success : ExitCodes.Refused);
+    }
+
+    private static bool IsInside(string file, string directory)
+    {
+        if (Files.RemoteFiles.IsUrl(file))
+        {
+            return false;
+        }
+
+        var root = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        return Path.GetFullPath(file).StartsWith(root, StringComparison.Ordinal);
     }
 }

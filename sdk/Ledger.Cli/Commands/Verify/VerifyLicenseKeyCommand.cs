@@ -15,20 +15,22 @@ namespace Ledger.Cli.Commands.Verify;
 /// </summary>
 internal static class VerifyLicenseKeyCommand
 {
+    private static readonly FeedOptions LicenseRules = new() { UnmarkedKeyPurpose = KeyMaterial.LicensePurpose };
+
     public static CliCommand Create()
     {
         var file = new Argument<string>("FILE") { Description = "The license key file." };
         var key = KeyMaterial.Option(KeyRole.SigningPublic);
-        var revokedSet = new Option<string>("--revoked-set") { Description = "An issuer's revoked set (Flux format, written by 'ledgerctl revoke license-key').", HelpName = "FILE" };
+        var revokedSet = new Option<string>("--revoked-set", "-r") { Description = "An issuer's revoked set (Flux format, written by 'ledgerctl revoke license-key').", HelpName = "FILE" };
         var feed = new Option<string>("--feed") { Description = "A signed revocation feed: a file, or a URL such as http://127.0.0.1:5030/feeds/revocations. The accepted state is kept in the state directory.", HelpName = "FILE|URL" };
         var capability = new Option<string[]>("--capability") { Description = "A capability the license must grant; repeatable.", HelpName = "NAME" };
         var audience = new Option<string>("--audience") { Description = "The audience the license must be for (your product's verifier id). Without it the audience is not checked." };
-        var issuer = new Option<string>("--issuer") { Description = "The issuer the license must come from. Default: the issuer named by the signing key's kid (<issuer>:<thumbprint>); for other keys (Notary's) the license's own claim, which is then not checked." };
+        var issuer = new Option<string>("--issuer") { Description = "The issuer the license must come from. Default: the issuer named by an older ledgerctl key's kid (<issuer>:<thumbprint>); for other keys (Flux sets, Notary's) the license's own claim, which is then not checked." };
         var stateDir = StateDirectory.Option();
         var feedTimeout = FeedInput.TimeoutOption();
 
-        var command = new CliCommand("license-key", "Verify a license key offline: signature, issuer, audience, validity, capabilities and revocation.",
-            "ledgerctl verify license-key customer-42.jwt --key acme-sig.public.jwks --audience acme-app --revoked-set revocations.json",
+        var command = new CliCommand("license-key", "Verify a license key offline (Ledger's license+jwt or the Flux Operator's format): signature, issuer, audience, validity, capabilities and revocation. The key set is trusted for licenses.",
+            "ledgerctl verify license-key customer-42.jwt -k keys/bc530bc4-sig-public.jwks --revoked-set revocations.json",
             "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations");
         command.Add(file);
         foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, issuer, stateDir, feedTimeout })
@@ -44,9 +46,11 @@ internal static class VerifyLicenseKeyCommand
             }
 
             var licenseKey = LicenseKeyFile.Read(run.Get(file)!);
-            var trusted = KeyMaterial.TrustedKeys(run.Get(key));
+            // Unmarked keys stay unmarked, so a set that also signs feeds keeps doing so; for the license they
+            // count as license keys (the set given to 'verify license-key' is trusted for licenses).
+            var trusted = KeyMaterial.TrustedKeys(run.Get(key), purpose: null);
             var peeked = LicenseKeyFile.PeekUnverified(licenseKey);
-            var signer = Jws.Verify(licenseKey, trusted, new JwsVerifyOptions { RequiredType = LicenseClaims.TokenType });
+            var signer = Jws.Verify(licenseKey, trusted);
             var (expectedIssuer, issuerCheck) = run.Given(issuer)
                 ? (LicenseTermsRules.Text(run.Get(issuer), "--issuer"), "checked: --issuer")
                 : signer.Key is not null && KeyNames.NameOf(signer.Kid) is { } named
@@ -67,7 +71,7 @@ internal static class VerifyLicenseKeyCommand
                 var store = new FeedStateStore(stateDirectory);
                 var previous = store.Load(expectedIssuer);
                 var feedJws = await FeedInput.ReadAsync(feedLocation, previous, stateDirectory, run.Get(feedTimeout), run.Cancellation);
-                verdict = LicenseVerifier.Verify(licenseKey, trusted, expectations, now, feedJws, previous);
+                verdict = LicenseVerifier.Verify(licenseKey, trusted, expectations, now, feedJws, previous, LicenseRules);
                 string? savedTo = null;
                 if (verdict.Feed is { } accepted && !accepted.Equals(previous))
                 {
@@ -128,6 +132,6 @@ internal static class VerifyLicenseKeyCommand
     private static LicenseVerdict VerifyAgainst(string licenseKey, JsonWebKeySet trusted, LicenseExpectations expectations, DateTimeOffset now, string issuer, IReadOnlySet<Guid> revoked)
     {
         var local = new FeedState(issuer, 0, FeedChain.Encode(FeedChain.Genesis(issuer)), revoked, now.AddDays(1), null);
-        return LicenseVerifier.Verify(licenseKey, trusted, expectations, now, local);
+        return LicenseVerifier.Verify(licenseKey, trusted, expectations, now, local, LicenseRules);
     }
 }

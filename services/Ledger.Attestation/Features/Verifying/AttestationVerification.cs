@@ -3,6 +3,7 @@ using Ledger.Attestation.Attestations;
 using Ledger.Attestation.Signing;
 using Ledger.Attestation.Statements;
 using Ledger.Attestation.VendorKeys;
+using Ledger.Crypto;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
 

@@ -56,6 +56,53 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         return new Rotation(await LoadAsync(newKid, cancellationToken), immediate ? active : null);
     }
 
+    /// <summary>
+    /// Takes a signing key made elsewhere into custody with its kid (a Flux distro signing key), as the
+    /// ring's active key or to verify only. Its signed-until is recorded before the commit, so the
+    /// retirement sweep never sees it without one and takes it out of the JWKS early.
+    /// </summary>
+    public async Task<Rotation> ImportAsync(
+        KeyPurpose purpose, JsonWebKey privateKey, string? issuer, bool activate, DateTimeOffset? signedUntil, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
+        var kid = Guid.Parse(privateKey.Kid!);
+        await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
+        await using var session = store.LightweightSession();
+        if (await session.Events.FetchStreamStateAsync(kid, cancellationToken) is not null)
+        {
+            throw new RuleViolation($"Notary already has a key with kid {kid}. A key is imported once; list keys with ListKeys.");
+        }
+
+        var current = await session.Query<SigningKey>()
+            .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
+            .ToListAsync(cancellationToken);
+        if (activate && current.FirstOrDefault(k => k.Status == KeyStatus.Pending) is { } pending)
+        {
+            throw new RuleViolation(
+                $"A rotation of the {purpose.Name()} ring is in progress: key {pending.Id} activates at {pending.ActivatesAt:u}. " +
+                "Wait for it, or retire the pending key, before importing a key to activate.");
+        }
+
+        var now = clock.GetUtcNow();
+        var active = current.FirstOrDefault(k => k.Status == KeyStatus.Active);
+        var imported = custody.Import(kid, purpose, privateKey, session);
+        var importedEvent = new KeyImported(kid, purpose, purpose.Algorithm(), imported.PublicJwk, imported.Thumbprint, issuer, now,
+            string.IsNullOrWhiteSpace(reason) ? "imported" : reason.Trim(), requestedBy);
+        if (activate)
+        {
+            session.Events.StartStream<SigningKey>(kid, importedEvent, new KeyActivated(kid, purpose, active?.Id, imported.PublicJwk, now, requestedBy));
+            RotateOut(session, active, kid, now, requestedBy);
+        }
+        else
+        {
+            session.Events.StartStream<SigningKey>(kid, importedEvent);
+        }
+
+        await usage.RecordAsync(kid, signedUntil, cancellationToken);
+        await session.SaveChangesAsync(cancellationToken);
+        await ring.RefreshAsync(cancellationToken);
+        return new Rotation(await LoadAsync(kid, cancellationToken), activate ? active : null);
+    }
+
     /// <summary>Gives a ring an active key when it has none (first start), and activates a pending key whose time has come.</summary>
     public async Task<Rotation?> EnsureActiveAsync(KeyPurpose purpose, CancellationToken cancellationToken)
     {

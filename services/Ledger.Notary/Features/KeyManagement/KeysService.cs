@@ -19,6 +19,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     : Contracts.Notary.V1.Keys.KeysBase
 {
     private const int MaxReasonLength = 500;
+    private const int MaxImportedJwksLength = 64 * 1024;
 
     public override Task<GetJwksResponse> GetJwks(GetJwksRequest request, ServerCallContext context)
     {
@@ -104,6 +105,62 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         }
 
         return response;
+    }
+
+    [Authorize(Roles = LedgerRoles.KeyAdmin)]
+    public override async Task<ImportKeyResponse> ImportKey(ImportKeyRequest request, ServerCallContext context)
+    {
+        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
+        if (!purpose.Signs())
+        {
+            throw RequestValidation.Invalid("purpose", "must be a signing ring (KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION or KEY_PURPOSE_FEED); encryption keys are not imported");
+        }
+
+        var (key, issuer) = ImportedKey(request.PrivateJwksJson, purpose);
+        var signedUntil = request.SignedUntil?.ToDateTimeOffset();
+        var rotation = await lifecycle.ImportAsync(purpose, key, issuer, request.Activate, signedUntil, Reason(request.Reason), CallerIdentity.Of(context), context.CancellationToken);
+        return new ImportKeyResponse
+        {
+            Key = ProtoMapping.ToProto(rotation.NewKey, signedUntil ?? KeyUsage.Forever),
+            PreviousKid = rotation.Previous?.Id.ToString() ?? "",
+        };
+    }
+
+    /// <summary>The one Ed25519 private key of a Flux-style signing JWKS, with a UUID kid, and the set's issuer.</summary>
+    private static (Crypto.JsonWebKey Key, string? Issuer) ImportedKey(string json, Keys.KeyPurpose purpose)
+    {
+        const string Field = "private_jwks_json";
+        if (string.IsNullOrWhiteSpace(json) || json.Length > MaxImportedJwksLength)
+        {
+            throw RequestValidation.Invalid(Field, $"required: a private JWKS of at most {MaxImportedJwksLength} characters holding one Ed25519 private key (a Flux <prefix>-sig-private.jwks)");
+        }
+
+        Crypto.JsonWebKeySet set;
+        try
+        {
+            set = Crypto.JsonWebKeySet.ParsePrivate(json);
+        }
+        catch (Crypto.JoseException e)
+        {
+            throw RequestValidation.Invalid(Field, $"not a JWKS Notary can import: {e.Message}");
+        }
+
+        if (set.Keys is not [{ IsEd25519: true, HasPrivateKey: true } key])
+        {
+            throw RequestValidation.Invalid(Field, $"must hold exactly one Ed25519 private key (with 'd'); it holds {set.Keys.Count} key(s)");
+        }
+
+        if (key.Kid is not { Length: 36 } kid || !Guid.TryParseExact(kid, "D", out _))
+        {
+            throw RequestValidation.Invalid(Field, $"the key's kid must be a UUID (as Flux's keygen writes it), so it can be kept; got {(Crypto.KeyId.IsValid(key.Kid) ? $"'{key.Kid}'" : "none or an unprintable one")}");
+        }
+
+        if (key.Purpose is { } named && named != purpose.Name())
+        {
+            throw RequestValidation.Invalid(Field, $"the key names purpose '{named}', not '{purpose.Name()}'; import it into its own ring");
+        }
+
+        return (key, set.Issuer);
     }
 
     private static string Reason(string reason) =>

@@ -17,7 +17,7 @@ public sealed class AdminTests(RunningLedger ledger) : IDisposable
         var (renewed, revoked) = await LicensesWithEveryEventAsync();
 
         var exported = (await _online.RunAsync("admin", "export", "--service", "issuance", "--output", "issuance.ndjson", "--output-format", "json")).Expect(0);
-        var verified = (await _online.RunAsync("admin", "verify-export", "issuance.ndjson", "-o", "json")).Expect(0);
+        var verified = (await _online.RunAsync("admin", "verify-export", "issuance.ndjson", "--output-format", "json")).Expect(0);
 
         Assert.True(exported.Json["events"]!.GetValue<long>() >= 5);
         Assert.True(verified.Json["valid"]!.GetValue<bool>());
@@ -73,10 +73,10 @@ public sealed class AdminTests(RunningLedger ledger) : IDisposable
     {
         await LicensesWithEveryEventAsync();
 
-        var listed = (await _online.RunAsync("admin", "projections", "--service", "attestation", "-o", "json")).Expect(0);
+        var listed = (await _online.RunAsync("admin", "projections", "--service", "attestation", "--output-format", "json")).Expect(0);
         Assert.Equal(["attestations", "vendor-key-rings"], listed.Json["projections"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
 
-        var rebuilt = (await _online.RunAsync("admin", "rebuild", "licenses", "--service", "issuance", "-o", "json")).Expect(0);
+        var rebuilt = (await _online.RunAsync("admin", "rebuild", "licenses", "--service", "issuance", "--output-format", "json")).Expect(0);
         var licenses = rebuilt.Json["projections"]!.AsArray().Single()!;
         Assert.True(licenses["streams"]!.GetValue<long>() >= 2);
         Assert.Equal(0, licenses["documents_corrected"]!.GetValue<long>());
@@ -126,7 +126,7 @@ public sealed class AdminTests(RunningLedger ledger) : IDisposable
     {
         async Task<string> IssueAsync(string customer) =>
             (await _online.RunAsync("license", "issue", "--customer-id", customer, "--customer-name", "Audit Corp", "--product", "flux-enterprise",
-                "--audience", "acme-app", "--capabilities", "sso", "--duration", "30", "-o", "json")).Expect(0).Json["license_id"]!.GetValue<string>();
+                "--audience", "acme-app", "--capabilities", "sso", "--duration", "30", "--output-format", "json")).Expect(0).Json["license_id"]!.GetValue<string>();
 
         var renewed = await IssueAsync("cust-audit-1");
         (await _online.RunAsync("license", "renew", renewed, "--duration", "60")).Expect(0);
@@ -134,7 +134,7 @@ public sealed class AdminTests(RunningLedger ledger) : IDisposable
         var revoked = await IssueAsync("cust-audit-2");
         await _online.EventuallyAsync("license", "revoke", revoked, "--reason", "key_compromise");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while ((await _online.RunAsync("license", "get", revoked, "-o", "json")).Expect(0).Json["status"]!.GetValue<string>() != "revoked")
+        while ((await _online.RunAsync("license", "get", revoked, "--output-format", "json")).Expect(0).Json["status"]!.GetValue<string>() != "revoked")
         {
             Assert.True(DateTime.UtcNow < deadline, "Issuance did not record the revocation within 60 s");
             await Task.Delay(250);

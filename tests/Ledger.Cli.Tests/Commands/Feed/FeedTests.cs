@@ -15,23 +15,23 @@ public sealed class FeedTests(RunningLedger ledger) : IDisposable
     {
         var (id, version) = await RevokedLicenseAsync();
 
-        var watched = (await _online.RunAsync("feed", "watch", "--after", (version - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--count", "1", "-o", "json")).Expect(0);
+        var watched = (await _online.RunAsync("feed", "watch", "--after", (version - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), "--count", "1", "--output-format", "json")).Expect(0);
         var record = JsonNode.Parse(watched.Stdout.Split('\n')[0])!;
         Assert.Equal(id.ToString(), record["license_id"]!.GetValue<string>());
         Assert.Equal(version, record["feed_version"]!.GetValue<long>());
         Assert.Equal("ledger", record["issuer"]!.GetValue<string>());
 
-        var pulled = (await _online.RunAsync("feed", "pull", "--feed-file", "feed.jws", "-o", "json")).Expect(0);
+        var pulled = (await _online.RunAsync("feed", "pull", "--feed-file", "feed.jws", "--output-format", "json")).Expect(0);
         Assert.Equal("full", pulled.Json["kind"]!.GetValue<string>());
         var payload = RevocationFeedPayload.Parse(Ledger.Crypto.Base64Url.Decode(File.ReadAllText(_online["feed.jws"]).Trim().Split('.')[1]));
         Assert.Contains(payload.Entries, e => e.Id == id);
 
         File.WriteAllText(_online["ledger.jwks"], (await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
-        var fromFile = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", "ledger.jwks", "--issuer", "ledger", "-o", "json")).Expect(0);
+        var fromFile = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", "ledger.jwks", "--issuer", "ledger", "--output-format", "json")).Expect(0);
         Assert.True(fromFile.Json["accepted"]!.GetValue<bool>());
 
         // Over gRPC, continuing from the stored state: a delta from the stored version.
-        var overGrpc = (await _online.RunAsync("feed", "verify", "--key", "ledger.jwks", "--issuer", "ledger", "-o", "json")).Expect(0);
+        var overGrpc = (await _online.RunAsync("feed", "verify", "--key", "ledger.jwks", "--issuer", "ledger", "--output-format", "json")).Expect(0);
         Assert.Equal(fromFile.Json["version"]!.GetValue<long>(), overGrpc.Json["previous_version"]!.GetValue<long>());
         Assert.Contains(id, FeedState.Parse(File.ReadAllText(overGrpc.Json["state_file"]!.GetValue<string>())).Revoked);
 
@@ -45,7 +45,7 @@ public sealed class FeedTests(RunningLedger ledger) : IDisposable
         (await _online.RunAsync("feed", "pull", "--feed-file", "feed.jws")).Expect(0);
         (await _online.Files.RunAsync("keygen", "sig", "stranger")).Expect(0);
 
-        var result = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", "stranger-sig.public.jwks", "--issuer", "ledger", "-o", "json")).Expect(1);
+        var result = (await _online.RunAsync("feed", "verify", "feed.jws", "--key", FluxFormat.SigningPublicFile("stranger"), "--issuer", "ledger", "--output-format", "json")).Expect(1);
 
         Assert.Equal("FeedSignatureInvalid", result.Json["status"]!.GetValue<string>());
     }
@@ -63,9 +63,9 @@ public sealed class FeedTests(RunningLedger ledger) : IDisposable
     private async Task<(Guid Id, long FeedVersion)> RevokedLicenseAsync()
     {
         var issued = (await _online.RunAsync("license", "issue", "--customer-id", "feed-test", "--customer-name", "Feed Corp", "--product", "flux-enterprise",
-            "--audience", "acme-app", "--duration", "30", "-o", "json")).Expect(0);
+            "--audience", "acme-app", "--duration", "30", "--output-format", "json")).Expect(0);
         var id = issued.Json["license_id"]!.GetValue<string>();
-        var revoked = await _online.EventuallyAsync("license", "revoke", id, "--reason", "cessation_of_operation", "-o", "json");
+        var revoked = await _online.EventuallyAsync("license", "revoke", id, "--reason", "cessation_of_operation", "--output-format", "json");
         return (Guid.Parse(id), revoked.Json["feed_version"]!.GetValue<long>());
     }
 

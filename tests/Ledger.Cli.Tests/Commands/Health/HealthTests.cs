@@ -10,7 +10,7 @@ public sealed class HealthTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task health_reports_every_running_service_as_serving()
     {
-        var result = (await ledger.Tool(_workspace).RunAsync("health", "-o", "json")).Expect(0);
+        var result = (await ledger.Tool(_workspace).RunAsync("health", "--output-format", "json")).Expect(0);
 
         Assert.True(result.Json["healthy"]!.GetValue<bool>());
         var services = result.Json["services"]!.AsArray().Select(s => (s!["service"]!.GetValue<string>(), s["status"]!.GetValue<string>())).ToList();

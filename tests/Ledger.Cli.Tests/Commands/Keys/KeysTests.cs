@@ -4,8 +4,9 @@ using Ledger.Crypto;
 namespace Ledger.Cli.Tests.Commands.Keys;
 
 /// <summary>
-/// <c>keys list|jwks|history|rotate|retire|compromise</c> against the running Notary. Only the
-/// encryption ring is changed, so the other online tests keep their license, feed and attestation keys.
+/// <c>keys list|jwks|history|rotate|retire|compromise|import</c> against the running Notary. Only the
+/// encryption ring is rotated (an imported license key only verifies), so the other online tests keep
+/// their license, feed and attestation keys.
 /// </summary>
 [Collection(RunningLedgerCollection.Name)]
 public sealed class KeysTests(RunningLedger ledger) : IDisposable
@@ -15,7 +16,7 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task keys_are_listed_and_the_jwks_holds_only_public_keys()
     {
-        var listed = (await _online.RunAsync("keys", "list", "-o", "json")).Expect(0);
+        var listed = (await _online.RunAsync("keys", "list", "--output-format", "json")).Expect(0);
         var purposes = listed.Json["keys"]!.AsArray().Select(k => k!["purpose"]!.GetValue<string>()).ToHashSet();
         Assert.Superset(new HashSet<string> { "license", "attestation", "feed", "encryption" }, purposes);
 
@@ -24,17 +25,37 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
+    public async Task a_flux_signing_key_imported_to_verify_keeps_its_license_keys_verifying_against_notarys_jwks()
+    {
+        (await _online.Files.RunAsync("keygen", "sig", "https://vendor.example", "-o", "keys")).Expect(0);
+        var privateSet = _online[$"keys/{FluxFormat.SigningPrivateFile("https://vendor.example")}"];
+        (await _online.Files.RunAsync("sign", "license-key", "-k", privateSet, "-c", "Acme Corp", "-d", "30", "-o", "acme.jwt")).Expect(0);
+
+        var imported = (await _online.RunAsync("keys", "import", privateSet, "--purpose", "license", "--signed-until", DateTimeOffset.UtcNow.AddYears(1).ToString("O"),
+            "--reason", "moving from Flux", "--output-format", "json")).Expect(0);
+        File.WriteAllText(_online["ledger.jwks"], (await _online.RunAsync("keys", "jwks", "--purpose", "license")).Expect(0).Stdout);
+
+        var kid = imported.Json["key"]!["kid"]!.GetValue<string>();
+        Assert.Equal(JsonWebKeySet.ParsePrivate(File.ReadAllText(privateSet)).Keys.Single().Kid, kid);
+        Assert.Equal("retiring", imported.Json["key"]!["status"]!.GetValue<string>());
+        var verified = (await _online.Files.RunAsync("verify", "license-key", "acme.jwt", "-k", "ledger.jwks", "--issuer", "https://vendor.example", "--output-format", "json")).Expect(0);
+        Assert.Equal("Valid", verified.Json["status"]!.GetValue<string>());
+        var history = (await _online.RunAsync("keys", "history", kid, "--output-format", "json")).Expect(0);
+        Assert.Equal("KeyImported", history.Json["entries"]![0]!["event"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task a_ring_is_rotated_and_a_retiring_key_marked_compromised_leaves_the_jwks()
     {
-        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--reason", "test rotation", "-o", "json")).Expect(0);
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--reason", "test rotation", "--output-format", "json")).Expect(0);
         var newKid = rotated.Json["new_key"]!["kid"]!.GetValue<string>();
         var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
         Assert.Equal("active", rotated.Json["new_key"]!["status"]!.GetValue<string>());
 
-        var history = (await _online.RunAsync("keys", "history", newKid, "-o", "json")).Expect(0);
+        var history = (await _online.RunAsync("keys", "history", newKid, "--output-format", "json")).Expect(0);
         Assert.NotEmpty(history.Json["entries"]!.AsArray());
 
-        var compromised = (await _online.RunAsync("keys", "compromise", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+        var compromised = (await _online.RunAsync("keys", "compromise", previousKid, "--reason", "test", "--output-format", "json")).Expect(0);
         Assert.Equal("compromised", compromised.Json["key"]!["status"]!.GetValue<string>());
         var jwks = JsonWebKeySet.Parse((await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
         Assert.Null(jwks.Find(previousKid));
@@ -44,10 +65,10 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task a_retiring_key_that_signed_nothing_still_valid_can_be_retired()
     {
-        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "-o", "json")).Expect(0);
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--output-format", "json")).Expect(0);
         var previousKid = rotated.Json["previous_kid"]!.GetValue<string>();
 
-        var retired = (await _online.RunAsync("keys", "retire", previousKid, "--reason", "test", "-o", "json")).Expect(0);
+        var retired = (await _online.RunAsync("keys", "retire", previousKid, "--reason", "test", "--output-format", "json")).Expect(0);
 
         Assert.Equal("retired", retired.Json["key"]!["status"]!.GetValue<string>());
     }
@@ -55,7 +76,7 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task retiring_an_active_key_is_refused_with_the_reason()
     {
-        var active = (await _online.RunAsync("keys", "list", "--purpose", "license", "-o", "json")).Expect(0)
+        var active = (await _online.RunAsync("keys", "list", "--purpose", "license", "--output-format", "json")).Expect(0)
             .Json["keys"]!.AsArray().First(k => k!["status"]!.GetValue<string>() == "active")!["kid"]!.GetValue<string>();
 
         var result = (await _online.RunAsync("keys", "retire", active)).Expect(2);

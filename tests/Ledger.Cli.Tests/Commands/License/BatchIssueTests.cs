@@ -22,7 +22,7 @@ public sealed class BatchIssueTests(RunningLedger ledger) : IDisposable
 
         _online.Files.Write("customers.csv", csv.ToString());
 
-        var result = (await _online.RunAsync("license", "batch-issue", "--from", "customers.csv", "-o", "json")).Expect(2);
+        var result = (await _online.RunAsync("license", "batch-issue", "--from", "customers.csv", "--output-format", "json")).Expect(2);
 
         Assert.Equal(205, result.Json["rows"]!.GetValue<int>());
         Assert.Equal(203, result.Json["issued"]!.GetValue<int>());

@@ -14,7 +14,7 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         var customer = $"cust-{Guid.NewGuid():N}"[..20];
         var issued = (await _online.RunAsync("license", "issue", "--customer-id", customer, "--customer-name", "Acme Corp", "--customer-contact", "ops@acme.example",
             "--product", "flux-enterprise", "--edition", "standard", "--audience", "acme-app", "--capabilities", "sso,fips", "--duration", "30",
-            "--license-key-file", "license.jwt", "-o", "json")).Expect(0);
+            "--license-key-file", "license.jwt", "--output-format", "json")).Expect(0);
         var id = issued.Json["license_id"]!.GetValue<string>();
         Assert.Equal("active", issued.Json["status"]!.GetValue<string>());
         Assert.Equal(issued.Json["license_key"]!.GetValue<string>() + "\n", File.ReadAllText(_online["license.jwt"]));
@@ -24,20 +24,20 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         Assert.Contains($"License {id} (active, revision {revision})", got.Stdout, StringComparison.Ordinal);
         Assert.Contains("Acme Corp", got.Stdout, StringComparison.Ordinal);
 
-        var renewed = (await _online.RunAsync("license", "renew", id, "--duration", "365", "-o", "json")).Expect(0);
+        var renewed = (await _online.RunAsync("license", "renew", id, "--duration", "365", "--output-format", "json")).Expect(0);
         Assert.Equal(revision + 1, renewed.Json["revision"]!.GetValue<int>());
 
-        var changed = (await _online.RunAsync("license", "change-capabilities", id, "--capabilities", "sso,fips,audit", "-o", "json")).Expect(0);
+        var changed = (await _online.RunAsync("license", "change-capabilities", id, "--capabilities", "sso,fips,audit", "--output-format", "json")).Expect(0);
         Assert.Equal(["audit", "fips", "sso"], changed.Json["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()).Order());
 
-        var history = (await _online.RunAsync("license", "history", id, "-o", "json")).Expect(0);
+        var history = (await _online.RunAsync("license", "history", id, "--output-format", "json")).Expect(0);
         Assert.Equal(["LicenseIssued", "LicenseRenewed", "LicenseCapabilitiesChanged"], history.Json["entries"]!.AsArray().Select(e => e!["event"]!.GetValue<string>()));
         Assert.All(history.Json["entries"]!.AsArray(), e => Assert.Equal("admin", e!["requested_by"]!.GetValue<string>()));
 
-        var listed = (await _online.RunAsync("license", "list", "--customer-id", customer, "--all", "-o", "json")).Expect(0);
+        var listed = (await _online.RunAsync("license", "list", "--customer-id", customer, "--all", "--output-format", "json")).Expect(0);
         Assert.Equal([id], listed.Json["licenses"]!.AsArray().Select(l => l!["license_id"]!.GetValue<string>()));
 
-        var counted = (await _online.RunAsync("license", "count", "--customer-id", customer, "-o", "json")).Expect(0);
+        var counted = (await _online.RunAsync("license", "count", "--customer-id", customer, "--output-format", "json")).Expect(0);
         Assert.Equal(1, counted.Json["active"]!.GetValue<long>());
     }
 
@@ -45,32 +45,32 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
     public async Task an_issued_license_key_verifies_offline_with_notarys_jwks_until_it_is_revoked()
     {
         var issued = (await _online.RunAsync("license", "issue", "--customer-id", "cust-revoke", "--customer-name", "Revoked Corp", "--product", "flux-enterprise",
-            "--audience", "acme-app", "--capabilities", "sso", "--duration", "30", "--license-key-file", "license.jwt", "-o", "json")).Expect(0);
+            "--audience", "acme-app", "--capabilities", "sso", "--duration", "30", "--license-key-file", "license.jwt", "--output-format", "json")).Expect(0);
         var id = issued.Json["license_id"]!.GetValue<string>();
         var jwks = (await _online.RunAsync("keys", "jwks")).Expect(0);
         File.WriteAllText(_online["ledger.jwks"], jwks.Stdout);
         var feedUrl = $"{ledger.Revocation.HttpUrl}/feeds/revocations";
 
-        var valid = (await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--issuer", "ledger", "--capability", "sso", "--feed", feedUrl, "-o", "json")).Expect(0);
+        var valid = (await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--issuer", "ledger", "--capability", "sso", "--feed", feedUrl, "--output-format", "json")).Expect(0);
         Assert.Equal("feed", valid.Json["revocation"]!["source"]!.GetValue<string>());
 
-        var status = (await _online.RunAsync("license", "status", id, "-o", "json")).Expect(0);
+        var status = (await _online.RunAsync("license", "status", id, "--output-format", "json")).Expect(0);
         Assert.False(status.Json["revoked"]!.GetValue<bool>());
 
         // Revocation learns of the license from Issuance's LicenseIssued event, within seconds.
-        var revoked = (await _online.EventuallyAsync("license", "revoke", id, "--reason", "key_compromise", "--comment", "leaked", "-o", "json"));
+        var revoked = (await _online.EventuallyAsync("license", "revoke", id, "--reason", "key_compromise", "--comment", "leaked", "--output-format", "json"));
         Assert.True(revoked.Json["newly_revoked"]!.GetValue<bool>());
         Assert.Equal("keyCompromise", revoked.Json["reason"]!.GetValue<string>());
-        var again = (await _online.RunAsync("license", "revoke", id, "-o", "json")).Expect(0);
+        var again = (await _online.RunAsync("license", "revoke", id, "--output-format", "json")).Expect(0);
         Assert.False(again.Json["newly_revoked"]!.GetValue<bool>());
 
         var revokedStatus = (await _online.RunAsync("license", "status", id)).Expect(0);
         Assert.Contains("REVOKED", revokedStatus.Stdout, StringComparison.Ordinal);
 
-        var verdict = (await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--issuer", "ledger", "--feed", feedUrl, "-o", "json")).Expect(1);
+        var verdict = (await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--issuer", "ledger", "--feed", feedUrl, "--output-format", "json")).Expect(1);
         Assert.Equal("Revoked", verdict.Json["status"]!.GetValue<string>());
 
-        var issuance = (await _online.EventuallyAsync("license", "get", id, "-o", "json"));
+        var issuance = (await _online.EventuallyAsync("license", "get", id, "--output-format", "json"));
         Assert.NotNull(issuance.Json["license_id"]);
     }
 

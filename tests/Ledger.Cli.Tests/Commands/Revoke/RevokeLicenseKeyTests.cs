@@ -21,7 +21,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var id = revoked.Json["license_id"]!.GetValue<string>();
         Assert.True(set["keys"]![id]!.GetValue<long>() > 0);
 
-        var verdict = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", revocations, "-o", "json")).Expect(1);
+        var verdict = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", revocations, "--output-format", "json")).Expect(1);
         Assert.Equal("Revoked", verdict.Json["status"]!.GetValue<string>());
         Assert.Contains(revocations, verdict.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -66,7 +66,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var otherSet = Workspace.Write($"{Guid.NewGuid():N}.json", """{"issuer":"other","keys":{}}""");
         var license = await issuer.SignLicenseAsync();
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", otherSet, "-o", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", otherSet, "--output-format", "json")).Expect(1);
 
         Assert.Equal("NotCovered", result.Json["status"]!.GetValue<string>());
     }

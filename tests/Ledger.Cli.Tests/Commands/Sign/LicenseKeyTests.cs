@@ -17,16 +17,16 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
 
         var claims = LicenseClaims.Parse(Jws.Verify(File.ReadAllText(license).Trim(), JsonWebKeySet.Parse(File.ReadAllText(issuer.SigningPublic))).Payload);
         Assert.Equal("acme", claims.Issuer);
-        Assert.Equal("customer-42", claims.Subject);
-        Assert.Equal("acme-app", claims.Audience);
+        Assert.Equal(FluxFormat.Subject("customer-42"), claims.Subject);
+        Assert.Equal(["acme-app"], claims.Audiences);
         Assert.Equal(["sso", "fips"], claims.Capabilities);
-        Assert.True(UuidV7.IsVersion7(claims.LicenseId));
+        Assert.True(UuidV6.IsVersion6(claims.LicenseId));
         Assert.Equal(TimeSpan.FromDays(30), claims.ExpiresAt - claims.IssuedAt);
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--capability", "sso", "-o", "json")).Expect(0);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--capability", "sso", "--issuer", "acme", "--output-format", "json")).Expect(0);
         Assert.Equal("Valid", result.Json["status"]!.GetValue<string>());
         Assert.Equal(claims.LicenseId.ToString(), result.Json["license"]!["id"]!.GetValue<string>());
-        Assert.Equal("checked: named by the signing key", result.Json["expected"]!["issuer_check"]!.GetValue<string>());
+        Assert.Equal("checked: --issuer", result.Json["expected"]!["issuer_check"]!.GetValue<string>());
         Assert.Equal("none", result.Json["revocation"]!["source"]!.GetValue<string>());
     }
 
@@ -49,7 +49,7 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
         var tampered = issuer.NewPath(".jwt");
         File.WriteAllText(tampered, $"{parts[0]}.{Base64Url.Encode(Encoding.UTF8.GetBytes(payload))}.{parts[2]}");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", tampered, "--key", issuer.SigningPublic, "-o", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", tampered, "--key", issuer.SigningPublic, "--output-format", "json")).Expect(1);
 
         Assert.Equal("BadSignature", result.Json["status"]!.GetValue<string>());
         Assert.False(result.Json["valid"]!.GetValue<bool>());
@@ -63,17 +63,24 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
     {
         var license = await issuer.SignLicenseAsync(audience: "acme-app", capabilities: "sso");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, option, value, "-o", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, option, value, "--output-format", "json")).Expect(1);
 
         Assert.Equal(status, result.Json["status"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task a_license_claiming_another_issuer_than_its_key_names_fails()
+    public async Task a_key_of_an_older_ledgerctl_still_names_its_issuer_and_a_license_claiming_another_fails()
     {
-        var forged = Forge(new LicenseClaims(UuidV7.NewId(), "globex", "customer", "acme-app", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), [], null, null, 0));
+        // Older ledgerctl keys: kid "<issuer>:<thumbprint>", no 'issuer' member; the kid names the issuer.
+        using var signingKey = Ed25519SigningKey.Generate();
+        var unnamed = signingKey.ToJwk("unnamed", includePrivate: true);
+        var key = unnamed.With(kid: $"acme:{unnamed.Thumbprint()}");
+        var publicSet = Workspace.Write($"{Guid.NewGuid():N}.jwks", new JsonWebKeySet([key.ToPublic()]).ToJson());
+        var forged = issuer.NewPath(".jwt");
+        var claims = new LicenseClaims(UuidV7.NewId(), "globex", "customer", "acme-app", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(1), [], null, null, 0);
+        File.WriteAllText(forged, Jws.Sign(claims.ToJson(), signingKey, key.Kid!, LicenseClaims.TokenType));
 
-        var result = (await Workspace.RunAsync("verify", "license-key", forged, "--key", issuer.SigningPublic)).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", forged, "--key", publicSet)).Expect(1);
 
         Assert.StartsWith("WrongIssuer:", result.Stdout, StringComparison.Ordinal);
     }
@@ -101,11 +108,35 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
     }
 
     [Fact]
+    public async Task keys_come_from_the_flux_distro_variables_and_ledger_variables_win_over_them()
+    {
+        var output = issuer.NewPath(".jwt");
+        (await Workspace.Tool.With("FLUX_DISTRO_SIG_PRIVATE_JWKS", File.ReadAllText(issuer.SigningPrivate))
+            .RunAsync("sign", "license-key", "-c", "c", "-d", "1", "-o", output)).Expect(0);
+
+        (await Workspace.Tool.With("FLUX_DISTRO_SIG_PUBLIC_JWKS", File.ReadAllText(issuer.SigningPublic))
+            .RunAsync("verify", "license-key", output)).Expect(0);
+        var other = (await Workspace.Tool.With("FLUX_DISTRO_SIG_PUBLIC_JWKS", File.ReadAllText(issuer.SigningPublic)).With("LEDGER_SIGNING_PUBLIC_JWKS", issuer.OtherSigningPublic)
+            .RunAsync("verify", "license-key", output)).Expect(1);
+        Assert.StartsWith("UnknownKey:", other.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task the_key_set_is_also_given_as_k_or_key_set()
+    {
+        var output = issuer.NewPath(".jwt");
+        (await Workspace.RunAsync("sign", "license-key", "-k", issuer.SigningPrivate, "-c", "c", "-d", "1", "-o", output)).Expect(0);
+
+        (await Workspace.RunAsync("verify", "license-key", output, "--key-set", issuer.SigningPublic)).Expect(0);
+    }
+
+    [Fact]
     public async Task signing_without_a_key_is_a_usage_error_naming_the_variable()
     {
         var result = (await Workspace.RunAsync("sign", "license-key", "--customer", "c", "--duration", "1", "--audience", "a", "--output", issuer.NewPath(".jwt"))).Expect(2);
 
         Assert.Contains("LEDGER_SIGNING_PRIVATE_JWKS", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("FLUX_DISTRO_SIG_PRIVATE_JWKS", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,25 +15,25 @@ public sealed class VendorKeyTests(RunningLedger ledger) : IDisposable
     {
         var vendor = $"vendor-{Guid.NewGuid():N}"[..16];
         (await _online.Files.RunAsync("keygen", "sig", vendor)).Expect(0);
-        var key = JsonWebKeySet.ParsePrivate(File.ReadAllText(_online[$"{vendor}-sig.private.jwks"])).Keys.Single();
+        var key = JsonWebKeySet.ParsePrivate(File.ReadAllText(_online[FluxFormat.SigningPrivateFile(vendor)])).Keys.Single();
 
-        var registered = (await _online.RunAsync("vendor-key", "register", vendor, "--key", $"{vendor}-sig.public.jwks", "-o", "json")).Expect(0);
+        var registered = (await _online.RunAsync("vendor-key", "register", vendor, "--key", FluxFormat.SigningPublicFile(vendor), "--output-format", "json")).Expect(0);
         Assert.Equal(key.Thumbprint(), registered.Json["kid"]!.GetValue<string>());
         Assert.Equal("active", registered.Json["status"]!.GetValue<string>());
 
         File.WriteAllText(_online["statement.jws"], VendorStatement(vendor, key));
-        var dual = (await _online.RunAsync("attest", "countersign", "--statement", "statement.jws", "--attestation", "dual.att", "-o", "json")).Expect(0);
+        var dual = (await _online.RunAsync("attest", "countersign", "--statement", "statement.jws", "--attestation", "dual.att", "--output-format", "json")).Expect(0);
         Assert.Equal(vendor, dual.Json["vendor_id"]!.GetValue<string>());
         Assert.Equal(2, JsonDocument.Parse(File.ReadAllText(_online["dual.att"])).RootElement.GetProperty("signatures").GetArrayLength());
         var subject = $"ghcr.io/{vendor}/app@sha256:{new string('3', 64)}";
         (await _online.RunAsync("attest", "verify", "--attestation", "dual.att", "--url", subject)).Expect(0);
 
-        var removed = (await _online.RunAsync("vendor-key", "remove", vendor, key.Thumbprint(), "--reason", "rotated", "-o", "json")).Expect(0);
+        var removed = (await _online.RunAsync("vendor-key", "remove", vendor, key.Thumbprint(), "--reason", "rotated", "--output-format", "json")).Expect(0);
         Assert.Equal("removed", removed.Json["status"]!.GetValue<string>());
-        var listed = (await _online.RunAsync("vendor-key", "list", vendor, "-o", "json")).Expect(0);
+        var listed = (await _online.RunAsync("vendor-key", "list", vendor, "--output-format", "json")).Expect(0);
         Assert.Equal("removed", listed.Json["keys"]![0]!["status"]!.GetValue<string>());
 
-        var afterRemoval = (await _online.RunAsync("attest", "verify", "--attestation", "dual.att", "--url", subject, "-o", "json")).Expect(1);
+        var afterRemoval = (await _online.RunAsync("attest", "verify", "--attestation", "dual.att", "--url", subject, "--output-format", "json")).Expect(1);
         Assert.Equal("vendor_key_removed", afterRemoval.Json["verdict"]!.GetValue<string>());
     }
 
@@ -42,7 +42,7 @@ public sealed class VendorKeyTests(RunningLedger ledger) : IDisposable
     {
         (await _online.Files.RunAsync("keygen", "enc", "acme")).Expect(0);
 
-        (await _online.RunAsync("vendor-key", "register", "acme", "--key", "acme-enc.public.jwks")).Expect(2);
+        (await _online.RunAsync("vendor-key", "register", "acme", "--key", FluxFormat.EncryptionPublicFile("acme"))).Expect(2);
     }
 
     /// <summary>A statement as a vendor writes it (docs/ARCHITECTURE.md, Attestation), signed with kid = the key's thumbprint.</summary>

@@ -56,7 +56,7 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     {
         var feed = Feed([Guid.Parse("0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")]);
 
-        var result = (await Workspace.RunAsync("feed", "verify", feed, "--key", _issuer.SigningPublic, "--issuer", "acme", "-o", "json")).Expect(0);
+        var result = (await Workspace.RunAsync("feed", "verify", feed, "--key", _issuer.SigningPublic, "--issuer", "acme", "--output-format", "json")).Expect(0);
 
         Assert.True(result.Json["accepted"]!.GetValue<bool>());
         Assert.Equal(1, result.Json["revoked_count"]!.GetValue<int>());
@@ -106,7 +106,7 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     }
 
     private Task<Ledgerctl.Result> Verify(string license, string feed) =>
-        Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", feed, "-o", "json");
+        Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", feed, "--output-format", "json");
 
     private string Feed(IReadOnlyList<Guid> revoked, DateTimeOffset? issuedAt = null)
     {

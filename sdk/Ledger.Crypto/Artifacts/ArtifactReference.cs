@@ -1,11 +1,13 @@
 using System.Text.RegularExpressions;
 
-namespace Ledger.Attestation.Statements;
+namespace Ledger.Crypto;
 
 /// <summary>
 /// An OCI artifact pinned by digest: <c>registry/name[:tag]@sha256:&lt;64 hex&gt;</c>, in the grammar of
 /// the distribution reference (lowercase path components, optional registry host and port, tag up to
-/// 128 characters). A tag alone is never enough: tags move, digests do not. Names are kept exactly as
+/// 128 characters). The one parser of OCI references in Ledger, used by the Attestation service and by
+/// ledgerctl. A tag alone is never attested: tags move, digests do not (ledgerctl resolves a tag to
+/// its digest by asking the registry first, see <see cref="TryParseName"/>). Names are kept exactly as
 /// written, with no docker.io defaulting, so what is signed is what was given.
 /// </summary>
 public sealed partial record ArtifactReference(string Repository, string? Tag, string Digest)
@@ -15,14 +17,52 @@ public sealed partial record ArtifactReference(string Repository, string? Tag, s
     public const string DigestPrefix = "sha256:";
     public const string Example = "ghcr.io/acme/app:1.4.0@sha256:<64 hex>";
 
+    /// <summary>The prefix Flux accepts before a reference (<c>oci://ghcr.io/...</c>); it is not part of the name.</summary>
+    public const string OciScheme = "oci://";
+
+    /// <summary>The registry of Docker Hub, where a name without a registry host lives.</summary>
+    public const string DockerHub = "docker.io";
+
     /// <summary>The reference as attested: repository, tag when there is one, digest.</summary>
     public override string ToString() => Tag is null ? $"{Repository}@{Digest}" : $"{Repository}:{Tag}@{Digest}";
+
+    /// <summary>The registry host[:port] the repository names, or <see cref="DockerHub"/> when it names none.</summary>
+    public string Registry => RegistryOf(Repository).Registry;
+
+    /// <summary>The repository path within its registry (Docker Hub's one-component names get <c>library/</c>).</summary>
+    public string Path => RegistryOf(Repository).Path;
 
     /// <param name="problem">When false: what is wrong and how to write it, for a field violation.</param>
     public static bool TryParse(string text, out ArtifactReference reference, out string problem)
     {
         reference = null!;
-        problem = "";
+        if (!TryParseName(text, out var repository, out var tag, out var digest, out problem))
+        {
+            return false;
+        }
+
+        if (digest is null)
+        {
+            problem = tag is null
+                ? $"'{Printable(text)}' has no digest; give the repository with its sha256 digest, e.g. {Example}"
+                : $"'{Printable(text)}' has a tag but no digest; a tag can be moved, so only digests are attested. Append the digest the tag points at now (e.g. from `crane digest`): {Example}";
+            return false;
+        }
+
+        reference = new ArtifactReference(repository, tag, digest);
+        return true;
+    }
+
+    /// <summary>
+    /// Parses <c>registry/name[:tag][@sha256:...]</c> where the digest may be missing (to be resolved from
+    /// the registry). Checks the same grammar as <see cref="TryParse"/>.
+    /// </summary>
+    public static bool TryParseName(string text, out string repository, out string? tag, out string? digest, out string problem)
+    {
+        repository = string.Empty;
+        tag = null;
+        digest = null;
+        problem = string.Empty;
         if (string.IsNullOrWhiteSpace(text))
         {
             problem = $"required: an OCI reference with its digest, e.g. {Example}";
@@ -37,20 +77,15 @@ public sealed partial record ArtifactReference(string Repository, string? Tag, s
 
         var at = text.LastIndexOf('@');
         var nameAndTag = at < 0 ? text : text[..at];
-        var (repository, tag) = SplitTag(nameAndTag);
-        if (at < 0)
+        (repository, tag) = SplitTag(nameAndTag);
+        if (at >= 0)
         {
-            problem = tag is null
-                ? $"'{Printable(text)}' has no digest; give the repository with its sha256 digest, e.g. {Example}"
-                : $"'{Printable(text)}' has a tag but no digest; a tag can be moved, so only digests are attested. Append the digest the tag points at now (e.g. from `crane digest`): {Example}";
-            return false;
-        }
-
-        var digest = text[(at + 1)..];
-        if (!IsDigest(digest, out var digestProblem))
-        {
-            problem = digestProblem;
-            return false;
+            digest = text[(at + 1)..];
+            if (!IsDigest(digest, out var digestProblem))
+            {
+                problem = digestProblem;
+                return false;
+            }
         }
 
         if (repository.Length is 0 or > MaxRepositoryLength || !IsRepository(repository))
@@ -65,8 +100,19 @@ public sealed partial record ArtifactReference(string Repository, string? Tag, s
             return false;
         }
 
-        reference = new ArtifactReference(repository, tag, digest);
         return true;
+    }
+
+    /// <summary>Splits a repository into its registry (default <see cref="DockerHub"/>) and path.</summary>
+    public static (string Registry, string Path) RegistryOf(string repository)
+    {
+        var slash = repository.IndexOf('/');
+        if (slash > 0 && LooksLikeHost(repository[..slash]))
+        {
+            return (repository[..slash], repository[(slash + 1)..]);
+        }
+
+        return (DockerHub, repository.Contains('/', StringComparison.Ordinal) ? repository : "library/" + repository);
     }
 
     /// <summary>A SHA-256 digest as OCI writes it: <c>sha256:</c> and 64 lowercase hex characters.</summary>
@@ -101,12 +147,15 @@ public sealed partial record ArtifactReference(string Repository, string? Tag, s
         return colon > nameAndTag.LastIndexOf('/') ? (nameAndTag[..colon], nameAndTag[(colon + 1)..]) : (nameAndTag, null);
     }
 
+    // As in the distribution reference: the first component is a registry when it looks like a host.
+    private static bool LooksLikeHost(string component) =>
+        component.Contains('.', StringComparison.Ordinal) || component.Contains(':', StringComparison.Ordinal) || component == "localhost";
+
     private static bool IsRepository(string repository)
     {
         var components = repository.Split('/');
         var first = 0;
-        // As in the distribution reference: the first component is a registry when it looks like a host.
-        if (components.Length > 1 && (components[0].Contains('.', StringComparison.Ordinal) || components[0].Contains(':', StringComparison.Ordinal) || components[0] == "localhost"))
+        if (components.Length > 1 && LooksLikeHost(components[0]))
         {
             if (!RegistryPattern().IsMatch(components[0]))
             {
