@@ -39,7 +39,8 @@ build() {
     return 0
   fi
   say "building $image"
-  local started=$SECONDS
+  local started=$SECONDS previous
+  previous="$(image_id "$image")"
   local log
   log="$(mktemp)"
   if ! DOCKER_BUILDKIT=0 docker build -f "$dockerfile" --label "org.ledger.inputs=$inputs" \
@@ -49,6 +50,8 @@ build() {
     fail "building $image failed (the build's last lines are above)" "run: docker build -f $dockerfile $* $context"
   fi
   rm -f "$log"
+  # The image this one replaces, unless something still uses it (then removal fails, harmlessly).
+  [ -n "$previous" ] && [ "$previous" != "$(image_id "$image")" ] && docker rmi "$previous" >/dev/null 2>&1 || true
   say "built $image in $((SECONDS - started)) s"
 }
 
@@ -87,6 +90,3 @@ build "$RABBITMQ_IMAGE" "$here/rabbitmq.Dockerfile" "$here" "base=$base_id $(sha
   --build-arg "BASE_IMAGE=$BASE_IMAGE"
 build "$PROMETHEUS_IMAGE" "$here/prometheus.Dockerfile" "$here" "base=$base_id" \
   --build-arg "BASE_IMAGE=$BASE_IMAGE"
-
-# Images these replaced (same tag, older inputs) are dangling now: remove only those.
-docker image prune -f --filter "label=org.ledger.image" >/dev/null
