@@ -7,6 +7,7 @@
 #   infra/compose.sh build             only the images
 #   infra/compose.sh down [--volumes]  removes the project's containers and network (and its
 #                                      data volume with --volumes)
+#   infra/compose.sh engine            only the engine (installed, daemon running)
 #   infra/compose.sh engine-stop       stops the Docker daemon if infra/ started it
 # Engine: docker.io and docker-compose from Debian when missing, the daemon started when it
 # does not run. Images: LEDGER_IMAGES=auto (default: official images when their registries
@@ -141,6 +142,7 @@ case "$command" in
     # Every profile, so no service is left behind whatever `up` started.
     compose "${all_profiles[@]}" down --remove-orphans "${volumes[@]}"
     ;;
+  engine) ensure_docker_engine; find_compose; say "Docker engine answers (API $(docker version -f '{{.Server.APIVersion}}')); compose: ${COMPOSE[*]}" ;;
   engine-stop) stop_docker_engine ;;
-  *) fail "unknown command '$command'" "use: infra/compose.sh up|infra|build|down|engine-stop" ;;
+  *) fail "unknown command '$command'" "use: infra/compose.sh up|infra|build|down|engine|engine-stop" ;;
 esac
