@@ -22,6 +22,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 
 mode="$(infra_mode)"
+say "infrastructure: $mode (LEDGER_INFRA=${LEDGER_INFRA:-unset}; the rule is infra_mode in infra/lib.sh)"
 
 if [ "$mode" = docker ]; then
   exec "$here/compose.sh" infra
