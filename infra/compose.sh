@@ -8,6 +8,8 @@
 #   infra/compose.sh down [--volumes]  removes the project's containers and network (and its
 #                                      data volume with --volumes)
 #   infra/compose.sh engine            only the engine (installed, daemon running)
+#   infra/compose.sh images            the engine and the infrastructure images; prints which
+#                                      (LEDGER_IMAGES=..., LEDGER_POSTGRES_IMAGE=..., LEDGER_RABBITMQ_IMAGE=...)
 #   infra/compose.sh engine-stop       stops the Docker daemon if infra/ started it
 # Engine: docker.io and docker-compose from Debian when missing, the daemon started when it
 # does not run. Images: LEDGER_IMAGES=auto (default: official images when their registries
@@ -113,13 +115,14 @@ case "$command" in
     started=$SECONDS
     choose_images
     profiles
+    # The keys, once (docker-compose.yml names them as secrets, whichever services start).
+    "$root/infra/compose-secrets.sh" >/dev/null
     if [ "$command" = infra ]; then
       compose up -d postgres rabbitmq
       wait_healthy
       addresses infra
       exit 0
     fi
-    "$root/infra/compose-secrets.sh" >/dev/null
     if [ "${1:-}" != --no-build ]; then
       compose "${PROFILES[@]}" build
       say "images ready in $((SECONDS - started)) s ($images images)"
@@ -137,12 +140,20 @@ case "$command" in
       ensure_docker_engine
     fi
     find_compose
+    "$root/infra/compose-secrets.sh" >/dev/null
     volumes=()
     [ "${1:-}" = --volumes ] && volumes=(--volumes)
     # Every profile, so no service is left behind whatever `up` started.
     compose "${all_profiles[@]}" down --remove-orphans "${volumes[@]}"
     ;;
+  images)
+    ensure_docker_engine
+    choose_images
+    echo "LEDGER_IMAGES=$images"
+    echo "LEDGER_POSTGRES_IMAGE=${LEDGER_POSTGRES_IMAGE:-postgres:16-alpine}"
+    echo "LEDGER_RABBITMQ_IMAGE=${LEDGER_RABBITMQ_IMAGE:-rabbitmq:3.13-management}"
+    ;;
   engine) ensure_docker_engine; find_compose; say "Docker engine answers (API $(docker version -f '{{.Server.APIVersion}}')); compose: ${COMPOSE[*]}" ;;
   engine-stop) stop_docker_engine ;;
-  *) fail "unknown command '$command'" "use: infra/compose.sh up|infra|build|down|engine|engine-stop" ;;
+  *) fail "unknown command '$command'" "use: infra/compose.sh up|infra|build|down|images|engine|engine-stop" ;;
 esac

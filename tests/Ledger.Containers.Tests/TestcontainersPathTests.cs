@@ -7,8 +7,9 @@ namespace Ledger.Containers.Tests;
 
 /// <summary>
 /// The fallback of tests/Ledger.Testing (LedgerInfrastructure): with no LEDGER_TEST_* addresses,
-/// a service test class gets PostgreSQL and RabbitMQ from Testcontainers, here with the local
-/// images of infra/images/ (no registry answers on these machines), and leaves no container.
+/// a service test class gets PostgreSQL and RabbitMQ from Testcontainers, with the images
+/// `make compose-up` would use (here: the local ones of infra/images/, as no registry answers on
+/// these machines), and leaves no container.
 /// </summary>
 [Collection(DockerCollection.Name)]
 [Trait("Category", "Containers")]
@@ -17,10 +18,15 @@ public sealed partial class TestcontainersPathTests(DockerEngine engine, ITestOu
     private const string TestClass = "Ledger.Revocation.Tests.Features.RevokingTests";
 
     [Fact]
-    public async Task a_service_test_class_passes_on_containers_from_the_local_images()
+    public async Task a_service_test_class_passes_on_testcontainers_and_leaves_no_container()
     {
-        var images = (await Command.RunAsync(Path.Combine(BuildOutput.Root, "infra", "images", "build.sh"), [], TimeSpan.FromMinutes(30))).Expect();
-        output.WriteLine($"local images ready in {images.Elapsed.TotalSeconds:F0} s");
+        // The images `make compose-up` would use: the official ones where a registry answers,
+        // else the local ones, built (or found up to date) by infra/images/build.sh.
+        var chosen = (await Command.RunAsync(DockerEngine.Script, ["images"], TimeSpan.FromMinutes(30))).Expect();
+        var images = chosen.Output.Split('\n').Select(l => l.Trim().Split('=', 2)).Where(p => p.Length == 2 && p[0].StartsWith("LEDGER_", StringComparison.Ordinal))
+            .ToDictionary(p => p[0], p => p[1]);
+        var local = images["LEDGER_IMAGES"] == "local";
+        output.WriteLine($"{images["LEDGER_IMAGES"]} images {images["LEDGER_POSTGRES_IMAGE"]}, {images["LEDGER_RABBITMQ_IMAGE"]}, ready in {chosen.Elapsed.TotalSeconds:F0} s");
         var run = $"ledger-test-{Guid.NewGuid():N}";
         var environment = new Dictionary<string, string?>
         {
@@ -28,14 +34,22 @@ public sealed partial class TestcontainersPathTests(DockerEngine engine, ITestOu
             ["LEDGER_TEST_POSTGRES"] = null,
             ["LEDGER_TEST_RABBITMQ"] = null,
             ["LEDGER_TEST_RABBITMQ_MANAGEMENT"] = null,
-            ["LEDGER_TEST_POSTGRES_IMAGE"] = "ledger-local/postgres:15",
-            ["LEDGER_TEST_RABBITMQ_IMAGE"] = "ledger-local/rabbitmq:3-management",
+            ["LEDGER_TEST_POSTGRES_IMAGE"] = images["LEDGER_POSTGRES_IMAGE"],
+            ["LEDGER_TEST_RABBITMQ_IMAGE"] = images["LEDGER_RABBITMQ_IMAGE"],
             ["LEDGER_TEST_CONTAINER_LABEL"] = run,
-            // Ryuk, Testcontainers' reaper, is an image to pull; LedgerInfrastructure removes its containers itself.
-            ["TESTCONTAINERS_RYUK_DISABLED"] = "true",
-            // Testcontainers speaks API 1.44 unless told; Debian 12's engine answers up to 1.41.
-            ["DOCKER_API_VERSION"] = engine.ApiVersion,
         };
+        if (local)
+        {
+            // Ryuk, Testcontainers' reaper, is an image to pull; LedgerInfrastructure removes its containers itself.
+            environment["TESTCONTAINERS_RYUK_DISABLED"] = "true";
+        }
+
+        if (Version.Parse(engine.ApiVersion) < new Version(1, 44))
+        {
+            // Testcontainers speaks API 1.44 unless told; Debian 12's engine answers up to 1.41.
+            environment["DOCKER_API_VERSION"] = engine.ApiVersion;
+        }
+
         var project = Path.Combine(BuildOutput.Root, "tests", "Ledger.Revocation.Tests");
 
         var started = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds().ToString();
@@ -64,10 +78,10 @@ public sealed partial class TestcontainersPathTests(DockerEngine engine, ITestOu
         Assert.Contains("Failed:     0", tests.Output, StringComparison.Ordinal);
         Assert.Empty(leftovers);
 
-        // The containers that served the run: created from the local images, and gone again.
+        // The containers that served the run: created from those images, labelled for this run, gone again.
         var created = await DockerEngine.List(["events", "--since", started, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(),
             "--filter", "event=create", "--filter", $"label=org.ledger.test-run={run}", "--format", "{{.From}}"]);
-        Assert.Equal(["ledger-local/postgres:15", "ledger-local/rabbitmq:3-management"], created.Order());
+        Assert.Equal(new[] { images["LEDGER_POSTGRES_IMAGE"], images["LEDGER_RABBITMQ_IMAGE"] }.Order(), created.Order());
     }
 
     private static string BuildConfiguration =>

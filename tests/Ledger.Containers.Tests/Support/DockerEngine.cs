@@ -20,10 +20,22 @@ public sealed class DockerEngine : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var answered = (await Docker(["info"])).ExitCode == 0;
+        var answered = await Answers();
         (await Command.RunAsync(Script, ["engine"], Limit)).Expect();
         _startedHere = !answered;
         ApiVersion = (await Docker(["version", "-f", "{{.Server.APIVersion}}"])).Expect().Output.Trim();
+    }
+
+    private static async Task<bool> Answers()
+    {
+        try
+        {
+            return (await Docker(["info"])).ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // no docker command yet: infra/compose.sh installs it
+        }
     }
 
     public async Task DisposeAsync()
