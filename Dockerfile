@@ -20,6 +20,10 @@ COPY contracts/Ledger.Contracts.Grpc/Ledger.Contracts.Grpc.csproj contracts/Ledg
 COPY contracts/Ledger.Contracts.Events/Ledger.Contracts.Events.csproj contracts/Ledger.Contracts.Events/
 COPY sdk/Ledger.Crypto/Ledger.Crypto.csproj sdk/Ledger.Crypto/
 COPY sdk/Ledger.Verification/Ledger.Verification.csproj sdk/Ledger.Verification/
+COPY building-blocks/Ledger.ClientTokens/Ledger.ClientTokens.csproj building-blocks/Ledger.ClientTokens/
+COPY building-blocks/Ledger.Idempotency/Ledger.Idempotency.csproj building-blocks/Ledger.Idempotency/
+COPY building-blocks/Ledger.NotaryClient/Ledger.NotaryClient.csproj building-blocks/Ledger.NotaryClient/
+COPY building-blocks/Ledger.Replay/Ledger.Replay.csproj building-blocks/Ledger.Replay/
 COPY services/Ledger.ServiceDefaults/Ledger.ServiceDefaults.csproj services/Ledger.ServiceDefaults/
 COPY services/Ledger.Notary/Ledger.Notary.csproj services/Ledger.Notary/
 COPY services/Ledger.Issuance/Ledger.Issuance.csproj services/Ledger.Issuance/
@@ -34,6 +38,7 @@ COPY .editorconfig ./
 COPY contracts/ contracts/
 COPY sdk/Ledger.Crypto/ sdk/Ledger.Crypto/
 COPY sdk/Ledger.Verification/ sdk/Ledger.Verification/
+COPY building-blocks/ building-blocks/
 COPY services/ services/
 RUN for service in Notary Issuance Revocation Attestation; do \
       dotnet publish "services/Ledger.$service/Ledger.$service.csproj" -c Release --no-restore \

@@ -1,11 +1,14 @@
 # Ledger: one command to run, one to test. See README.md.
-.PHONY: run test infra build clean help
+.PHONY: run test infra build clean help reset
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 run: ## Start PostgreSQL, RabbitMQ and the four services (Ctrl-C stops them)
 	@infra/run.sh
+
+reset: ## Remove this checkout's local ledger (its databases, RabbitMQ vhost, .ledger/); says what first
+	@infra/reset.sh
 
 test: ## Start PostgreSQL and RabbitMQ, then run every test
 	@infra/test.sh

@@ -99,3 +99,33 @@ registry_answers() {
     [ -n "$code" ] && [ "$code" != 000 ] || return 1
   done
 }
+
+# This checkout's local ledger (make run, make reset): an instance id kept in the state
+# directory, created once, and the database and virtual host named from it.
+local_instance() { # state-dir
+  local file="$1/instance"
+  if [ ! -f "$file" ]; then
+    (umask 077 && head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+  fi
+  cat "$file"
+}
+local_database() { echo "ledger_$1"; }
+local_vhost() { echo "ledger-$1"; }
+
+# A call to the RabbitMQ management API as the ledger user: METHOD PATH [JSON-BODY].
+rabbit_management() {
+  local method="$1" path="$2" body="${3:-}"
+  curl -sf -o /dev/null -u ledger:ledger -X "$method" -H 'content-type: application/json' \
+    ${body:+--data "$body"} "http://127.0.0.1:${LEDGER_RABBITMQ_MANAGEMENT_PORT:-15672}/$path"
+}
+
+# psql as the ledger role against the maintenance database `ledger`, natively or in the compose container.
+ledger_psql() { # SQL
+  if command -v psql >/dev/null 2>&1; then
+    PGPASSWORD=ledger psql -h 127.0.0.1 -p "${LEDGER_PG_PORT:-5432}" -U ledger -d ledger -v ON_ERROR_STOP=1 -qtAc "$1"
+  else
+    find_compose
+    "${COMPOSE[@]}" -f "$(dirname "${BASH_SOURCE[0]}")/../docker-compose.yml" exec -T postgres \
+      psql -U ledger -d ledger -v ON_ERROR_STOP=1 -qtAc "$1"
+  fi
+}

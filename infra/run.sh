@@ -1,26 +1,56 @@
 #!/usr/bin/env bash
 # `make run`: PostgreSQL and RabbitMQ through infra/up.sh, then the four services, each
 # waited on until it reports ready. Ctrl-C stops them all.
+#
+# This checkout's local ledger is one unit, kept apart from every other checkout's on the same
+# servers: .ledger/ holds Notary's root key, the client keys and an instance id, and the
+# services use the databases ledger_<instance>_<service> and the RabbitMQ virtual host
+# ledger-<instance> made from that id. `make reset` removes exactly that unit.
+#
+# Settings (optional): ConnectionStrings__Ledger / ConnectionStrings__RabbitMq replace the
+# per-checkout database and virtual host; LEDGER_RUN_PORT_BASE (5010) moves the eight ports
+# (notary base/+1, issuance +10/+11, revocation +20/+21, attestation +30/+31);
+# LEDGER_RUN_NO_BUILD=1 skips the build (the binaries must already be built).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+user_pg="${ConnectionStrings__Ledger:-}"
+user_rabbit="${ConnectionStrings__RabbitMq:-}"
 "$root/infra/up.sh"
 # shellcheck source=infra/env.sh
 . "$root/infra/env.sh"
+# shellcheck source=infra/lib.sh
+. "$root/infra/lib.sh"
 
 state="$root/.ledger"
 mkdir -p "$state/logs"
 chmod 700 "$state"
 
-# Notary's root key (the key-encryption key for private keys at rest) and the client
-# identities (an admin for you, one per service for calls between services), created once.
+# Notary's root key (the key-encryption key for private keys at rest), the client identities
+# (an admin for you, one per service for calls between services) and the instance id, created once.
 "$root/infra/secrets.sh" "$state"
+instance="$(local_instance "$state")"
 export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
 export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
 
-dotnet build Ledger.sln -c Release -v quiet -nologo
+if [ -z "$user_pg" ]; then
+  export ConnectionStrings__Ledger="Host=127.0.0.1;Port=$LEDGER_PG_PORT;Database=$(local_database "$instance");Username=ledger;Password=ledger"
+fi
+if [ -z "$user_rabbit" ]; then
+  vhost="$(local_vhost "$instance")"
+  rabbit_management PUT "api/vhosts/$vhost" '{}' \
+    && rabbit_management PUT "api/permissions/$vhost/ledger" '{"configure":".*","write":".*","read":".*"}' \
+    || fail "could not create the RabbitMQ virtual host $vhost" "check the management API on 127.0.0.1:$LEDGER_RABBITMQ_MANAGEMENT_PORT (infra/up.sh starts it)"
+  export ConnectionStrings__RabbitMq="amqp://ledger:ledger@127.0.0.1:$LEDGER_RABBITMQ_PORT/$vhost"
+fi
 
-services=(notary:Notary:5010:5011 issuance:Issuance:5020:5021 revocation:Revocation:5030:5031 attestation:Attestation:5040:5041)
+if [ "${LEDGER_RUN_NO_BUILD:-}" != 1 ]; then
+  dotnet build Ledger.sln -c Release -v quiet -nologo
+fi
+
+base="${LEDGER_RUN_PORT_BASE:-5010}"
+export Ledger__Notary__Url="${Ledger__Notary__Url:-http://127.0.0.1:$((base + 1))}"
+services=(notary:Notary:0 issuance:Issuance:10 revocation:Revocation:20 attestation:Attestation:30)
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -33,33 +63,59 @@ stop() {
 trap stop INT TERM EXIT
 
 for entry in "${services[@]}"; do
-  IFS=: read -r name project http grpc <<<"$entry"
+  IFS=: read -r name project offset <<<"$entry"
   dll="$root/services/Ledger.$project/bin/Release/net10.0/Ledger.$project.dll"
+  [ -f "$dll" ] || fail "$dll is missing" "build first: make build (or run without LEDGER_RUN_NO_BUILD)"
   (cd "$root/services/Ledger.$project" && exec dotnet "$dll" \
-     --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$http" \
-     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$grpc" \
+     --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$((base + offset))" \
+     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$((base + offset + 1))" \
      --Ledger:Auth:ClientKeyFile="$state/clients/$name.private.jwk") > "$state/logs/$name.log" 2>&1 &
   pids+=($!)
 done
 
+# Why a service stopped, from its log, and what fixes it.
+explain() { # name pid
+  local name="$1" log="$state/logs/$1.log"
+  echo "run: $name stopped while starting. From $log:" >&2
+  if grep -q 'cannot start:' "$log"; then
+    grep -E 'cannot start:|what to do:' "$log" | sed 's/^/  /' >&2
+  else
+    tail -n 20 "$log" | sed 's/^/  /' >&2
+  fi
+  if grep -q 'is not the one that wrapped the stored private keys' "$log"; then
+    echo "run: what to do: this checkout's database holds keys wrapped by another root key." >&2
+    echo "     Restore .ledger/notary-root.key, or start this checkout's local ledger afresh with 'make reset' (it says what it deletes)." >&2
+  elif grep -qE 'setting |configuration value at' "$log"; then
+    echo "run: what to do: correct the setting named above (as an environment variable, ':' becomes '__'), then run make run again." >&2
+  fi
+}
+
 for entry in "${services[@]}"; do
-  IFS=: read -r name project http grpc <<<"$entry"
-  ok=0
-  for _ in $(seq 1 90); do
+  IFS=: read -r name project offset <<<"$entry"
+  http=$((base + offset)) ok=0
+  for _ in $(seq 1 180); do
     if curl -sf "http://127.0.0.1:$http/health/ready" >/dev/null; then ok=1; break; fi
-    sleep 1
+    for i in "${!services[@]}"; do
+      if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+        explain "${services[$i]%%:*}"
+        exit 1
+      fi
+    done
+    sleep 0.5
   done
   if [ "$ok" != 1 ]; then
-    echo "run: $name did not become ready in 90 s; its log says:" >&2
+    echo "run: $name did not become ready in 90 s; its log ($state/logs/$name.log) ends with:" >&2
     tail -n 30 "$state/logs/$name.log" >&2
     exit 1
   fi
-  printf 'run: %-12s ready  gRPC http://127.0.0.1:%s  HTTP http://127.0.0.1:%s (health /health/ready, metrics /metrics)\n' "$name" "$grpc" "$http"
+  printf 'run: %-12s ready  gRPC http://127.0.0.1:%s  HTTP http://127.0.0.1:%s (health /health/ready, metrics /metrics)\n' "$name" "$((http + 1))" "$http"
 done
 
 cat <<TXT
 
 Ledger is running. Logs: $state/logs/. Press Ctrl-C to stop.
+This checkout's ledger: instance $instance (PostgreSQL database prefix and RabbitMQ virtual host
+from it; 'make reset' removes them with .ledger/).
 
 Calls need a client token: your admin key is $state/clients/admin.private.jwk
 (registered in $state/clients.json with every role). See docs/SECURITY.md.
@@ -71,9 +127,9 @@ ledgerctl (docs/CLI.md), in another shell:
   ledgerctl license issue --customer-id cust-1 --customer-name "Example Corp" --product flux-enterprise --audience flux-operator --duration 365 --capabilities sso
 
 Try:
-  curl -s http://127.0.0.1:5010/health/ready
-  curl -s http://127.0.0.1:5010/.well-known/jwks.json
-  grpcurl -plaintext 127.0.0.1:5011 list                     # reflection is on
-  grpcurl -plaintext 127.0.0.1:5011 grpc.health.v1.Health/Check
+  curl -s http://127.0.0.1:$base/health/ready
+  curl -s http://127.0.0.1:$base/.well-known/jwks.json
+  grpcurl -plaintext 127.0.0.1:$((base + 1)) list                     # reflection is on
+  grpcurl -plaintext 127.0.0.1:$((base + 1)) grpc.health.v1.Health/Check
 TXT
 wait

@@ -67,6 +67,12 @@ if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname='$DB_USER'")" != 1 ]
   say "creating database $DB_USER"
   psql_admin "CREATE DATABASE $DB_USER OWNER $DB_USER"
 fi
+# Test and benchmark cleanups drop their databases WITH (FORCE); ending an autovacuum worker
+# in them needs pg_signal_backend.
+if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_signal_backend' AND u.rolname = '$DB_USER'")" != 1 ]; then
+  say "granting pg_signal_backend to $DB_USER"
+  psql_admin "GRANT pg_signal_backend TO $DB_USER"
+fi
 
 # --- RabbitMQ ---------------------------------------------------------------
 command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server

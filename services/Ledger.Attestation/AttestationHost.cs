@@ -7,14 +7,14 @@ using Ledger.Attestation.Features.ManagingVendorKeys;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Idempotency;
 using Ledger.Attestation.IntegrationEvents;
 using Ledger.Attestation.Signing;
 using Ledger.Attestation.VendorKeys;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 using Marten;
 
 namespace Ledger.Attestation;
@@ -40,8 +40,6 @@ public static class AttestationHost
         builder.AddLedgerMessaging(ServiceName);
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new LedgerIssuer(
-            sp.GetRequiredService<IConfiguration>()[LedgerIssuer.Setting] is { Length: > 0 } name ? name : LedgerIssuer.Default));
         builder.Services.AddSingleton<AttestationSigner>();
         builder.Services.AddSingleton<NotaryAttestationKeys>();
         builder.Services.AddSingleton<IdempotentRequests>();
@@ -60,6 +58,7 @@ public static class AttestationHost
     {
         app.MapGrpcService<AttestationsService>();
         app.MapGrpcService<VendorKeysService>();
+        app.MapLedgerReplay();
         return app;
     }
 }

@@ -4,14 +4,14 @@ using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.RecordingRevocations;
 using Ledger.Issuance.Features.Renewing;
-using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Idempotency;
 using Ledger.Issuance.IntegrationEvents;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 using Marten;
 using MassTransit;
 
@@ -38,8 +38,6 @@ public static class IssuanceHost
         builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new IssuerIdentity(
-            sp.GetRequiredService<IConfiguration>()[IssuerIdentity.Setting] is { Length: > 0 } name ? name : IssuerIdentity.Default));
         builder.Services.AddSingleton<LicenseSigner>();
         builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<LicenseIssuer>();
@@ -52,6 +50,7 @@ public static class IssuanceHost
     public static WebApplication MapIssuance(this WebApplication app)
     {
         app.MapGrpcService<LicensesService>();
+        app.MapLedgerReplay();
         return app;
     }
 }

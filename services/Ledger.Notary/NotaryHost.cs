@@ -4,8 +4,9 @@ using Ledger.Notary.Features.Publishing;
 using Ledger.Notary.Features.Signing;
 using Ledger.Notary.IntegrationEvents;
 using Ledger.Notary.Keys;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.ServiceDefaults.Messaging;
 using Marten;
 
@@ -37,6 +38,7 @@ public static class NotaryHost
         builder.Services.AddSingleton<KeyLifecycle>();
         builder.Services.AddSingleton<Signer>();
         builder.Services.AddHostedService<KeyRingBootstrap>();
+        builder.Services.AddValidatedSettings<KeyLifecycleSweep.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<KeyLifecycleSweep>();
         return builder;
     }
@@ -46,6 +48,7 @@ public static class NotaryHost
         app.MapGrpcService<SigningService>();
         app.MapGrpcService<KeysService>();
         app.MapJwks();
+        app.MapLedgerReplay();
         return app;
     }
 }

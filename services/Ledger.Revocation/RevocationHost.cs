@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Revocation.Features;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.LearningLicenses;
@@ -6,10 +7,10 @@ using Ledger.Revocation.Features.Watching;
 using Ledger.Revocation.IntegrationEvents;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 using Marten;
 using MassTransit;
 
@@ -38,9 +39,8 @@ public static class RevocationHost
         });
         builder.AddNotaryClients();
 
-        builder.Services.AddSingleton(sp => new FeedIssuer(
-            sp.GetRequiredService<IConfiguration>()[FeedIssuer.Setting] is { Length: > 0 } name ? name : FeedIssuer.Default));
-        builder.Services.AddSingleton(sp => FeedPolicy.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddValidatedSettings<FeedPolicy.Settings>(FeedPolicy.Section);
+        builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));
         builder.Services.AddSingleton<RevocationSignal>();
         builder.Services.AddSingleton<Revoker>();
         builder.Services.AddSingleton<TrustedJwks>();
@@ -56,6 +56,7 @@ public static class RevocationHost
     {
         app.MapGrpcService<RevocationsService>();
         app.MapFeeds();
+        app.MapLedgerReplay();
         return app;
     }
 }

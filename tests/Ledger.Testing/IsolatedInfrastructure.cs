@@ -1,6 +1,6 @@
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Xunit;
 
 namespace Ledger.Testing;

@@ -77,30 +77,8 @@ public sealed class LedgerInfrastructure
         return new TestVirtualHost(this, name, new UriBuilder(RabbitMq) { Path = "/" + name }.Uri);
     }
 
-    internal async Task DropDatabaseAsync(string name)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(PostgresAdmin);
-        await connection.OpenAsync();
-        // The class's database and every per-service database made from it (<name>_<service>).
-        var databases = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = @name OR datname LIKE @prefix", connection))
-        {
-            list.Parameters.AddWithValue("name", name);
-            list.Parameters.AddWithValue("prefix", name + "\\_%");
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                databases.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var database in databases)
-        {
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await command.ExecuteNonQueryAsync();
-        }
-    }
+    /// <summary>Drops the class's database and every per-service database made from it (<c>&lt;name&gt;_&lt;service&gt;</c>).</summary>
+    internal Task DropDatabaseAsync(string name) => DatabaseDropper.DropFamilyAsync(PostgresAdmin, name);
 
     internal async Task DeleteVirtualHostAsync(string name)
     {

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Notary;
-using Ledger.ServiceDefaults.Security;
+using Ledger.NotaryClient;
+using Ledger.ClientTokens;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Testing;
@@ -20,10 +20,18 @@ public class LedgerServices : IsolatedInfrastructure
 
     public ServiceHost<Notary.Program> Notary => _notary ??= StartNotary(NotaryRootKey);
 
+    /// <summary>Settings every service of this deployment gets, Notary included (the issuer, say): set them before the first start.</summary>
+    protected Dictionary<string, string?> DeploymentSettings { get; } = [];
+
     /// <summary>Starts a Notary with the given root key (null: none configured). Bootstrap failures throw here.</summary>
     public ServiceHost<Notary.Program> StartNotary(string? rootKey)
     {
         var settings = Settings;
+        foreach (var (key, value) in DeploymentSettings)
+        {
+            settings[key] = value;
+        }
+
         settings["Ledger:Notary:RootKey"] = rootKey;
         settings["Ledger:Notary:SweepSeconds"] = "1";
         var host = new ServiceHost<Notary.Program>(settings) { Token = () => Clients.Mint(TestClients.Admin, "notary") };
@@ -38,6 +46,11 @@ public class LedgerServices : IsolatedInfrastructure
         var notary = Notary;
         var service = typeof(TProgram).Namespace!["Ledger.".Length..].ToLowerInvariant();
         var settings = Settings;
+        foreach (var (key, value) in DeploymentSettings)
+        {
+            settings[key] = value;
+        }
+
         settings[NotaryClients.UrlSetting] = notary.Server.BaseAddress.ToString();
         settings[OutgoingClientTokens.KeyFileSetting] = Clients.KeyFile(service);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())

@@ -1,5 +1,5 @@
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 
 namespace Ledger.Testing;
 

@@ -1,3 +1,4 @@
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Benchmarks.Fixtures;
@@ -47,25 +48,5 @@ public sealed class BenchDatabase : IAsyncDisposable
         return ServiceDatabase(service);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await using var connection = new NpgsqlConnection(Server);
-        await connection.OpenAsync();
-        var names = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname LIKE @prefix", connection))
-        {
-            list.Parameters.AddWithValue("prefix", Name + "%");
-            await using var reader = await list.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                names.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var database in names)
-        {
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => new(DatabaseDropper.DropFamilyAsync(Server, Name));
 }

@@ -1,5 +1,6 @@
 using Ledger.Attestation.Statements;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Attestation.Attestations;
 
@@ -56,7 +57,8 @@ public static class AttestationDecisions
         {
             throw new RuleViolation(
                 $"The statement's jti {attestationId} is already attestation {attestationId}, recorded at {existing.IssuedAt:u}. " +
-                "Every statement needs a new UUIDv7 jti: sign a fresh statement (to retry the same request, reuse its idempotency key instead).");
+                "Every statement needs a new UUIDv7 jti: sign a fresh statement (to retry the same request, reuse its idempotency key instead).",
+                ErrorReasons.StatementIdUsed);
         }
     }
 

@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Grpc.Core;
 using Ledger.Attestation.Attestations;
 using Ledger.Attestation.Features.AttestingArtifacts;
@@ -6,11 +7,11 @@ using Ledger.Attestation.Features.Countersigning;
 using Ledger.Attestation.Features.Querying;
 using Ledger.Attestation.Features.Revoking;
 using Ledger.Attestation.Features.Verifying;
-using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Idempotency;
 using Ledger.Attestation.Statements;
 using Ledger.ServiceDefaults.Grpc;
 using V1 = Ledger.Contracts.Attestation.V1;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Attestation.Features;

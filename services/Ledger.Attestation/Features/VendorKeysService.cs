@@ -1,10 +1,10 @@
 using Grpc.Core;
 using Ledger.Attestation.Features.ManagingVendorKeys;
-using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Idempotency;
 using Ledger.Crypto;
 using Ledger.ServiceDefaults.Grpc;
 using V1 = Ledger.Contracts.Attestation.V1;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Attestation.Features;

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Ledger.Attestation.Statements;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 
 namespace Ledger.Attestation.Signing;
 

@@ -4,10 +4,10 @@ using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.Renewing;
-using Ledger.ServiceDefaults.Idempotency;
+using Ledger.Idempotency;
 using Ledger.Issuance.Licenses;
 using Ledger.ServiceDefaults.Grpc;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Issuance.Features;

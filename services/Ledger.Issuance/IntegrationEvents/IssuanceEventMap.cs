@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using JasperFx.Events;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
@@ -7,7 +8,7 @@ using V1 = Ledger.IntegrationEvents.V1;
 namespace Ledger.Issuance.IntegrationEvents;
 
 /// <summary>The license events subscribers see. Customer name and contact never leave the ledger.</summary>
-public sealed class IssuanceEventMap(IssuerIdentity issuer) : IIntegrationEventMap
+public sealed class IssuanceEventMap(LedgerIssuer issuer) : IIntegrationEventMap
 {
     public object? ToIntegrationEvent(IEvent committed) => committed.Data switch
     {

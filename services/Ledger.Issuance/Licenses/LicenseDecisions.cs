@@ -1,4 +1,5 @@
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Issuance.Licenses;
 
@@ -24,7 +25,7 @@ public static class LicenseDecisions
         EnsureNotRevoked(license, "changed");
         if (now >= license.ExpiresAt)
         {
-            throw new RuleViolation($"License {license.Id} expired at {license.ExpiresAt:u}; renew it before changing its capabilities.");
+            throw new RuleViolation($"License {license.Id} expired at {license.ExpiresAt:u}; renew it before changing its capabilities.", ErrorReasons.LicenseExpired);
         }
 
         return new CapabilityPlan(capabilities, license.Revision + 1);
@@ -42,7 +43,8 @@ public static class LicenseDecisions
         if (license.Revoked)
         {
             throw new RuleViolation(
-                $"License {license.Id} was revoked at {license.RevokedAt:u} ({license.RevocationReason}); revocation is final, so it cannot be {verb}. Issue a new license instead.");
+                $"License {license.Id} was revoked at {license.RevokedAt:u} ({license.RevocationReason}); revocation is final, so it cannot be {verb}. Issue a new license instead.",
+                ErrorReasons.LicenseRevoked);
         }
     }
 }

@@ -3,7 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Verification;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 
 namespace Ledger.Issuance.Signing;
 

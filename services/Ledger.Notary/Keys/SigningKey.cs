@@ -1,4 +1,5 @@
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Keys;
 
@@ -76,10 +77,12 @@ public sealed class SigningKey
         KeyStatus.Retiring when signedUntil <= now => new KeyRetired(Id, Purpose, Reason(reason, "everything it signed has expired"), now, requestedBy),
         KeyStatus.Retiring => throw new RuleViolation(
             $"Key {Id} signed tokens that stay valid until {signedUntil:u}; retiring it now would make them fail verification. " +
-            "Wait until then (Notary retires it by itself), or mark it compromised if it is unsafe."),
+            "Wait until then (Notary retires it by itself), or mark it compromised if it is unsafe.",
+            ErrorReasons.KeyStillVerifying),
         KeyStatus.Active => throw new RuleViolation(
-            $"Key {Id} is the active {Purpose.Name()} key; rotate the ring first, then retire it once what it signed has expired."),
-        _ => throw new RuleViolation($"Key {Id} is {Status.ToString().ToLowerInvariant()}; only pending or retiring keys can be retired."),
+            $"Key {Id} is the active {Purpose.Name()} key; rotate the ring first, then retire it once what it signed has expired.",
+            ErrorReasons.KeyActive),
+        _ => throw new RuleViolation($"Key {Id} is {Status.ToString().ToLowerInvariant()}; only pending or retiring keys can be retired.", ErrorReasons.KeyNotRetirable),
     };
 
     private static string Reason(string given, string fallback) => string.IsNullOrWhiteSpace(given) ? fallback : given.Trim();

@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -14,7 +15,7 @@ using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using V1 = Ledger.Contracts.Revocation.V1;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Revocation.Features;
@@ -22,7 +23,7 @@ namespace Ledger.Revocation.Features;
 /// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>. Reads are open to any registered client: feeds are public anyway.</summary>
 [Authorize]
 public sealed class RevocationsService(
-    Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
+    Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, LedgerIssuer issuer, IDocumentStore store)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
@@ -66,7 +67,8 @@ public sealed class RevocationsService(
         var known = await session.LoadAsync<KnownLicense>(licenseId, context.CancellationToken);
         if (record is null && known is null)
         {
-            throw new RecordNotFound($"Revocation does not know license {licenseId}. A license issued moments ago is learned within seconds; retry shortly.");
+            throw new RecordNotFound($"Revocation does not know license {licenseId}. A license issued moments ago is learned within seconds; retry shortly.",
+                ErrorReasons.LicenseUnknown);
         }
 
         var response = new GetStatusResponse { Revoked = record is not null };

@@ -1,6 +1,5 @@
 using JasperFx;
 using JasperFx.Events.Daemon;
-using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
@@ -26,8 +25,6 @@ public static class EventStoreExtensions
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddLedgerEventStore(
         this WebApplicationBuilder builder, string schema, Action<StoreOptions, IServiceProvider> configure)
     {
-        builder.Services.AddSingleton<ProjectionRebuild>();
-        builder.Services.AddSingleton<EventExport>();
         builder.Services.AddHostedService(sp => new DaemonLagMetrics(
             sp.GetRequiredService<IDocumentStore>(), schema,
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
@@ -46,14 +43,14 @@ public static class EventStoreExtensions
                 // outbox at every sequence gap (a rolled-back append).
                 options.CreateDatabasesForTenants(c =>
                 {
-                    c.MaintenanceDatabase(server);
+                    c.MaintenanceDatabase(DeploymentDatabase.EnsureExists(server));
                     c.ForTenant().CheckAgainstPgDatabase();
                 });
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
                 // DistributedLock.Postgres 1.3.1 cannot multiplex advisory locks over a data
-                // source; a lock held by a transaction on its own connection works (DESIGN.md).
+                // source; a lock held by a transaction on its own connection works (infra/nuget/README.md).
                 options.Events.UseAdvisoryLockTransaction = true;
                 // Wake the daemon (projections and the outbox forwarder) on every append through
                 // LISTEN/NOTIFY instead of waiting for its next poll (up to a second when idle), so an

@@ -10,8 +10,9 @@ using Npgsql;
 namespace Ledger.ServiceDefaults.Grpc;
 
 /// <summary>
-/// Maps what escapes a handler to a gRPC status a client can act on. Unknown failures become
-/// Internal with no detail (details stay in the log, never in the response).
+/// Maps what escapes a handler to a gRPC status a client can act on, with a google.rpc.ErrorInfo
+/// reason (and RetryInfo when retrying helps) in the status details; docs/API.md lists them.
+/// Unknown failures become Internal with no detail (details stay in the log, never in the response).
 /// </summary>
 internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> logger) : Interceptor
 {
@@ -69,20 +70,22 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
     {
         switch (e)
         {
-            case RuleViolation:
-                return new RpcException(new Status(StatusCode.FailedPrecondition, e.Message));
-            case RecordNotFound:
-                return new RpcException(new Status(StatusCode.NotFound, e.Message));
+            case RuleViolation violation:
+                return ErrorReasons.Failure(StatusCode.FailedPrecondition, violation.Reason, e.Message);
+            case RecordNotFound notFound:
+                return ErrorReasons.Failure(StatusCode.NotFound, notFound.Reason, e.Message);
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed before it finished; nothing was committed unless a later read shows it."));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled by the client."));
             case ConcurrencyException or EventStreamUnexpectedMaxEventIdException:
-                return new RpcException(new Status(StatusCode.Aborted, "Another change to the same record committed first; read it again and retry."));
+                return ErrorReasons.Failure(StatusCode.Aborted, ErrorReasons.ConcurrentChange,
+                    "Another change to the same record committed first; read it again and retry.");
             case var _ when IsDatabaseOutage(e):
                 logger.LogWarning("PostgreSQL unavailable during {Method}: {Reason}", context.Method, Innermost(e).Message);
-                return new RpcException(new Status(StatusCode.Unavailable,
-                    "The ledger's database is unreachable; retry shortly with the same idempotency key (a retry never applies a request twice)."));
+                return ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.DatabaseUnavailable,
+                    "The ledger's database is unreachable; retry shortly with the same idempotency key (a retry never applies a request twice).",
+                    ErrorReasons.RetryDelay);
             default:
                 logger.LogError(e, "Unhandled failure in {Method}", context.Method);
                 return new RpcException(new Status(StatusCode.Internal, "Internal error; the service log has the details. A retry with the same idempotency key never applies a request twice."));

@@ -1,7 +1,6 @@
-using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Health;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +73,10 @@ public static class ServiceDefaultsExtensions
             o.Services.Map("", r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag));
         });
         builder.Services.AddGrpcReflection();
+        // After every AddGrpc*: bad request bytes are InvalidArgument, not Unknown.
+        builder.Services.AddUndecodableRequestsAsInvalidArgument();
         builder.AddLedgerSecurity();
+        LedgerIssuer.Register(builder.Services);
         return builder;
     }
 
@@ -91,12 +93,6 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
-        if (app.Services.GetRequiredService<IServiceProviderIsService>().IsService(typeof(EventExport)))
-        {
-            // Every service with an event store answers ledger.admin.v1.Admin over its own projections.
-            app.MapGrpcService<AdminService>();
-        }
-
         return app;
     }
 

@@ -28,6 +28,7 @@ public static class MessagingExtensions
     public static WebApplicationBuilder AddLedgerMessaging(
         this WebApplicationBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? consumers = null)
     {
+        builder.Services.AddValidatedSettings<MessagingSettings>("Ledger:Messaging");
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
@@ -35,7 +36,7 @@ public static class MessagingExtensions
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit
-                    && context.GetRequiredService<IConfiguration>().GetValue<bool>(QuorumQueuesSetting))
+                    && context.Settings<MessagingSettings>().QuorumQueues)
                 {
                     rabbit.SetQuorumQueue();
                 }
@@ -78,6 +79,15 @@ public static class MessagingExtensions
             user.Length > 0 && user[0].Length > 0 ? Uri.UnescapeDataString(user[0]) : "guest",
             user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "guest");
     }
+}
+
+/// <summary>Messaging settings bound from Ledger:Messaging, checked at start.</summary>
+public sealed class MessagingSettings : IValidatedSettings
+{
+    /// <summary>See <see cref="MessagingExtensions.QuorumQueuesSetting"/>.</summary>
+    public bool QuorumQueues { get; set; }
+
+    public IEnumerable<(string Key, string Problem)> Problems() => [];
 }
 
 /// <summary>Where the broker is, parsed from the amqp:// URI.</summary>

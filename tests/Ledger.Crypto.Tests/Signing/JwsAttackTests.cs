@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Ledger.Crypto.Tests.Signing;
 
-/// <summary>One test per attack in shared/testvectors/JOSE_ATTACKS.md that applies to compact EdDSA JWS.</summary>
+/// <summary>One test per attack in Vectors/JOSE_ATTACKS.md that applies to compact EdDSA JWS.</summary>
 public sealed class JwsAttackTests : IDisposable
 {
     private const string Kid = "license-1";

@@ -24,11 +24,11 @@ public sealed class LedgerWithMetrics : LedgerServices
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
+        DeploymentSettings["Ledger:Issuance:Issuer"] = Issuer;
         var (broker, throughProxy) = CuttableBroker();
         Broker = broker;
-        var issuer = new Dictionary<string, string?> { ["Ledger:Issuance:Issuer"] = Issuer };
-        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>(issuer).CreateChannel());
-        Revocation = Start<Program>(new Dictionary<string, string?>(throughProxy) { ["Ledger:Issuance:Issuer"] = Issuer });
+        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>().CreateChannel());
+        Revocation = Start<Program>(throughProxy);
         Revocations = new RevocationsClient(Revocation.CreateChannel());
     }
 

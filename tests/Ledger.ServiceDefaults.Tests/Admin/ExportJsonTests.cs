@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Ledger.Crypto;
-using Ledger.ServiceDefaults.Admin;
+using Ledger.Replay;
 
 namespace Ledger.ServiceDefaults.Tests.Admin;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Net.Client;
-using Ledger.ServiceDefaults.Notary;
-using Ledger.ServiceDefaults.Security;
+using Ledger.NotaryClient;
+using Ledger.ClientTokens;
 
 namespace Ledger.Testing.Processes;
 

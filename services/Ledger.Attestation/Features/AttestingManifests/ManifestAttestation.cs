@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Attestation.Attestations;
 using Ledger.Attestation.Statements;
 using Ledger.Crypto;

@@ -19,7 +19,7 @@ public sealed class AttestationQueries(IDocumentStore store, TimeProvider clock)
     {
         await using var session = store.QuerySession();
         return await session.LoadAsync<AttestationRecord>(attestationId, cancellationToken)
-            ?? throw new RecordNotFound($"No attestation {attestationId}. Check the id, or list attestations to find it.");
+            ?? throw new RecordNotFound($"No attestation {attestationId}. Check the id, or list attestations to find it.", ErrorReasons.AttestationNotFound);
     }
 
     /// <summary>Newest first. The cursor is the last attestation's (issued-at, id): stable while new ones arrive.</summary>

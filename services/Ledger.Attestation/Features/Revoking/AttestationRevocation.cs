@@ -1,6 +1,7 @@
 using Ledger.Attestation.Attestations;
 using Ledger.ServiceDefaults.Domain;
 using Marten;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Attestation.Features.Revoking;
 
@@ -18,7 +19,7 @@ public sealed class AttestationRevocation(TimeProvider clock)
     {
         var stream = await session.Events.FetchForWriting<AttestationRecord>(attestationId, cancellationToken);
         var attestation = stream.Aggregate
-            ?? throw new RecordNotFound($"No attestation {attestationId}. Check the id, or list attestations to find it.");
+            ?? throw new RecordNotFound($"No attestation {attestationId}. Check the id, or list attestations to find it.", ErrorReasons.AttestationNotFound);
         var revoked = AttestationDecisions.Revoke(attestation, reason, comment, clock.GetUtcNow(), requestedBy, idempotencyKey);
         if (revoked is null)
         {

@@ -1,21 +1,23 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
 using Marten;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Issuance.Features.ChangingCapabilities;
 
 /// <summary>Replaces a license's capabilities and issues its next key.</summary>
-public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class CapabilityChange(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> ChangeAsync(
         IDocumentSession session, Guid licenseId, IReadOnlyList<string> capabilities, string requestedBy, string idempotencyKey,
         CancellationToken cancellationToken)
     {
         var stream = await session.Events.FetchForWriting<License>(licenseId, cancellationToken);
-        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();

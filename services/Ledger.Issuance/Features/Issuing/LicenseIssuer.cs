@@ -9,7 +9,7 @@ using Marten;
 namespace Ledger.Issuance.Features.Issuing;
 
 /// <summary>Issues licenses: a new stream each, its key signed by Notary, all in the caller's session.</summary>
-public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     private static readonly Counter<long> Issued =
         LedgerTelemetry.Meter.CreateCounter<long>("ledger.licenses.issued", description: "Licenses issued");
@@ -40,11 +40,4 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Is
         Issued.Add(result.Count);
         return result;
     }
-}
-
-/// <summary>The <c>iss</c> of every license key (setting Ledger:Issuance:Issuer).</summary>
-public sealed record IssuerIdentity(string Name)
-{
-    public const string Setting = "Ledger:Issuance:Issuer";
-    public const string Default = "ledger";
 }

@@ -18,7 +18,7 @@ public sealed class LicenseQueries(IDocumentStore store, TimeProvider clock)
     {
         await using var session = store.QuerySession();
         return await session.LoadAsync<License>(licenseId, cancellationToken)
-            ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+            ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
     }
 
     /// <summary>Newest first. The cursor is the last license's (issued-at, id): stable while new licenses arrive.</summary>
@@ -52,7 +52,7 @@ public sealed class LicenseQueries(IDocumentStore store, TimeProvider clock)
         var events = await session.Events.FetchStreamAsync(licenseId, token: cancellationToken);
         if (events.Count == 0)
         {
-            throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+            throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         }
 
         var response = new V1.GetLicenseHistoryResponse();

@@ -1,20 +1,22 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
 using Marten;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Issuance.Features.Renewing;
 
 /// <summary>Extends a license and issues its next key. A concurrent change to the same license fails this one (Aborted), never overwrites it.</summary>
-public sealed class LicenseRenewal(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class LicenseRenewal(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> RenewAsync(
         IDocumentSession session, Guid licenseId, int durationDays, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
     {
         var stream = await session.Events.FetchForWriting<License>(licenseId, cancellationToken);
-        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
+        var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.Renew(license, durationDays, now);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, plan.ExpiresAt, license.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();

@@ -3,6 +3,7 @@ using Ledger.Notary.Custody;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Marten;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Features.KeyManagement;
 
@@ -27,7 +28,8 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         {
             throw new RuleViolation(
                 $"A rotation of the {purpose.Name()} ring is in progress: key {pending.Id} activates at {pending.ActivatesAt:u}. " +
-                "Wait for it, or retire the pending key to cancel that rotation.");
+                "Wait for it, or retire the pending key to cancel that rotation.",
+                ErrorReasons.RotationInProgress);
         }
 
         var now = clock.GetUtcNow();
@@ -88,7 +90,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
     {
         await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
-        var key = stream.Aggregate ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+        var key = stream.Aggregate ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.", ErrorReasons.KeyNotFound);
         if (key.Status == KeyStatus.Retired)
         {
             return key;
@@ -161,7 +163,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
     {
         await using var session = store.QuerySession();
         return await session.LoadAsync<SigningKey>(kid, cancellationToken)
-            ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+            ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.", ErrorReasons.KeyNotFound);
     }
 
     private static void RotateOut(IDocumentSession session, SigningKey? previous, Guid successor, DateTimeOffset now, string requestedBy)

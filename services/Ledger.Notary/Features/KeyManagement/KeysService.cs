@@ -6,15 +6,16 @@ using Ledger.Notary.Features.Publishing;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Hosting;
 using Marten;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.KeyManagement;
 
 /// <summary>gRPC <c>ledger.notary.v1.Keys</c>.</summary>
 [Authorize]
-public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage usage, IDocumentStore store, TimeProvider clock)
+public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage usage, IDocumentStore store, LedgerIssuer issuer, TimeProvider clock)
     : Contracts.Notary.V1.Keys.KeysBase
 {
     private const int MaxReasonLength = 500;
@@ -22,7 +23,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     public override Task<GetJwksResponse> GetJwks(GetJwksRequest request, ServerCallContext context)
     {
         var purpose = request.Purpose == Contracts.Notary.V1.KeyPurpose.Unspecified ? (Keys.KeyPurpose?)null : ProtoMapping.RequirePurpose(request.Purpose);
-        return Task.FromResult(new GetJwksResponse { JwksJson = JwksDocument.Build(ring, purpose).Json });
+        return Task.FromResult(new GetJwksResponse { JwksJson = JwksDocument.Build(ring, purpose).Json, Issuer = issuer.Name });
     }
 
     [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
@@ -48,7 +49,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         var events = await session.Events.FetchStreamAsync(kid, token: context.CancellationToken);
         if (events.Count == 0)
         {
-            throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.");
+            throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.", ErrorReasons.KeyNotFound);
         }
 
         var response = new GetKeyHistoryResponse();

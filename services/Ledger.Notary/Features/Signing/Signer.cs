@@ -4,6 +4,7 @@ using Ledger.Notary.Custody;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Hosting;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Features.Signing;
 
@@ -60,10 +61,10 @@ public sealed class Signer(KeyRing ring, IKeyCustody custody, KeyUsage usage)
     {
         if (!purpose.Signs())
         {
-            throw new RuleViolation($"{purpose.Name()} keys encrypt; they never sign. Use the license, attestation or feed purpose.");
+            throw new RuleViolation($"{purpose.Name()} keys encrypt; they never sign. Use the license, attestation or feed purpose.", ErrorReasons.PurposeCannotSign);
         }
 
         return ring.Active(purpose)
-            ?? throw new RuleViolation($"The {purpose.Name()} ring has no active key yet; Notary creates one at start. Retry in a moment.");
+            ?? throw new RuleViolation($"The {purpose.Name()} ring has no active key yet; Notary creates one at start. Retry in a moment.", ErrorReasons.NoActiveKey);
     }
 }

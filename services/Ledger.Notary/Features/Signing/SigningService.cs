@@ -4,7 +4,7 @@ using Ledger.Contracts.Notary.V1;
 using Ledger.Notary.Features.KeyManagement;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Grpc;
-using Ledger.ServiceDefaults.Security;
+using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.Signing;

@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Revocation.Features.FluxInterop;
 using Ledger.Revocation.Features.Revoking;
 using Ledger.Revocation.Revocations;
@@ -31,7 +32,7 @@ public static class FeedEndpoints
 
             return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
         }).AllowAnonymous();
-        app.MapGet(FluxPath, async (IDocumentStore store, FeedIssuer issuer, CancellationToken cancellationToken) =>
+        app.MapGet(FluxPath, async (IDocumentStore store, LedgerIssuer issuer, CancellationToken cancellationToken) =>
         {
             await using var session = store.QuerySession();
             var licenses = await session.Query<RevocationRecord>().Where(r => r.Kind == RevocationRecord.LicenseKind).ToListAsync(cancellationToken);

@@ -28,7 +28,7 @@ public sealed class FeedMetrics : IDisposable
             description: "Seconds since the newest revocation feed was signed");
     }
 
-    public FeedMetrics(FeedIssuer issuer, TimeProvider clock)
+    public FeedMetrics(LedgerIssuer issuer, TimeProvider clock)
     {
         _clock = clock;
         _issuer = new KeyValuePair<string, object?>("issuer", issuer.Name);

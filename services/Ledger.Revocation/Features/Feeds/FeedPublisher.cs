@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using System.Collections.Concurrent;
 using Ledger.Revocation.Features.Revoking;
 using Ledger.Revocation.KnownLicenses;
@@ -12,7 +13,7 @@ namespace Ledger.Revocation.Features.Feeds;
 /// not moved and it is younger than the refresh interval, so verifiers polling in step cost
 /// one signature per version, not one per request.
 /// </summary>
-public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
+public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, LedgerIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
 

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
-using Ledger.ServiceDefaults.Notary;
+using Ledger.NotaryClient;
 
 namespace Ledger.Revocation.Features.Feeds;
 

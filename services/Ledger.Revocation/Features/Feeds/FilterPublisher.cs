@@ -1,3 +1,4 @@
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Crypto;
 using Ledger.Revocation.Features.Revoking;
 using Ledger.Revocation.KnownLicenses;
@@ -11,7 +12,7 @@ namespace Ledger.Revocation.Features.Feeds;
 /// Builds the signed Bloom-filter cascade over every known license. Rebuilt when the log
 /// moves or new licenses are known, and re-signed within the refresh interval.
 /// </summary>
-public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, TimeProvider clock)
+public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, FeedSigner signer, LedgerIssuer issuer, FeedPolicy policy, TimeProvider clock)
 {
     private readonly SemaphoreSlim _building = new(1, 1);
     private (long Version, int Known, SignedFeed Signed)? _cached;

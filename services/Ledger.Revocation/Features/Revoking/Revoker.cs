@@ -10,6 +10,7 @@ using Ledger.ServiceDefaults.Hosting;
 using Ledger.Verification;
 using Marten;
 using Marten.Exceptions;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Revocation.Features.Revoking;
 
@@ -19,7 +20,7 @@ namespace Ledger.Revocation.Features.Revoking;
 /// the log's version and retry, so the log stays a single chain; revoking the same id again
 /// returns the first record.
 /// </summary>
-public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationSignal signal, TimeProvider clock)
+public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, RevocationSignal signal, TimeProvider clock)
 {
     private const int MaxAttempts = 50;
 
@@ -35,7 +36,8 @@ public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationS
         {
             var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken)
                 ?? throw new RecordNotFound(
-                    $"Revocation does not know license {licenseId}. Check the id; a license issued moments ago is learned from LicenseIssued within seconds, so retry shortly.");
+                    $"Revocation does not know license {licenseId}. Check the id; a license issued moments ago is learned from LicenseIssued within seconds, so retry shortly.",
+                    ErrorReasons.LicenseUnknown);
             return (new RevocationEntry(0, licenseId, now, reason, license.ExpiresAt, RevocationRecord.LicenseKind),
                 (version, previous, chain) => new LicenseWasRevoked(
                     licenseId, license.Issuer, reason, comment, now, license.ExpiresAt, version, previous, chain, requestedBy));

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.ClientTokens;
+
+public static class SecurityExtensions
+{
+    /// <summary>Client-token authentication and role authorization for every gRPC call.</summary>
+    public static WebApplicationBuilder AddLedgerSecurity(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(sp => ClientRegistry.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<ReplayGuard>();
+        builder.Services.AddSingleton<OutgoingClientTokens>();
+        builder.Services.AddAuthentication(ClientTokenAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthentication>(ClientTokenAuthentication.SchemeName, null);
+        // Fail closed: an endpoint that declares nothing still needs an authenticated client.
+        // Public endpoints (health, metrics, JWKS, feeds) opt out with AllowAnonymous.
+        builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        return builder;
+    }
+}

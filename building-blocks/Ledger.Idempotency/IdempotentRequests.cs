@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using JasperFx;
+using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
+using Marten;
+using Marten.Exceptions;
+
+namespace Ledger.Idempotency;
+
+/// <summary>
+/// Runs a mutating request at most once per idempotency key. A retry (same key, same request) gets the
+/// first response; the same key with another request is FailedPrecondition. The record is inserted in
+/// the same session as the request's events, so both commit or neither does; of two concurrent first
+/// attempts, the one that loses the insert answers with the winner's response.
+/// </summary>
+public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
+{
+    public const int MaxKeyLength = 128;
+
+    public delegate Task<TResponse> Work<TResponse>(IDocumentSession session);
+
+    public async Task<TResponse> RunAsync<TRequest, TResponse>(
+        string operation, string caller, string key, TRequest request, Work<TResponse> work, CancellationToken cancellationToken)
+        where TRequest : IMessage<TRequest>
+        where TResponse : IMessage<TResponse>, new()
+    {
+        var id = $"{operation}:{caller}:{key}";
+        var requestHash = HashWithoutKey(request);
+        if (await LoadAsync<TResponse>(id, key, requestHash, cancellationToken) is { } first)
+        {
+            return first;
+        }
+
+        await using var session = store.LightweightSession();
+        var response = await work(session);
+        session.Insert(new IdempotencyRecord { Id = id, RequestHash = requestHash, Response = response.ToByteArray(), RecordedAt = clock.GetUtcNow() });
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken);
+            return response;
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            return await LoadAsync<TResponse>(id, key, requestHash, cancellationToken)
+                ?? throw new InvalidOperationException($"Idempotency record {id} conflicted on insert but cannot be read.");
+        }
+        catch (ExistingStreamIdCollisionException)
+        {
+            // Another request started the same stream first (a vendor ring, or a vendor's statement id).
+            throw ErrorReasons.Failure(StatusCode.Aborted, ErrorReasons.ConcurrentCreate,
+                "Another request created the same record at the same moment; nothing was recorded for this one. Read the record, then retry if it is still needed.");
+        }
+    }
+
+    /// <summary>Checks the key with the request's other fields.</summary>
+    public static void Validate(RequestValidation validation, string key) =>
+        validation.Require(key.Length is > 0 and <= MaxKeyLength && key.All(c => c is > ' ' and < '\u007f'),
+            "idempotency_key", $"required: 1 to {MaxKeyLength} printable ASCII characters, one per intended change (a UUID works)");
+
+    private async Task<TResponse?> LoadAsync<TResponse>(string id, string key, string requestHash, CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        await using var query = store.QuerySession();
+        if (await query.LoadAsync<IdempotencyRecord>(id, cancellationToken) is not { } record)
+        {
+            return default;
+        }
+
+        if (record.RequestHash != requestHash)
+        {
+            throw new RuleViolation(
+                $"The idempotency key '{key}' was already used at {record.RecordedAt:u} for a different request. " +
+                "Send a new key with a new request; reuse a key only to retry exactly the same request.",
+                ErrorReasons.IdempotencyKeyReused);
+        }
+
+        var response = new TResponse();
+        response.MergeFrom(record.Response);
+        return response;
+    }
+
+    private static string HashWithoutKey<TRequest>(TRequest request) where TRequest : IMessage<TRequest>
+    {
+        var withoutKey = request.Clone();
+        withoutKey.Descriptor.FindFieldByName("idempotency_key")?.Accessor.Clear(withoutKey);
+        return Convert.ToHexStringLower(SHA256.HashData(withoutKey.ToByteArray()));
+    }
+}
