@@ -16,9 +16,15 @@ test: ## Start PostgreSQL and RabbitMQ, then run every test
 infra: ## Only start PostgreSQL and RabbitMQ (idempotent)
 	@infra/up.sh
 
-.PHONY: compose-secrets
-compose-secrets: ## Create the keys docker-compose.yml mounts (once; then: docker compose --profile full up --build)
+.PHONY: compose-secrets compose-up compose-down
+compose-secrets: ## Create the keys docker-compose.yml mounts (once; compose-up does it for you)
 	@infra/compose-secrets.sh
+
+compose-up: ## The whole stack in containers: engine, keys, images (local ones without a registry), health, addresses
+	@infra/compose.sh up
+
+compose-down: ## Remove the stack's containers and network (the data volume stays: infra/compose.sh down --volumes)
+	@infra/compose.sh down
 
 build: ## Build the solution
 	dotnet build Ledger.sln -c Release

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make compose-secrets`: the one step before `docker compose --profile full up --build`.
 # Creates the local secrets once (infra/secrets.sh, the same ones `make run` uses), then puts
-# the copies docker-compose.yml mounts as secrets into .ledger/compose/.
+# the copies docker-compose.yml mounts as secrets into .ledger/compose/ (LEDGER_COMPOSE_STATE
+# moves .ledger elsewhere, LEDGER_COMPOSE_SECRETS the copies; infra/compose.sh passes both).
 #
 # Why copies: compose (without Swarm) bind-mounts a secret file with its host owner and mode,
 # and ignores uid/gid/mode. The originals are 0600 and owned by you, so the services, which run
@@ -10,8 +11,8 @@
 # the secrets docker-compose.yml gives it. Run this again after changing a key.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-state="$root/.ledger"
-out="$state/compose"
+state="${LEDGER_COMPOSE_STATE:-$root/.ledger}"
+out="${LEDGER_COMPOSE_SECRETS:-$state/compose}"
 
 "$root/infra/secrets.sh" "$state"
 

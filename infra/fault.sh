@@ -25,12 +25,8 @@ answers() { if [ "$target" = postgres ]; then pg_answers; else rabbitmq_answers;
 gone() { ! answers; }
 
 if [ "$(infra_mode)" = docker ]; then
-  compose=(docker compose -f "$here/../docker-compose.yml")
-  if [ "$action" = stop ]; then
-    "${compose[@]}" stop "$target" >/dev/null
-  else
-    "${compose[@]}" up -d --wait "$target" >/dev/null
-  fi
+  find_compose
+  "${COMPOSE[@]}" -f "$here/../docker-compose.yml" "$action" "$target" >/dev/null
 else
   case "$action:$target" in
     stop:postgres)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Brings up PostgreSQL and RabbitMQ for Ledger and waits until both answer.
-#   - With a Docker engine: `docker compose up -d --wait postgres rabbitmq`.
-#   - Without one (CI, a bare Debian/Ubuntu box as root): installs postgresql and
-#     rabbitmq-server with apt when missing, starts them, and creates the `ledger` role,
-#     database and broker user.
-# Idempotent: a second run installs nothing and changes nothing.
+#   - native (CI, a Debian/Ubuntu box as root, or wherever both servers are installed):
+#     installs postgresql and rabbitmq-server with apt when missing, starts them, and creates
+#     the `ledger` role, database and broker user.
+#   - docker (LEDGER_INFRA=docker, or where the native servers cannot be installed and a Docker
+#     engine answers): the postgres and rabbitmq services of docker-compose.yml, through
+#     infra/compose.sh (engine, local images when no registry answers, health).
+# Which one: infra_mode in infra/lib.sh. Idempotent: a second run installs nothing and changes nothing.
 # Settings (all optional): LEDGER_PG_PORT (5432), LEDGER_RABBITMQ_PORT (5672),
-# LEDGER_INFRA=docker|native to force one path.
+# LEDGER_RABBITMQ_MANAGEMENT_PORT (15672), LEDGER_INFRA=docker|native to force one path.
 set -euo pipefail
 
 PG_PORT="${LEDGER_PG_PORT:-5432}"
@@ -20,30 +22,15 @@ here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/lib.sh"
 
 mode="$(infra_mode)"
+say "infrastructure: $mode (LEDGER_INFRA=${LEDGER_INFRA:-unset}; the rule is infra_mode in infra/lib.sh)"
 
 if [ "$mode" = docker ]; then
-  say "Docker engine found: starting postgres and rabbitmq with docker compose"
-  docker compose -f "$here/../docker-compose.yml" up -d --wait postgres rabbitmq \
-    || fail "docker compose could not start postgres and rabbitmq" \
-            "run 'docker compose logs postgres rabbitmq' to see why, or set LEDGER_INFRA=native"
-  say "ready: postgres on 127.0.0.1:$PG_PORT, rabbitmq on 127.0.0.1:$RMQ_PORT"
-  exit 0
+  exec "$here/compose.sh" infra
 fi
+[ "$mode" = native ] || fail "LEDGER_INFRA is '$mode'" "set LEDGER_INFRA=native or LEDGER_INFRA=docker, or unset it"
 
 [ "$(id -u)" = 0 ] || fail "the native path installs and starts servers, which needs root" \
-  "run as root (or with sudo), or install a Docker engine so docker compose is used"
-
-apt_updated=0
-apt_install() {
-  if [ "$apt_updated" = 0 ]; then
-    say "apt-get update"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed" "check network access to the Debian mirrors"
-    apt_updated=1
-  fi
-  say "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
-    || fail "apt-get install $* failed" "run 'apt-get install $*' by hand to see the error"
-}
+  "run as root (or with sudo), or use containers: LEDGER_INFRA=docker"
 
 # --- PostgreSQL -------------------------------------------------------------
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_install postgresql postgresql-contrib

@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
+using System.Diagnostics;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Containers;
 using Npgsql;
 using Testcontainers.PostgreSql;
 using Testcontainers.RabbitMq;
@@ -9,9 +12,11 @@ namespace Ledger.Testing;
 /// <summary>
 /// Where the tests' PostgreSQL and RabbitMQ are. `make test` starts them with infra/up.sh and
 /// passes their addresses in LEDGER_TEST_POSTGRES, LEDGER_TEST_RABBITMQ and
-/// LEDGER_TEST_RABBITMQ_MANAGEMENT; without those, Testcontainers starts both once per test run.
-/// Each test class then takes a database and a virtual host of its own, so classes run in
-/// parallel and never see each other's data.
+/// LEDGER_TEST_RABBITMQ_MANAGEMENT; without those, Testcontainers starts both once per test run,
+/// from the official images or from LEDGER_TEST_POSTGRES_IMAGE and LEDGER_TEST_RABBITMQ_IMAGE
+/// (the local images of infra/images/ where no registry answers), and removes them when the
+/// test process exits. Each test class then takes a database and a virtual host of its own, so
+/// classes run in parallel and never see each other's data.
 /// </summary>
 public sealed class LedgerInfrastructure
 {
@@ -105,12 +110,63 @@ public sealed class LedgerInfrastructure
         return Task.FromResult<LedgerInfrastructure?>(new LedgerInfrastructure(postgres, new Uri(rabbit), new Uri(management)));
     }
 
+    /// <summary>The images Testcontainers starts: the official ones unless the environment names others.</summary>
+    private static (string Postgres, string RabbitMq) ContainerImages() =>
+        (Environment.GetEnvironmentVariable("LEDGER_TEST_POSTGRES_IMAGE") is { Length: > 0 } postgres ? postgres : "postgres:16-alpine",
+         Environment.GetEnvironmentVariable("LEDGER_TEST_RABBITMQ_IMAGE") is { Length: > 0 } rabbit ? rabbit : "rabbitmq:3.13-management");
+
+    // Ports published on 127.0.0.1 only; no graceful stop for a throwaway server, so removing
+    // both fits in the moments a test process has when it exits.
+    private const string Loopback = "127.0.0.1";
+
+    // A test host is killed moments after ProcessExit, too soon for a stop and a removal through
+    // the API: a `docker rm` of its own outlives it. Without the docker CLI, the API as time allows.
+    private static void RemoveAtExit(params IContainer[] containers)
+    {
+        var ids = containers.Select(c => c.Id).Where(id => !string.IsNullOrEmpty(id)).ToList();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var remove = new ProcessStartInfo("sh") { UseShellExecute = false };
+            foreach (var arg in new[] { "-c", "docker rm -f -v \"$@\" >/dev/null 2>&1", "sh" }.Concat(ids))
+            {
+                remove.ArgumentList.Add(arg);
+            }
+
+            Process.Start(remove);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Task.WhenAll(containers.Select(c => c.DisposeAsync().AsTask())).Wait(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    private static void Disposable(CreateContainerParameters container)
+    {
+        container.StopSignal = "SIGKILL";
+        foreach (var binding in container.HostConfig?.PortBindings?.Values.SelectMany(b => b) ?? [])
+        {
+            binding.HostIP = Loopback;
+        }
+    }
+
     private static async Task<LedgerInfrastructure> StartContainersAsync()
     {
-        var postgres = new PostgreSqlBuilder("postgres:16-alpine")
-            .WithCommand("-c", "max_connections=400").Build();
-        var rabbit = new RabbitMqBuilder("rabbitmq:3.13-management")
-            .WithUsername("ledger").WithPassword("ledger").WithPortBinding(15672, true).Build();
+        var images = ContainerImages();
+        var run = Environment.GetEnvironmentVariable("LEDGER_TEST_CONTAINER_LABEL") is { Length: > 0 } label ? label : "local";
+        var postgres = new PostgreSqlBuilder(images.Postgres)
+            .WithCommand("-c", "max_connections=400")
+            .WithLabel("org.ledger.test-run", run).WithCreateParameterModifier(Disposable).Build();
+        var rabbit = new RabbitMqBuilder(images.RabbitMq)
+            .WithUsername("ledger").WithPassword("ledger").WithPortBinding(15672, true)
+            .WithLabel("org.ledger.test-run", run).WithCreateParameterModifier(Disposable).Build();
+        // Testcontainers' reaper (Ryuk) is itself an image to pull; where it is turned off
+        // (TESTCONTAINERS_RYUK_DISABLED=true, no registry), the process removes its containers.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAtExit(postgres, rabbit);
         try
         {
             await Task.WhenAll(postgres.StartAsync(), rabbit.StartAsync());
@@ -120,11 +176,16 @@ public sealed class LedgerInfrastructure
             throw new InvalidOperationException(
                 "Tests need PostgreSQL and RabbitMQ. Run them through `make test` (which starts both with infra/up.sh), " +
                 "or set LEDGER_TEST_POSTGRES, LEDGER_TEST_RABBITMQ and LEDGER_TEST_RABBITMQ_MANAGEMENT, " +
-                "or give Testcontainers a Docker engine. Starting containers failed: " + e.Message, e);
+                $"or give Testcontainers a Docker engine that has or can pull {images.Postgres} and {images.RabbitMq} " +
+                "(without a registry: infra/images/build.sh, then LEDGER_TEST_POSTGRES_IMAGE=ledger-local/postgres:15, " +
+                "LEDGER_TEST_RABBITMQ_IMAGE=ledger-local/rabbitmq:3-management and TESTCONTAINERS_RYUK_DISABLED=true). " +
+                "Starting containers failed: " + e.Message, e);
         }
 
-        var amqp = new Uri(rabbit.GetConnectionString());
-        var management = new UriBuilder("http", rabbit.Hostname, rabbit.GetMappedPublicPort(15672)) { UserName = "ledger", Password = "ledger" }.Uri;
-        return new LedgerInfrastructure(postgres.GetConnectionString(), amqp, management);
+        // The ports are published on 127.0.0.1 (Disposable), whatever address Testcontainers would guess.
+        var database = new NpgsqlConnectionStringBuilder(postgres.GetConnectionString()) { Host = Loopback }.ConnectionString;
+        var amqp = new UriBuilder(rabbit.GetConnectionString()) { Host = Loopback }.Uri;
+        var management = new UriBuilder("http", Loopback, rabbit.GetMappedPublicPort(15672)) { UserName = "ledger", Password = "ledger" }.Uri;
+        return new LedgerInfrastructure(database, amqp, management);
     }
 }
