@@ -49,6 +49,7 @@ public class LedgerServices : IsolatedInfrastructure
         {
             services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+            services.AddGrpcClient<SignatureLog.SignatureLogClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),

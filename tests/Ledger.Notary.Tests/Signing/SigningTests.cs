@@ -166,11 +166,12 @@ public sealed class SigningTests(NotaryWithActiveKeys notary) : IClassFixture<No
     }
 
     [Fact]
-    public async Task a_license_longer_than_ten_years_is_refused()
+    public async Task a_license_expiring_past_the_cap_is_refused()
     {
-        var request = SignRequests.License(SignRequests.LicenseClaims(lifetime: TimeSpan.FromDays(3651)));
+        var request = SignRequests.License(SignRequests.LicenseClaims(lifetime: TimeSpan.FromDays(4017)));
+        request.ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(4000));
 
-        await AssertRuleAsync(() => notary.Licenses.SignAsync(request).ResponseAsync, "payload.exp", "license-lifetime");
+        await AssertRuleAsync(() => notary.Licenses.SignAsync(request).ResponseAsync, "payload.exp", "license-expiry-cap");
     }
 
     [Fact]

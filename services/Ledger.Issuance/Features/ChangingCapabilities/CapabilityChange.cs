@@ -23,6 +23,7 @@ public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
         stream.AppendOne(changed);
+        session.Store(LicenseKeyLogEntry.For(license.Id, plan.Revision, signed.LogIndex));
         license.Apply(changed);
         return license;
     }

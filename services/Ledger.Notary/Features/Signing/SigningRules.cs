@@ -114,8 +114,6 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
         validation.Require(UuidV7.IsVersion7(claims.LicenseId), $"{field}.jti", "rule license-jti: a license id is a UUIDv7");
         validation.Require(claims.Issuer == limits.Issuer, $"{field}.iss", $"rule license-issuer: must be this ledger's issuer '{limits.Issuer}', not '{Printable(claims.Issuer)}'");
         validation.Require(claims.ExpiresAt > claims.NotBefore, $"{field}.exp", "rule license-lifetime: exp must be after nbf");
-        validation.Require(claims.ExpiresAt - claims.NotBefore <= limits.MaxLicenseLifetime, $"{field}.exp",
-            $"rule license-lifetime: a license lives at most {limits.MaxLicenseLifetime.TotalDays:0} days from nbf");
         validation.Require(claims.ExpiresAt <= now + limits.MaxLicenseExpiry, $"{field}.exp",
             $"rule license-expiry-cap: a license expires at most {limits.MaxLicenseExpiry.TotalDays:0} days from now");
         validation.Require(claims.IssuedAt <= now + Skew, $"{field}.iat", "rule license-iat: a license is not issued in the future");
@@ -221,16 +219,15 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
 }
 
 /// <summary>Settings under Ledger:Notary:Limits (and the ledger's issuer, Ledger:Issuance:Issuer), documented in docs/SECURITY.md.</summary>
-public sealed record SigningLimits(string Issuer, TimeSpan MaxLicenseLifetime, TimeSpan MaxLicenseExpiry, TimeSpan MaxFeedLifetime, TimeSpan MaxAttestationExpiry)
+public sealed record SigningLimits(string Issuer, TimeSpan MaxLicenseExpiry, TimeSpan MaxFeedLifetime, TimeSpan MaxAttestationExpiry)
 {
     public const string IssuerSetting = "Ledger:Issuance:Issuer";
 
-    /// <summary>Issuance allows 3650 days of validity starting up to 366 days ahead; attestations up to 10 years; feeds 7 days (Revocation signs 24 h ones).</summary>
-    public static readonly SigningLimits Default = new("ledger", TimeSpan.FromDays(3650), TimeSpan.FromDays(3650 + 366), TimeSpan.FromDays(7), TimeSpan.FromDays(3653));
+    /// <summary>Issuance allows 3650 days of validity starting up to 366 days ahead (so license keys expire at most 4016 days ahead); attestations up to 10 years; feeds 7 days (Revocation signs 24 h ones).</summary>
+    public static readonly SigningLimits Default = new("ledger", TimeSpan.FromDays(3650 + 366), TimeSpan.FromDays(7), TimeSpan.FromDays(3653));
 
     public static SigningLimits From(IConfiguration configuration) => new(
         configuration[IssuerSetting] is { Length: > 0 } issuer ? issuer : Default.Issuer,
-        TimeSpan.FromDays(configuration.GetValue("Ledger:Notary:Limits:LicenseLifetimeDays", Default.MaxLicenseLifetime.TotalDays)),
         TimeSpan.FromDays(configuration.GetValue("Ledger:Notary:Limits:LicenseExpiryDays", Default.MaxLicenseExpiry.TotalDays)),
         TimeSpan.FromSeconds(configuration.GetValue("Ledger:Notary:Limits:FeedLifetimeSeconds", Default.MaxFeedLifetime.TotalSeconds)),
         TimeSpan.FromDays(configuration.GetValue("Ledger:Notary:Limits:AttestationExpiryDays", Default.MaxAttestationExpiry.TotalDays)));
