@@ -115,7 +115,14 @@ public sealed record SignatureReceipt(SignatureLogEntry Entry, long TreeSize, IR
             inclusion.Add(hash);
         }
 
-        return new SignatureReceipt(logEntry, root.Integer("tree_size", 1, long.MaxValue), inclusion, root.String("checkpoint", LogCheckpoint.MaxNoteBytes));
+        // A signed note is lines of text: read it as is, LogCheckpoint.Verify checks every byte.
+        if (!document.RootElement.TryGetProperty("checkpoint", out var note) || note.ValueKind != JsonValueKind.String
+            || JsonMembers.StringValue(note, What) is not { Length: > 0 and <= LogCheckpoint.MaxNoteBytes } checkpoint)
+        {
+            throw new FeedFormatException($"A signature receipt's 'checkpoint' is the signed note as a string of at most {LogCheckpoint.MaxNoteBytes} characters.");
+        }
+
+        return new SignatureReceipt(logEntry, root.Integer("tree_size", 1, long.MaxValue), inclusion, checkpoint);
     }
 
     public static SignatureReceipt Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
