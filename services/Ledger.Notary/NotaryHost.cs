@@ -39,6 +39,8 @@ public static class NotaryHost
         builder.Services.AddSingleton<KeyLifecycle>();
         builder.Services.AddSingleton(sp => SigningLimits.From(sp.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<SigningRules>();
+        builder.Services.AddHttpClient(RevocationLogHead.ClientName);
+        builder.Services.AddSingleton<RevocationLogHead>();
         builder.Services.AddSingleton<Signer>();
         builder.Services.AddSingleton<SignatureLogStore>();
         builder.Services.AddSingleton<SignatureTree>();

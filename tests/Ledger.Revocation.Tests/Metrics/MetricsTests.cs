@@ -19,6 +19,9 @@ public sealed class LedgerWithMetrics : LedgerServices
 
     public RevocationsClient Revocations { get; private set; } = null!;
 
+    /// <summary>Notary signs only for the ledger's issuer, so it is told this class's issuer too.</summary>
+    protected override IReadOnlyDictionary<string, string?> NotarySettings => new Dictionary<string, string?> { ["Ledger:Issuance:Issuer"] = Issuer };
+
     public string RevocationDatabase => new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase("revocation")).Database!;
 
     public override async Task InitializeAsync()

@@ -15,7 +15,7 @@ namespace Ledger.Notary.Features.Signing;
 /// records every signature in the signature log (in the transaction that records the key's usage)
 /// before any signature is returned.
 /// </summary>
-public sealed class Signer(KeyRing ring, IKeyCustody custody, SigningRules rules, SignatureLogStore log, TimeProvider clock)
+public sealed class Signer(KeyRing ring, IKeyCustody custody, SigningRules rules, RevocationLogHead revocationLog, SignatureLogStore log, TimeProvider clock)
 {
     public const int MaxPayloadBytes = 64 * 1024;
 
@@ -37,6 +37,7 @@ public sealed class Signer(KeyRing ring, IKeyCustody custody, SigningRules rules
         KeyPurpose purpose, IReadOnlyList<ReadOnlyMemory<byte>> payloads, string typ, DateTimeOffset? expiresAt, string client, CancellationToken cancellationToken)
     {
         var subjects = rules.Check(purpose, typ, payloads, expiresAt, batch: payloads.Count > 1);
+        await CheckFeedVersionsAsync(subjects, payloads.Count > 1, cancellationToken);
         var key = ActiveKey(purpose);
         var header = Jws.ProtectedHeader(key.Id.ToString(), typ);
         var result = new string[payloads.Count];
@@ -66,6 +67,26 @@ public sealed class Signer(KeyRing ring, IKeyCustody custody, SigningRules rules
         var entries = await log.AppendAsync(key, client, [new SignatureLogStore.Pending(subject.Name, SHA256.HashData(signingInput))], expiresAt!.Value, clock.GetUtcNow(), cancellationToken);
         Signatures.Add(1, new KeyValuePair<string, object?>("purpose", purpose.Name()));
         return new Countersignature(key, header, Base64Url.Encode(signature), entries[0].Index);
+    }
+
+    /// <summary>Rule feed-version: a feed or filter is of a version the revocation log has reached.</summary>
+    private async Task CheckFeedVersionsAsync(IReadOnlyList<SigningRules.Subject> subjects, bool batch, CancellationToken cancellationToken)
+    {
+        if (subjects.All(s => s.FeedVersion is null) || await revocationLog.VersionAsync(cancellationToken) is not { } head)
+        {
+            return;
+        }
+
+        var validation = new Ledger.ServiceDefaults.Grpc.RequestValidation();
+        for (var i = 0; i < subjects.Count; i++)
+        {
+            if (subjects[i].FeedVersion is { } version && version > head)
+            {
+                validation.Fail(batch ? $"payloads[{i}].ver" : "payload.ver", $"rule feed-version: version {version} is past the revocation log's version {head}");
+            }
+        }
+
+        validation.ThrowIfInvalid();
     }
 
     private SigningKey ActiveKey(KeyPurpose purpose)

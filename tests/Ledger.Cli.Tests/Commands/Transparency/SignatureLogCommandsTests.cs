@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Ledger.Cli.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Commands.Transparency;
 
@@ -62,6 +63,26 @@ public sealed class SignatureLogCommandsTests(RunningLedger ledger) : IDisposabl
 
         var entry = Assert.Single(listed.Json["signatures"]!.AsArray())!;
         Assert.Equal(("license", "issuance"), (entry["purpose"]!.GetValue<string>(), entry["client"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task the_audit_names_a_license_key_signed_behind_the_ledgers_back_with_a_stolen_service_key()
+    {
+        var issued = await IssueAsync("license.jwt");
+        // A thief holding Issuance's client key asks Notary directly: Notary signs (the payload passes
+        // every rule) and logs it, but no license event records it.
+        var stolen = new Contracts.Notary.V1.Signing.SigningClient(ledger.Channel(ledger.Notary, TestClients.Issuance));
+        var forged = SignRequests.LicenseClaims();
+        var signed = await stolen.SignAsync(SignRequests.License(forged));
+
+        var audit = await _online.RunAsync("admin", "audit-signatures", "-o", "json");
+
+        Assert.Equal(1, audit.ExitCode);
+        var unmatched = audit.Json["unmatched"]!.AsArray();
+        var named = Assert.Single(unmatched, u => u!["subject"]!.GetValue<string>() == forged.LicenseId.ToString())!;
+        Assert.Equal((signed.LogIndex, "issuance", "license"), (named["index"]!.GetValue<long>(), named["client"]!.GetValue<string>(), named["purpose"]!.GetValue<string>()));
+        Assert.Contains("never issued", named["problem"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain(unmatched, u => u!["subject"]!.GetValue<string>() == issued);
     }
 
     public void Dispose() => _online.Dispose();
