@@ -165,6 +165,39 @@ public sealed class ReceiptVerifierTests : IDisposable
         Assert.True(Ed25519Signature.Verify(_checkpointKey.PublicKey, Encoding.UTF8.GetBytes(string.Join('\n', lines[..4]) + "\n"), blob.AsSpan(4)));
     }
 
+    [Fact]
+    public void malformed_checkpoint_notes_are_refused_without_throwing()
+    {
+        var good = Checkpoint(10);
+        var lines = good.Split('\n');
+        string[] malformed =
+        [
+            "",
+            good.Replace("\n\n", "\n", StringComparison.Ordinal),
+            good.TrimEnd('\n'),
+            good.Replace($"\n10\n", "\n010\n", StringComparison.Ordinal),
+            good.Replace($"\n10\n", "\n-10\n", StringComparison.Ordinal),
+            good.Replace(lines[2], lines[2].TrimEnd('='), StringComparison.Ordinal),
+            good.Replace(lines[2], Convert.ToBase64String(new byte[31]), StringComparison.Ordinal),
+            good.Replace(lines[3], "time soon", StringComparison.Ordinal),
+            good.Replace(lines[3], lines[3] + "\nextra line", StringComparison.Ordinal),
+            good.Replace("\u2014 ", "- ", StringComparison.Ordinal),
+            good.Replace(lines[5], lines[5][..^8], StringComparison.Ordinal),
+            good.Replace(Origin, "other/log", StringComparison.Ordinal),
+            good.Replace(lines[1], "99999999999999999999", StringComparison.Ordinal),
+            good + new string('x', LogCheckpoint.MaxNoteBytes),
+        ];
+
+        foreach (var note in malformed)
+        {
+            var verification = LogCheckpoint.Verify(note, _jwks, Origin);
+            Assert.False(verification.IsValid, note);
+            Assert.False(string.IsNullOrEmpty(verification.Failure));
+        }
+
+        Assert.True(LogCheckpoint.Verify(good, _jwks, Origin).IsValid);
+    }
+
     public void Dispose()
     {
         _checkpointKey.Dispose();

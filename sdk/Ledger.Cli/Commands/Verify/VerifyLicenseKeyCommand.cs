@@ -29,14 +29,14 @@ internal static class VerifyLicenseKeyCommand
         var stateDir = StateDirectory.Option();
         var feedTimeout = FeedInput.TimeoutOption();
         var receiptFile = new Option<string>("--receipt") { Description = "The license key's receipt from Notary's signature log ('ledgerctl license get ID --receipt-file FILE'): proves offline that the ledger recorded the signature.", HelpName = "FILE" };
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A signature log checkpoint to check the receipt against: a file with the signed note, or Notary's URL (http://127.0.0.1:5011/signature-log/checkpoint, whose consistency proofs are fetched too). The largest checkpoint accepted is kept in the state directory; a smaller or inconsistent one is refused.", HelpName = "FILE|URL" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A signature log checkpoint to check the receipt against: a file with the signed note, or Notary's URL (http://127.0.0.1:5010/signature-log/checkpoint, whose consistency proofs are fetched too). The largest checkpoint accepted is kept in the state directory; a smaller or inconsistent one is refused.", HelpName = "FILE|URL" };
         var requireReceipt = new Option<bool>("--require-receipt") { Description = "Refuse a license key without a receipt (ReceiptMissing). Off by default; on in the hardened profile (docs/TRANSPARENCY.md)." };
         var logOrigin = new Option<string>("--log-origin") { Description = "The signature log's name in its checkpoints. Default: <issuer>/signature-log." };
 
         var command = new CliCommand("license-key", "Verify a license key offline: signature, issuer, audience, validity, capabilities and revocation.",
             "ledgerctl verify license-key customer-42.jwt --key acme-sig.public.jwks --audience acme-app --revoked-set revocations.json",
             "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations",
-            "ledgerctl verify license-key license.jwt --key ledger.jwks --receipt license.receipt.json --checkpoint http://127.0.0.1:5011/signature-log/checkpoint --require-receipt");
+            "ledgerctl verify license-key license.jwt --key ledger.jwks --receipt license.receipt.json --checkpoint http://127.0.0.1:5010/signature-log/checkpoint --require-receipt");
         command.Add(file);
         foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, issuer, stateDir, feedTimeout, receiptFile, checkpoint, requireReceipt, logOrigin })
         {
