@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Creates the local client identities `make run` uses, once: an admin (every role) for you and
-# ledgerctl, and one client per service (issuance signs licenses at Notary, revocation feeds,
-# attestation attestations). Writes private JWKs (mode 0600) and the registry the services
-# read, .ledger/clients.json. Idempotent: existing keys are kept.
+# Creates the local client identities `make run` uses, once: an admin (every API role) for you
+# and ledgerctl, and one identity per service holding only its signer role at Notary (issuance:
+# license-signer, revocation: feed-signer, attestation: attestation-signer). API roles never
+# sign at Notary, and service identities have no API role (docs/SECURITY.md). Writes private
+# JWKs (mode 0600) and the registry the services read, .ledger/clients.json. Idempotent:
+# existing keys are kept; the registry is rewritten.
 set -euo pipefail
 dir="${1:?usage: infra/clients.sh DIR}"
 mkdir -p "$dir/clients"
@@ -29,8 +31,8 @@ for name in admin issuance revocation attestation; do keygen "$name"; done
 cat > "$dir/clients.json" <<JSON
 {"clients":[
   {"id":"admin","roles":["issuer","revoker","attestor","key-admin","auditor"],"keys":[$(public_of admin)]},
-  {"id":"issuance","roles":["issuer"],"keys":[$(public_of issuance)]},
-  {"id":"revocation","roles":["revoker"],"keys":[$(public_of revocation)]},
-  {"id":"attestation","roles":["attestor"],"keys":[$(public_of attestation)]}
+  {"id":"issuance","roles":["license-signer"],"keys":[$(public_of issuance)]},
+  {"id":"revocation","roles":["feed-signer"],"keys":[$(public_of revocation)]},
+  {"id":"attestation","roles":["attestation-signer"],"keys":[$(public_of attestation)]}
 ]}
 JSON

@@ -32,6 +32,8 @@ chmod 700 "$state"
 instance="$(local_instance "$state")"
 export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
 export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
+# Notary reads the revocation log's head from here before signing a feed (docs/SECURITY.md).
+export Ledger__Notary__RevocationUrl="${Ledger__Notary__RevocationUrl:-http://127.0.0.1:5030}"
 
 if [ -z "$user_pg" ]; then
   export ConnectionStrings__Ledger="Host=127.0.0.1;Port=$LEDGER_PG_PORT;Database=$(local_database "$instance");Username=ledger;Password=ledger"

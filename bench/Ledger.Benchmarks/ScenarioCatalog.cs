@@ -13,6 +13,7 @@ public static class ScenarioCatalog
         IssueScenario.Batch,
         new RevokeLatencyScenario(),
         new ReplayScenario(),
+        new InclusionProofScenario(),
     ];
 
     public static IScenario? Find(string name) =>

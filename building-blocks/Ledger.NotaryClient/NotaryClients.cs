@@ -21,6 +21,7 @@ public static class NotaryClients
         {
             builder.Services.AddGrpcClient<Signing.SigningClient>(Configure),
             builder.Services.AddGrpcClient<Keys.KeysClient>(Configure),
+            builder.Services.AddGrpcClient<SignatureLog.SignatureLogClient>(Configure),
         })
         {
             client.AddCallCredentials((_, metadata, services) =>

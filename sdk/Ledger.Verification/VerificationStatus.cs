@@ -46,4 +46,13 @@ public enum VerificationStatus
 
     /// <summary>The feed or filter cannot speak for this license: another issuer, issued after <c>covers_until</c>, or pruned.</summary>
     NotCovered,
+
+    /// <summary>Receipts are required and none was given.</summary>
+    ReceiptMissing,
+
+    /// <summary>The receipt does not prove that Notary's signature log recorded this signature (another entry, a bad inclusion proof, or an unverifiable checkpoint).</summary>
+    NotInLog,
+
+    /// <summary>A checkpoint does not verify, shrinks below the stored one, or is not an append-only extension of another checkpoint.</summary>
+    CheckpointInconsistent,
 }

@@ -2,6 +2,7 @@ using Ledger.Issuance.Features;
 using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
+using Ledger.Issuance.Features.Receipts;
 using Ledger.Issuance.Features.RecordingRevocations;
 using Ledger.Issuance.Features.Renewing;
 using Ledger.Idempotency;
@@ -32,6 +33,7 @@ public static class IssuanceHost
                     .Index(l => l.IssuedAt);
                 options.Schema.For<IdempotencyRecord>();
                 options.Schema.For<CustomerPseudonym>();
+                options.Schema.For<LicenseKeyLogEntry>();
             })
             .Snapshot<License>("licenses")
             .PublishIntegrationEvents<IssuanceEventMap>();
@@ -44,6 +46,7 @@ public static class IssuanceHost
         builder.Services.AddSingleton<LicenseRenewal>();
         builder.Services.AddSingleton<CapabilityChange>();
         builder.Services.AddSingleton<LicenseQueries>();
+        builder.Services.AddSingleton<LicenseReceipts>();
         return builder;
     }
 

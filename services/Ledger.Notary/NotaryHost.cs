@@ -1,6 +1,7 @@
 using Ledger.Notary.Custody;
 using Ledger.Notary.Features.KeyManagement;
 using Ledger.Notary.Features.Publishing;
+using Ledger.Notary.Features.SignatureLog;
 using Ledger.Notary.Features.Signing;
 using Ledger.Notary.IntegrationEvents;
 using Ledger.Notary.Keys;
@@ -24,6 +25,7 @@ public static class NotaryHost
                 options.Events.AddEventTypes([typeof(KeyGenerated), typeof(KeyActivated), typeof(KeyRotatedOut), typeof(KeyRetired), typeof(KeyMarkedCompromised)]);
                 options.Schema.For<WrappedPrivateKey>();
                 options.Storage.ExtendedSchemaObjects.Add(KeyUsage.Table(ServiceName));
+                options.Storage.ExtendedSchemaObjects.AddRange(SignatureLogStore.Tables(ServiceName));
             })
             .Snapshot<SigningKey>("signing-keys")
             .PublishIntegrationEvents<NotaryEventMap>();
@@ -36,10 +38,18 @@ public static class NotaryHost
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddSingleton<KeyUsage>();
         builder.Services.AddSingleton<KeyLifecycle>();
+        builder.Services.AddSingleton(sp => SigningLimits.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<SigningRules>();
+        builder.Services.AddHttpClient(RevocationLogHead.ClientName);
+        builder.Services.AddSingleton<RevocationLogHead>();
         builder.Services.AddSingleton<Signer>();
+        builder.Services.AddSingleton<SignatureLogStore>();
+        builder.Services.AddSingleton<SignatureTree>();
+        builder.Services.AddSingleton<SignatureLog>();
         builder.Services.AddHostedService<KeyRingBootstrap>();
         builder.Services.AddValidatedSettings<KeyLifecycleSweep.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<KeyLifecycleSweep>();
+        builder.Services.AddHostedService<CheckpointPublisher>();
         return builder;
     }
 
@@ -47,8 +57,10 @@ public static class NotaryHost
     {
         app.MapGrpcService<SigningService>();
         app.MapGrpcService<KeysService>();
+        app.MapGrpcService<SignatureLogService>();
         app.MapJwks();
         app.MapLedgerReplay();
+        app.MapSignatureLog();
         return app;
     }
 }

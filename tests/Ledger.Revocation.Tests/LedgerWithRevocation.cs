@@ -18,6 +18,8 @@ public class LedgerWithRevocation : LedgerServices
 
     public RevocationsClient Revocations { get; private set; } = null!;
 
+    protected override bool NotaryChecksFeedVersions => true;
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();

@@ -15,6 +15,13 @@ public class LedgerServices : IsolatedInfrastructure
 {
     private readonly List<IAsyncDisposable> _hosts = [];
     private ServiceHost<Notary.Program>? _notary;
+    private ServiceHost<Revocation.Program>? _revocation;
+
+    /// <summary>
+    /// Whether Notary checks feed versions against this fixture's Revocation (Ledger:Notary:RevocationUrl),
+    /// as in production. Fixtures that start Revocation turn it on; a Notary alone has no log to ask.
+    /// </summary>
+    protected virtual bool NotaryChecksFeedVersions => false;
 
     public string NotaryRootKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -34,7 +41,17 @@ public class LedgerServices : IsolatedInfrastructure
 
         settings["Ledger:Notary:RootKey"] = rootKey;
         settings["Ledger:Notary:SweepSeconds"] = "1";
-        var host = new ServiceHost<Notary.Program>(settings) { Token = () => Clients.Mint(TestClients.Admin, "notary") };
+        if (NotaryChecksFeedVersions)
+        {
+            settings["Ledger:Notary:RevocationUrl"] = "http://revocation.test/";
+        }
+
+        var host = new ServiceHost<Notary.Program>(settings, services =>
+            services.AddHttpClient("revocation-log-head").ConfigurePrimaryHttpMessageHandler(() =>
+                (_revocation ?? throw new InvalidOperationException("This fixture's Notary checks feed versions, but no Revocation was started.")).Server.CreateHandler()))
+        {
+            Token = () => Clients.Mint(TestClients.Admin, "notary"),
+        };
         _hosts.Add(host);
         _ = host.Server;
         return host;
@@ -62,11 +79,17 @@ public class LedgerServices : IsolatedInfrastructure
         {
             services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+            services.AddGrpcClient<SignatureLog.SignatureLogClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),
         };
         _hosts.Add(host);
+        if (host is ServiceHost<Revocation.Program> revocation)
+        {
+            _revocation = revocation;
+        }
+
         _ = host.Server;
         return host;
     }

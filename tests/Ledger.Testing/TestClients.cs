@@ -4,8 +4,9 @@ using Ledger.ClientTokens;
 namespace Ledger.Testing;
 
 /// <summary>
-/// Real client keys for a test class: an admin holding every role, an auditor, and one client
-/// per service (issuance signs licenses, revocation signs feeds, attestation attestations),
+/// Real client keys for a test class: an admin holding every API role, an auditor, and one identity
+/// per service holding only its signer role at Notary (issuance signs licenses, revocation feeds,
+/// attestation attestations),
 /// registered in a clients.json the services read, exactly as in production.
 /// </summary>
 public sealed class TestClients : IDisposable
@@ -14,6 +15,11 @@ public sealed class TestClients : IDisposable
     public const string Auditor = "auditor";
     public const string Stranger = "stranger";
 
+    /// <summary>The services' own identities: each may ask Notary to sign for its purpose, and nothing else.</summary>
+    public const string Issuance = "issuance";
+    public const string Revocation = "revocation";
+    public const string Attestation = "attestation";
+
     private readonly Dictionary<string, (Ed25519SigningKey Key, string Kid)> _keys = [];
 
     public TestClients()
@@ -21,11 +27,11 @@ public sealed class TestClients : IDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("ledger-clients-").FullName;
         var registered = new (string Id, string[] Roles)[]
         {
-            (Admin, [.. LedgerRoles.All]),
+            (Admin, [.. LedgerRoles.Api]),
             (Auditor, [LedgerRoles.Auditor]),
-            ("issuance", [LedgerRoles.Issuer]),
-            ("revocation", [LedgerRoles.Revoker]),
-            ("attestation", [LedgerRoles.Attestor]),
+            (Issuance, [LedgerRoles.LicenseSigner]),
+            (Revocation, [LedgerRoles.FeedSigner]),
+            (Attestation, [LedgerRoles.AttestationSigner]),
         };
         foreach (var (id, _) in registered.Append((Stranger, [])))
         {

@@ -15,7 +15,9 @@ internal sealed record LicenseVerdictReport(
     bool AudienceChecked,
     IReadOnlyCollection<string> RequiredCapabilities,
     JsonObject Revocation,
-    string RevocationText)
+    string RevocationText,
+    JsonObject? SignatureLog = null,
+    string? SignatureLogText = null)
 {
     public int Print(CommandRun run)
     {
@@ -36,6 +38,11 @@ internal sealed record LicenseVerdictReport(
             },
             ["revocation"] = Revocation,
         };
+        if (SignatureLog is not null)
+        {
+            json["signature_log"] = SignatureLog;
+        }
+
 
         var text = new StringBuilder();
         text.AppendLine($"{Status}: {Detail}");
@@ -50,6 +57,11 @@ internal sealed record LicenseVerdictReport(
         }
 
         text.AppendLine($"  revocation  {RevocationText}");
+        if (SignatureLogText is not null)
+        {
+            text.AppendLine($"  log         {SignatureLogText}");
+        }
+
         return run.Print(json, text.ToString(), valid ? ExitCodes.Success : ExitCodes.Refused);
     }
 

@@ -26,7 +26,7 @@ public sealed class JsonWebKey
     public static readonly IReadOnlyList<string> Statuses = ["pending", "active", "retiring", "retired", "compromised"];
 
     /// <summary>Key rings a Ledger key belongs to, carried in the "purpose" member.</summary>
-    public static readonly IReadOnlyList<string> Purposes = ["license", "attestation", "feed", "encryption"];
+    public static readonly IReadOnlyList<string> Purposes = ["license", "attestation", "feed", "encryption", "checkpoint"];
 
     private const string What = "JWK";
 

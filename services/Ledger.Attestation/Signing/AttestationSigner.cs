@@ -9,8 +9,14 @@ using Ledger.NotaryClient;
 namespace Ledger.Attestation.Signing;
 
 /// <summary>Has Notary sign and countersign statements with its attestation key; Attestation never holds a private key.</summary>
-public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient notary)
+public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient notary, TimeProvider clock)
 {
+    /// <summary>
+    /// Notary requires an expiry for every signature (it keeps the key published until then). A statement
+    /// without <c>exp</c> is signed with this horizon: its key stays in the JWKS for ten years.
+    /// </summary>
+    public static readonly TimeSpan NoExpiryHorizon = TimeSpan.FromDays(3650);
+
     public sealed record Signed(string Jws, string Kid);
 
     public sealed record Countersigned(JwsJsonSignature Signature, string Kid);
@@ -22,7 +28,7 @@ public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient 
             Purpose = KeyPurpose.Attestation,
             Payload = ByteString.CopyFrom(statement),
             Typ = AttestationStatement.TokenType,
-            ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+            ExpiresAt = Timestamp.FromDateTimeOffset(expiresAt ?? clock.GetUtcNow() + NoExpiryHorizon),
         };
         var signed = await CallAsync(() => notary.SignAsync(request, cancellationToken: cancellationToken).ResponseAsync, "sign the statement");
         return new Signed(signed.Jws, signed.Kid);
@@ -36,7 +42,7 @@ public sealed class AttestationSigner(Contracts.Notary.V1.Signing.SigningClient 
             Purpose = KeyPurpose.Attestation,
             Payload = ByteString.CopyFrom(statement),
             Typ = AttestationStatement.TokenType,
-            ExpiresAt = expiresAt is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+            ExpiresAt = Timestamp.FromDateTimeOffset(expiresAt ?? clock.GetUtcNow() + NoExpiryHorizon),
         };
         var signed = await CallAsync(() => notary.CountersignAsync(request, cancellationToken: cancellationToken).ResponseAsync, "countersign the statement");
         return new Countersigned(new JwsJsonSignature(signed.Protected, signed.Signature), signed.Kid);

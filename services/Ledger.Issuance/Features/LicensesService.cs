@@ -3,6 +3,7 @@ using Ledger.Contracts.Issuance.V1;
 using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
+using Ledger.Issuance.Features.Receipts;
 using Ledger.Issuance.Features.Renewing;
 using Ledger.Idempotency;
 using Ledger.Issuance.Licenses;
@@ -20,6 +21,7 @@ public sealed class LicensesService(
     LicenseRenewal renewal,
     CapabilityChange capabilityChange,
     LicenseQueries queries,
+    LicenseReceipts receipts,
     TimeProvider clock) : Ledger.Contracts.Issuance.V1.Licenses.LicensesBase
 {
     [Authorize(Roles = LedgerRoles.Issuer)]
@@ -100,7 +102,13 @@ public sealed class LicensesService(
     {
         var licenseId = RequireLicenseId(request.LicenseId);
         var license = await queries.GetAsync(licenseId, context.CancellationToken);
-        return new LicenseResponse { License = license.ToProto(clock.GetUtcNow()) };
+        var response = new LicenseResponse { License = license.ToProto(clock.GetUtcNow()) };
+        if (request.IncludeReceipt)
+        {
+            response.ReceiptJson = await receipts.GetAsync(license, context.CancellationToken);
+        }
+
+        return response;
     }
 
     [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]

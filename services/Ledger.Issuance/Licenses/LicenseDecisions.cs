@@ -17,7 +17,15 @@ public static class LicenseDecisions
     {
         EnsureNotRevoked(license, "renewed");
         var from = license.ExpiresAt > now ? license.ExpiresAt : now;
-        return new RenewalPlan(license.ExpiresAt, from.AddDays(durationDays), license.Revision + 1);
+        var expiresAt = from.AddDays(durationDays);
+        if (expiresAt > now.AddDays(LicenseLimits.MaxExpiryAheadDays))
+        {
+            throw new RuleViolation(
+                $"Renewing license {license.Id} by {durationDays} days would make it expire at {expiresAt:u}, more than {LicenseLimits.MaxExpiryAheadDays} days from now " +
+                "(Notary signs no license key further ahead). Renew closer to its expiry, or by fewer days.");
+        }
+
+        return new RenewalPlan(license.ExpiresAt, expiresAt, license.Revision + 1);
     }
 
     public static CapabilityPlan ChangeCapabilities(License license, IReadOnlyList<string> capabilities, DateTimeOffset now)

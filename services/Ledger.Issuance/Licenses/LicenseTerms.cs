@@ -20,6 +20,9 @@ public static class LicenseLimits
     public const int MaxCapabilities = 64;
     public const int MaxCapabilityLength = 64;
     public const int MaxValidFromAheadDays = 366;
+
+    /// <summary>The latest expiry Notary signs a license key for (Ledger:Notary:Limits:LicenseExpiryDays): a new license's, or a renewal's.</summary>
+    public const int MaxExpiryAheadDays = MaxDurationDays + MaxValidFromAheadDays;
     public const int MaxBatch = 100;
     public const int MaxTextLength = 200;
 

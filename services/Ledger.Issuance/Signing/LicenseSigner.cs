@@ -10,7 +10,8 @@ namespace Ledger.Issuance.Signing;
 /// <summary>Has Notary sign license keys; Issuance never holds a private key.</summary>
 public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient notary)
 {
-    public async Task<IReadOnlyList<(string Token, string Kid)>> SignAsync(
+    /// <summary>Signs the payloads; each result carries its index in Notary's signature log, to be stored with the license.</summary>
+    public async Task<IReadOnlyList<(string Token, string Kid, long LogIndex)>> SignAsync(
         IReadOnlyList<byte[]> payloads, DateTimeOffset latestExpiry, CancellationToken cancellationToken)
     {
         try
@@ -23,7 +24,7 @@ public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient nota
             };
             request.Payloads.AddRange(payloads.Select(ByteString.CopyFrom));
             var signed = await notary.SignBatchAsync(request, cancellationToken: cancellationToken);
-            return signed.Jws.Select(jws => (jws, signed.Kid)).ToList();
+            return signed.Jws.Select((jws, i) => (jws, signed.Kid, signed.LogIndexes[i])).ToList();
         }
         catch (RpcException e) when (NotaryUnavailable.Is(e))
         {

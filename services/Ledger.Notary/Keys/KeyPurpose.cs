@@ -7,6 +7,9 @@ public enum KeyPurpose
     Attestation,
     Feed,
     Encryption,
+
+    /// <summary>Signs the checkpoints of Notary's signature log; only Notary itself asks it to sign.</summary>
+    Checkpoint,
 }
 
 public static class KeyPurposes
@@ -17,6 +20,9 @@ public static class KeyPurposes
     public static string Name(this KeyPurpose purpose) => purpose.ToString().ToLowerInvariant();
 
     public static bool Signs(this KeyPurpose purpose) => purpose != KeyPurpose.Encryption;
+
+    /// <summary>Purposes a service may ask Notary to sign for; checkpoints are signed by Notary alone.</summary>
+    public static bool SignsOnRequest(this KeyPurpose purpose) => purpose is KeyPurpose.License or KeyPurpose.Attestation or KeyPurpose.Feed;
 
     /// <summary>The one JOSE algorithm keys of this purpose are bound to.</summary>
     public static string Algorithm(this KeyPurpose purpose) =>

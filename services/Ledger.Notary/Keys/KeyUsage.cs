@@ -7,17 +7,15 @@ namespace Ledger.Notary.Keys;
 
 /// <summary>
 /// The latest expiry of anything each key signed, so a retiring key stays in the JWKS until
-/// every token it signed has expired. Written before a signature is returned; rounded up to
-/// the hour so a busy key touches its row about once an hour, not once per signature.
+/// every token it signed has expired. Written in the transaction that appends the signatures to
+/// the signature log, before any signature is returned; rounded up to the hour.
 /// </summary>
 public sealed class KeyUsage(IDocumentStore store)
 {
     public const string TableName = "key_usage";
 
-    /// <summary>Signatures that never expire pin their key until someone retires it by hand.</summary>
+    /// <summary>What an imported key signed before it came here, when nobody says until when: it stays until retired by hand.</summary>
     public static readonly DateTimeOffset Forever = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, DateTimeOffset> _recorded = new();
 
     public static Table Table(string schema)
     {
@@ -27,24 +25,32 @@ public sealed class KeyUsage(IDocumentStore store)
         return table;
     }
 
-    public async Task RecordAsync(Guid kid, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Raises the key's recorded expiry to <paramref name="expiresAt"/> (rounded up to the hour), in the
+    /// caller's transaction: the signature log appends its entries in the same one.
+    /// </summary>
+    public async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid kid, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var until = RoundUp(expiresAt ?? Forever);
-        if (_recorded.TryGetValue(kid, out var known) && known >= until)
-        {
-            return;
-        }
-
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             $"insert into {store.Options.DatabaseSchemaName}.{TableName} (kid, signed_until) values (@kid, @until) " +
             "on conflict (kid) do update set signed_until = greatest(excluded.signed_until, " +
-            $"{store.Options.DatabaseSchemaName}.{TableName}.signed_until)", connection);
+            $"{store.Options.DatabaseSchemaName}.{TableName}.signed_until)", connection, transaction);
         command.Parameters.AddWithValue("kid", kid);
-        command.Parameters.AddWithValue("until", until.UtcDateTime);
+        command.Parameters.AddWithValue("until", RoundUp(expiresAt).UtcDateTime);
         await command.ExecuteNonQueryAsync(cancellationToken);
-        _recorded.AddOrUpdate(kid, until, (_, old) => old > until ? old : until);
+    }
+
+    /// <summary>
+    /// Raises the key's recorded expiry on a connection of its own: for what a key signed before
+    /// Notary had it (an imported key), which no signature log entry here stands for.
+    /// </summary>
+    public async Task RecordAsync(Guid kid, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await RecordAsync(connection, transaction, kid, expiresAt ?? Forever, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyDictionary<Guid, DateTimeOffset>> ReadAllAsync(CancellationToken cancellationToken)

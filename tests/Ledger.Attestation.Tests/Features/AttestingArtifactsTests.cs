@@ -3,6 +3,7 @@ using Grpc.Core;
 using Ledger.Contracts.Attestation.V1;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
+using Ledger.Testing;
 using SigningClient = Ledger.Contracts.Notary.V1.Signing.SigningClient;
 
 namespace Ledger.Attestation.Tests.Features;
@@ -111,12 +112,10 @@ public sealed class AttestingArtifactsTests(LedgerWithAttestation ledger) : ICla
     [Fact]
     public async Task a_statement_notary_signed_outside_the_ledger_is_not_trusted()
     {
+        // Signed with Attestation's own (here: stolen) service identity, behind the ledger's back.
         var statement = $$"""{"jti":"{{UuidV7.NewId()}}","iss":"ledger","iat":{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}},"kind":"artifacts","subjects":["{{App}}"]}""";
-        var signing = new SigningClient(ledger.Notary.CreateChannel());
-        var signed = await signing.SignAsync(new SignRequest
-        {
-            Purpose = KeyPurpose.Attestation, Typ = "attestation+jwt", Payload = Google.Protobuf.ByteString.CopyFromUtf8(statement),
-        });
+        var signing = new SigningClient(ledger.Notary.CreateChannel(() => ledger.Clients.Mint(TestClients.Attestation, "notary")));
+        var signed = await signing.SignAsync(SignRequests.Attestation(System.Text.Encoding.UTF8.GetBytes(statement)));
 
         var verdict = await ledger.VerifyAsync(signed.Jws, App);
 

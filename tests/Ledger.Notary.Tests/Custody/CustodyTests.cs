@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Notary.Tests.Custody;
@@ -11,12 +12,12 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
     [Fact]
     public async Task the_database_holds_no_plaintext_private_key()
     {
-        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
+        await notary.Licenses.SignAsync(SignRequests.License());
         var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var jwks = await notary.FetchJwksAsync();
         var dump = await WrappedKeys.DumpSchemaAsync(notary.ServiceDatabase("notary"));
 
-        Assert.Equal(4, opened.Count);
+        Assert.Equal(5, opened.Count);
         foreach (var key in opened.Where(k => k.Purpose != "encryption"))
         {
             // The opened secret really is the key behind the published public key...
@@ -36,9 +37,9 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
     [Fact]
     public async Task notary_logs_no_key_material_at_any_level()
     {
-        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Feed, Payload = ByteString.CopyFromUtf8("{}") });
+        await notary.Feeds.SignAsync(SignRequests.Feed());
         await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Attestation, Reason = "log test" });
-        await notary.Signing.SignAsync(new SignRequest { Purpose = KeyPurpose.Attestation, Payload = ByteString.CopyFromUtf8("{}") });
+        await notary.Attestations.SignAsync(SignRequests.Attestation());
         var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var logs = notary.Notary.Logs.All;
 
@@ -59,8 +60,8 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
         await using var restarted = notary.StartNotary(notary.RootKey);
         var keys = new Ledger.Contracts.Notary.V1.Keys.KeysClient(restarted.CreateChannel());
         var after = await keys.ListKeysAsync(new ListKeysRequest());
-        var signed = await new Ledger.Contracts.Notary.V1.Signing.SigningClient(restarted.CreateChannel())
-            .SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
+        var signed = await new Ledger.Contracts.Notary.V1.Signing.SigningClient(restarted.CreateChannel(() => notary.Clients.Mint(TestClients.Issuance, "notary")))
+            .SignAsync(SignRequests.License());
 
         Assert.Equal(before.Keys.Select(k => k.Kid), after.Keys.Select(k => k.Kid));
         Assert.Equal(

@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
+using Ledger.Testing;
 
 namespace Ledger.Notary.Tests.KeyManagement;
 
@@ -93,10 +94,11 @@ public sealed class ImportTests(NotaryWithActiveKeys notary) : IClassFixture<Not
     private static string FluxPrivateSet(Ed25519SigningKey key, string kid) =>
         new JsonWebKeySet([key.ToJwk(kid, includePrivate: true)], issuer: "https://vendor.example").ToJson(includePrivate: true);
 
-    private async Task<SignResponse> Sign(KeyPurpose purpose) =>
-        await notary.Signing.SignAsync(new SignRequest
-        {
-            Purpose = purpose, Payload = ByteString.CopyFromUtf8("{\"sub\":\"customer-1\"}"),
-            ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
-        });
+    /// <summary>A signature as the service of that purpose asks for one (signing is theirs alone).</summary>
+    private async Task<SignResponse> Sign(KeyPurpose purpose) => purpose switch
+    {
+        KeyPurpose.License => await notary.Licenses.SignAsync(SignRequests.License()),
+        KeyPurpose.Attestation => await notary.Attestations.SignAsync(SignRequests.Attestation()),
+        _ => await notary.Feeds.SignAsync(SignRequests.Feed()),
+    };
 }

@@ -94,12 +94,7 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     [Fact]
     public async Task a_retiring_key_with_unexpired_tokens_cannot_be_retired()
     {
-        await notary.Signing.SignAsync(new SignRequest
-        {
-            Purpose = KeyPurpose.License,
-            Payload = ByteString.CopyFromUtf8("{}"),
-            ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(365)),
-        });
+        await notary.Licenses.SignAsync(SignRequests.License(SignRequests.LicenseClaims(lifetime: TimeSpan.FromDays(365))));
         var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License });
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
@@ -175,10 +170,10 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
         Assert.All(jwks.Keys, k => Assert.Null(k.D));
     }
 
-    private async Task<SignResponse> Sign(KeyPurpose purpose) =>
-        await notary.Signing.SignAsync(new SignRequest
-        {
-            Purpose = purpose, Payload = ByteString.CopyFromUtf8("{\"sub\":\"customer-1\"}"),
-            ExpiresAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
-        });
+    private async Task<SignResponse> Sign(KeyPurpose purpose) => purpose switch
+    {
+        KeyPurpose.License => await notary.Licenses.SignAsync(SignRequests.License(SignRequests.LicenseClaims(lifetime: TimeSpan.FromDays(1)))),
+        KeyPurpose.Feed => await notary.Feeds.SignAsync(SignRequests.Feed()),
+        _ => await notary.Attestations.SignAsync(SignRequests.Attestation()),
+    };
 }

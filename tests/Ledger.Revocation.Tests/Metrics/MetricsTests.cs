@@ -24,6 +24,7 @@ public sealed class LedgerWithMetrics : LedgerServices
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
+        // Every service of this deployment, Notary included, signs for this class's issuer.
         DeploymentSettings["Ledger:Issuance:Issuer"] = Issuer;
         var (broker, throughProxy) = CuttableBroker();
         Broker = broker;

@@ -92,14 +92,11 @@ public sealed class AuthenticationTests(LedgerServices ledger) : IClassFixture<L
     {
         var asIssuance = new SigningClient(ledger.Notary.CreateChannel(() => ledger.Clients.Mint("issuance", "notary")));
 
-        var feed = await Assert.ThrowsAsync<RpcException>(() => asIssuance.SignAsync(new SignRequest
-        {
-            Purpose = KeyPurpose.Feed, Payload = ByteString.CopyFromUtf8("{}"),
-        }).ResponseAsync);
-        var license = await asIssuance.SignAsync(new SignRequest { Purpose = KeyPurpose.License, Payload = ByteString.CopyFromUtf8("{}") });
+        var feed = await Assert.ThrowsAsync<RpcException>(() => asIssuance.SignAsync(SignRequests.Feed()).ResponseAsync);
+        var license = await asIssuance.SignAsync(SignRequests.License());
 
         Assert.Equal(StatusCode.PermissionDenied, feed.StatusCode);
-        Assert.Contains("'revoker' role", feed.Status.Detail);
+        Assert.Contains("'feed-signer' role", feed.Status.Detail);
         Assert.NotEmpty(license.Jws);
     }
 

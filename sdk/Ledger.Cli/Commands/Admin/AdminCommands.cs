@@ -10,7 +10,7 @@ using AdminClient = Ledger.Contracts.Admin.V1.Admin.AdminClient;
 
 namespace Ledger.Cli.Commands.Admin;
 
-/// <summary><c>ledgerctl admin projections|rebuild|export|verify-export</c>: replay and audit of a service's event store.</summary>
+/// <summary><c>ledgerctl admin projections|rebuild|export|verify-export|audit-signatures</c>: replay and audit of a service's event store and of Notary's signature log.</summary>
 internal static class AdminCommands
 {
     public static Command Create()
@@ -23,6 +23,7 @@ internal static class AdminCommands
         admin.Add(Rebuild());
         admin.Add(Export());
         admin.Add(VerifyExport());
+        admin.Add(AuditSignatures());
         return admin;
     }
 
@@ -222,6 +223,112 @@ internal static class AdminCommands
                 ["problems"] = new JsonArray([.. report.Problems.Select(p => (JsonNode)JsonValue.Create(p))]),
             };
             return run.Print(json, text.ToString(), report.Valid ? ExitCodes.Success : ExitCodes.Refused);
+        });
+        return command;
+    }
+
+    private static CliCommand AuditSignatures()
+    {
+        var issuanceExport = new Option<string>("--issuance-export") { Description = "Issuance's export ('ledgerctl admin export --service issuance'). Default: export it now over gRPC.", HelpName = "FILE" };
+        var revocationExport = new Option<string>("--revocation-export") { Description = "Revocation's export. Default: export it now over gRPC.", HelpName = "FILE" };
+        var attestationExport = new Option<string>("--attestation-export") { Description = "Attestation's export. Default: export it now over gRPC.", HelpName = "FILE" };
+        var clientKey = new Option<string>("--client-key") { Description = "Your client's private JWK (auditor or key-admin). Default: $LEDGER_CLIENT_KEY.", HelpName = "FILE" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each answer.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var command = new CliCommand("audit-signatures",
+            "Replay Notary's signature log against the other services' records and name every signature without a matching ledger entry: a license key signed but never issued, a feed version the revocation log never reached, an attestation never recorded. Exit 0 when every signature is accounted for, 1 otherwise. Services are found through $LEDGER_<SERVICE>_URL. Needs auditor or key-admin.",
+            "ledgerctl admin audit-signatures",
+            "ledgerctl admin audit-signatures --issuance-export issuance.ndjson --revocation-export revocation.ndjson --attestation-export attestation.ndjson");
+        foreach (var option in new Option[] { issuanceExport, revocationExport, attestationExport, clientKey, timeout })
+        {
+            command.Add(option);
+        }
+
+        command.Handle(async run =>
+        {
+            var identity = Ledger.Cli.Online.ClientIdentity.Load(run.Get(clientKey));
+            var wait = TimeSpan.FromSeconds(run.Get(timeout) is >= 1 and <= 3600 and var seconds ? seconds : throw CliFailure.Usage("--timeout: give 1 to 3600 seconds."));
+            var audit = new SignatureAudit();
+
+            // Notary's log first: every later signature is newer than what the exports below can know of.
+            var entries = new List<SignatureAudit.Entry>();
+            using (var notary = new ServiceConnection(LedgerService.Notary.Resolve(null), identity, wait, run.Cancellation))
+            {
+                var client = new Contracts.Notary.V1.SignatureLog.SignatureLogClient(notary.Channel);
+                var request = new Contracts.Notary.V1.ListSignaturesRequest { PageSize = 1000 };
+                while (true)
+                {
+                    var page = await client.ListSignaturesAsync(request, notary.Call());
+                    entries.AddRange(page.Entries.Select(e => new SignatureAudit.Entry(
+                        e.Index, Ledger.Cli.Online.ProtoValues.TimeText(e.At), e.Kid, e.Purpose, e.Client, e.Subject, Convert.ToHexStringLower(e.InputSha256.ToByteArray()))));
+                    if (page.NextStartIndex < 0)
+                    {
+                        break;
+                    }
+
+                    request.StartIndex = page.NextStartIndex;
+                }
+            }
+
+            foreach (var (service, file) in new[] { (LedgerService.Issuance, run.Get(issuanceExport)), (LedgerService.Revocation, run.Get(revocationExport)), (LedgerService.Attestation, run.Get(attestationExport)) })
+            {
+                if (file is { Length: > 0 })
+                {
+                    foreach (var line in File.ReadLines(file))
+                    {
+                        if (line.Length > 0 && JsonNode.Parse(line) is JsonObject parsed)
+                        {
+                            audit.Add(parsed);
+                        }
+                    }
+
+                    continue;
+                }
+
+                using var connection = new ServiceConnection(service.Resolve(null), identity, wait, run.Cancellation);
+                using var call = new AdminClient(connection.Channel).ExportEvents(new ExportEventsRequest(), connection.Stream(run.Cancellation));
+                await foreach (var record in call.ResponseStream.ReadAllAsync(run.Cancellation))
+                {
+                    if (record.RecordCase == ExportEventsResponse.RecordOneofCase.Event)
+                    {
+                        audit.Add(ExportFormat.Line(record));
+                    }
+                }
+            }
+
+            var findings = audit.Check(entries);
+            var text = new StringBuilder($"{Plural.Of(entries.Count, "signature")} in Notary's log; the ledger holds {Plural.Of(audit.LicenseKeys, "license key")}, {Plural.Of(audit.AttestationSignatures, "attestation signature")} and a revocation log at version {audit.RevocationHead}.\n");
+            if (findings.Count == 0)
+            {
+                text.Append("Every signature matches a ledger entry.");
+            }
+            else
+            {
+                text.Append($"{Plural.Of(findings.Count, "signature")} without a matching ledger entry:\n");
+                foreach (var finding in findings)
+                {
+                    text.Append($"  #{finding.Entry.Index} {finding.Entry.At} key {finding.Entry.Kid} by client '{finding.Entry.Client}': {finding.Problem}\n");
+                }
+            }
+
+            var json = new JsonObject
+            {
+                ["signatures"] = entries.Count,
+                ["license_keys"] = audit.LicenseKeys,
+                ["attestation_signatures"] = audit.AttestationSignatures,
+                ["revocation_log_version"] = audit.RevocationHead,
+                ["unmatched"] = new JsonArray([.. findings.Select(f => (JsonNode)new JsonObject
+                {
+                    ["index"] = f.Entry.Index,
+                    ["at"] = f.Entry.At,
+                    ["kid"] = f.Entry.Kid,
+                    ["purpose"] = f.Entry.Purpose,
+                    ["client"] = f.Entry.Client,
+                    ["subject"] = f.Entry.Subject,
+                    ["input_sha256"] = f.Entry.InputSha256,
+                    ["problem"] = f.Problem,
+                })]),
+            };
+            return run.Print(json, text.ToString(), findings.Count == 0 ? ExitCodes.Success : ExitCodes.Refused);
         });
         return command;
     }

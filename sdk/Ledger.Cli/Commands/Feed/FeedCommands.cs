@@ -131,7 +131,7 @@ internal static class FeedCommands
         var count = new Option<int>("--count") { Description = "Stop after this many revocations (0: run until Ctrl-C).", HelpName = "N" };
         var command = new CliCommand("watch", "Print revocations as they commit (after replaying those after --after). JSON output is one object per line.",
             "ledgerctl feed watch --after 0",
-            "ledgerctl feed watch --count 1 -o json");
+            "ledgerctl feed watch --count 1 --output-format json");
         command.Add(after);
         command.Add(count);
         online.AddTo(command);

@@ -7,7 +7,7 @@ using NotaryKeys = Ledger.Contracts.Notary.V1.Keys;
 
 namespace Ledger.Cli.Commands.Keys;
 
-/// <summary><c>ledgerctl keys list|jwks|history|rotate|retire|compromise|import</c>: Notary's key rings.</summary>
+/// <summary><c>ledgerctl keys list|jwks|history|rotate|retire|compromise|import|signatures</c>: Notary's key rings and its signature log.</summary>
 internal static class KeysCommands
 {
     public static Command Create()
@@ -21,6 +21,7 @@ internal static class KeysCommands
         keys.Add(Retire());
         keys.Add(Compromise());
         keys.Add(Import());
+        keys.Add(Signatures());
         return keys;
     }
 
@@ -215,6 +216,65 @@ internal static class KeysCommands
         });
         return command;
     }
+
+    private static CliCommand Signatures()
+    {
+        var online = new OnlineOptions(LedgerService.Notary);
+        var kid = new Option<string>("--kid") { Description = "Only the signatures of this key." };
+        var since = new Option<string>("--since") { Description = "Only signatures made at or after this time (ISO 8601).", HelpName = "TIME" };
+        var subject = new Option<string>("--subject") { Description = "Only signatures about this subject: a license or attestation id, feed/<version>, filter/<version>." };
+        var command = new CliCommand("signatures", "Notary's signature log: every signature it made, in order (index, time, key, purpose, calling client, subject, SHA-256 of the signing input). Needs the auditor or key-admin role.",
+            "ledgerctl keys signatures --since 2026-01-01T00:00:00Z",
+            "ledgerctl keys signatures --kid <kid> --output-format json");
+        command.Add(kid);
+        command.Add(since);
+        command.Add(subject);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new ListSignaturesRequest { Kid = run.Get(kid) ?? string.Empty, Subject = run.Get(subject) ?? string.Empty, PageSize = 1000 };
+            if (run.Get(since) is { Length: > 0 } at)
+            {
+                request.Since = ProtoValues.ParseTime(at, "--since");
+            }
+
+            using var connection = online.Connect(run);
+            var client = new SignatureLog.SignatureLogClient(connection.Channel);
+            var entries = new JsonArray();
+            var text = new StringBuilder();
+            while (true)
+            {
+                var page = await client.ListSignaturesAsync(request, connection.Call());
+                foreach (var entry in page.Entries)
+                {
+                    entries.Add(SignatureJson(entry));
+                    text.AppendLine($"{entry.Index,8}  {ProtoValues.TimeText(entry.At)}  {entry.Purpose,-11}  {entry.Kid}  {entry.Client,-12}  {entry.Subject}");
+                }
+
+                if (page.NextStartIndex < 0)
+                {
+                    break;
+                }
+
+                request.StartIndex = page.NextStartIndex;
+            }
+
+            return run.Print(new JsonObject { ["signatures"] = entries }, text.Length == 0 ? "No signatures." : text.ToString());
+        });
+        return command;
+    }
+
+    internal static JsonObject SignatureJson(Contracts.Notary.V1.SignatureLogEntry entry) => new()
+    {
+        ["index"] = entry.Index,
+        ["at"] = ProtoValues.Time(entry.At),
+        ["at_ms"] = entry.At.ToDateTimeOffset().ToUnixTimeMilliseconds(),
+        ["kid"] = entry.Kid,
+        ["purpose"] = entry.Purpose,
+        ["client"] = entry.Client,
+        ["subject"] = entry.Subject,
+        ["input_sha256"] = Convert.ToHexStringLower(entry.InputSha256.ToByteArray()),
+    };
 
     private static JsonObject KeyJson(KeyInfo key) => new()
     {

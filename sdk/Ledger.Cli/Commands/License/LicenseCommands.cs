@@ -156,15 +156,45 @@ internal static class LicenseCommands
     {
         var online = new OnlineOptions(LedgerService.Issuance);
         var id = new Argument<string>("LICENSE_ID") { Description = "The license id." };
-        var command = new CliCommand("get", "Show one license's current state and license key.",
-            "ledgerctl license get 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f");
+        var receipt = new Option<bool>("--receipt") { Description = "Also fetch the license key's receipt from Notary's signature log (entry, inclusion proof, signed checkpoint; docs/TRANSPARENCY.md)." };
+        var receiptFile = new Option<string>("--receipt-file") { Description = "Write the receipt to this file (never overwritten); implies --receipt. Verify it offline with 'ledgerctl verify license-key --receipt FILE'.", HelpName = "FILE" };
+        var command = new CliCommand("get", "Show one license's current state and license key, optionally with its signature log receipt.",
+            "ledgerctl license get 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+            "ledgerctl license get 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f --receipt-file license.receipt.json");
         command.Add(id);
+        command.Add(receipt);
+        command.Add(receiptFile);
         online.AddTo(command);
         command.Handle(async run =>
         {
+            var path = run.Get(receiptFile);
+            if (path is { Length: > 0 })
+            {
+                LocalFiles.RefuseExisting(path, "receipt file");
+            }
+
+            var withReceipt = run.Get(receipt) || path is { Length: > 0 };
             using var connection = online.Connect(run);
-            var response = await new Licenses.LicensesClient(connection.Channel).GetLicenseAsync(new GetLicenseRequest { LicenseId = run.Get(id) }, connection.Call());
-            return run.Print(LicenseView.Json(response.License), LicenseView.Text(response.License));
+            var response = await new Licenses.LicensesClient(connection.Channel).GetLicenseAsync(
+                new GetLicenseRequest { LicenseId = run.Get(id), IncludeReceipt = withReceipt }, connection.Call());
+            var json = LicenseView.Json(response.License);
+            var text = LicenseView.Text(response.License);
+            if (withReceipt)
+            {
+                json["receipt"] = JsonNode.Parse(response.ReceiptJson);
+                if (path is { Length: > 0 })
+                {
+                    LocalFiles.WriteNew(path, response.ReceiptJson + "\n", LocalFiles.PublicMode);
+                    json["receipt_file"] = path;
+                    text += $"\nReceipt written to {path}.";
+                }
+                else
+                {
+                    text += $"\nReceipt: {response.ReceiptJson}";
+                }
+            }
+
+            return run.Print(json, text);
         });
         return command;
     }

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Ledger.Cli.Feeds;
 using Ledger.Cli.Keys;
+using Ledger.Cli.Files;
 using Ledger.Cli.Licensing;
+using Ledger.Cli.Transparency;
 using Ledger.Crypto;
 using Ledger.Verification;
 
@@ -28,12 +30,17 @@ internal static class VerifyLicenseKeyCommand
         var issuer = new Option<string>("--issuer") { Description = "The issuer the license must come from. Default: the issuer named by an older ledgerctl key's kid (<issuer>:<thumbprint>); for other keys (Flux sets, Notary's) the license's own claim, which is then not checked." };
         var stateDir = StateDirectory.Option();
         var feedTimeout = FeedInput.TimeoutOption();
+        var receiptFile = new Option<string>("--receipt") { Description = "The license key's receipt from Notary's signature log ('ledgerctl license get ID --receipt-file FILE'): proves offline that the ledger recorded the signature.", HelpName = "FILE" };
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A signature log checkpoint to check the receipt against: a file with the signed note, or Notary's URL (http://127.0.0.1:5010/signature-log/checkpoint, whose consistency proofs are fetched too). The largest checkpoint accepted is kept in the state directory; a smaller or inconsistent one is refused.", HelpName = "FILE|URL" };
+        var requireReceipt = new Option<bool>("--require-receipt") { Description = "Refuse a license key without a receipt (ReceiptMissing). Off by default; on in the hardened profile (docs/TRANSPARENCY.md)." };
+        var logOrigin = new Option<string>("--log-origin") { Description = "The signature log's name in its checkpoints. Default: <issuer>/signature-log." };
 
-        var command = new CliCommand("license-key", "Verify a license key offline (Ledger's license+jwt or the Flux Operator's format): signature, issuer, audience, validity, capabilities and revocation. The key set is trusted for licenses.",
+        var command = new CliCommand("license-key", "Verify a license key offline (Ledger's license+jwt or the Flux Operator's format): signature, issuer, audience, validity, capabilities, revocation and, with a receipt, inclusion in Notary's signature log. The key set is trusted for licenses.",
             "ledgerctl verify license-key customer-42.jwt -k keys/bc530bc4-sig-public.jwks --revoked-set revocations.json",
-            "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations");
+            "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations",
+            "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations --receipt license.receipt.json --checkpoint http://127.0.0.1:5010/signature-log/checkpoint --require-receipt");
         command.Add(file);
-        foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, issuer, stateDir, feedTimeout })
+        foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, issuer, stateDir, feedTimeout, receiptFile, checkpoint, requireReceipt, logOrigin })
         {
             command.Add(option);
         }
@@ -118,8 +125,58 @@ internal static class VerifyLicenseKeyCommand
                 revocationText = "not checked (pass --feed or --revoked-set)";
             }
 
+            JsonObject? log = null;
+            string? logText = null;
+            if (run.Given(receiptFile) || run.Given(checkpoint) || run.Get(requireReceipt))
+            {
+                var origin = run.Get(logOrigin) is { Length: > 0 } givenOrigin ? givenOrigin : $"{expectedIssuer}/signature-log";
+                var store = new CheckpointStore(StateDirectory.Resolve(run.Get(stateDir)));
+                var stored = store.Load(origin);
+                SignatureReceipt? receipt = null;
+                ReceiptVerdict logVerdict;
+                try
+                {
+                    receipt = run.Get(receiptFile) is { Length: > 0 } receiptPath
+                        ? SignatureReceipt.Parse(LocalFiles.ReadText(receiptPath, SignatureReceipt.MaxBytes, "receipt file"))
+                        : null;
+                    var (note, proofs) = run.Get(checkpoint) is { Length: > 0 } location && receipt is not null
+                        ? await CheckpointInput.ReadAsync(location, receipt, stored, trusted, origin, TimeSpan.FromSeconds(run.Get(feedTimeout)), run.Cancellation)
+                        : (null, []);
+                    logVerdict = ReceiptVerifier.Verify(licenseKey, receipt, trusted, origin, new ReceiptOptions(run.Get(requireReceipt), note, stored, proofs));
+                }
+                catch (FeedFormatException e)
+                {
+                    logVerdict = new ReceiptVerdict(VerificationStatus.NotInLog, $"The receipt is not a signature log receipt ({e.Message}). Fetch it again with 'ledgerctl license get ID --receipt-file FILE'.", stored);
+                }
+
+                string? savedTo = null;
+                if (logVerdict.IsValid && logVerdict.Latest is { } latest && (stored is null || latest.Size > stored.Size))
+                {
+                    savedTo = store.Save(latest);
+                }
+
+                if (verdict.IsValid && !logVerdict.IsValid)
+                {
+                    verdict = verdict with { Status = logVerdict.Status, Detail = logVerdict.Detail };
+                }
+
+                log = new JsonObject
+                {
+                    ["status"] = logVerdict.Status.ToString(),
+                    ["detail"] = logVerdict.Detail,
+                    ["origin"] = origin,
+                    ["log_index"] = receipt?.Entry.Index,
+                    ["checkpoint_size"] = logVerdict.Latest?.Size,
+                    ["state_file"] = store.PathFor(origin),
+                    ["state_saved"] = savedTo is not null,
+                };
+                logText = receipt is null
+                    ? $"{logVerdict.Status}: {logVerdict.Detail}"
+                    : $"{logVerdict.Status}: entry {receipt.Entry.Index}, checkpoint of {logVerdict.Latest?.Size} entries{(savedTo is null ? string.Empty : $" (saved to {savedTo})")}";
+            }
+
             return new LicenseVerdictReport(verdict.Status, verdict.Detail, verdict.Claims, expectedIssuer, issuerCheck, expectedAudience,
-                audienceChecked, required, revocation, revocationText).Print(run);
+                audienceChecked, required, revocation, revocationText, log, logText).Print(run);
         });
         return command;
     }

@@ -25,6 +25,7 @@ public sealed class CapabilityChange(LicenseSigner signer, LedgerIssuer issuer, 
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
         stream.AppendOne(changed);
+        session.Store(LicenseKeyLogEntry.For(license.Id, plan.Revision, signed.LogIndex));
         license.Apply(changed);
         return license;
     }

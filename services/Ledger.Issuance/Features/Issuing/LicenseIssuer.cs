@@ -32,6 +32,7 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
                 terms.Edition, terms.Audience, terms.Capabilities, terms.ValidFrom, terms.ExpiresAt,
                 new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, requestedBy, idempotencyKey);
             session.Events.StartStream<License>(id, issued);
+            session.Store(LicenseKeyLogEntry.For(id, 1, signed[i].LogIndex));
             var license = License.Create(issued);
             license.Version = 1;
             result.Add(license);

@@ -24,6 +24,7 @@ public sealed class LicenseRenewal(LicenseSigner signer, LedgerIssuer issuer, Ti
         var renewed = new LicenseRenewed(license.Id, plan.PreviousExpiresAt, plan.ExpiresAt,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
         stream.AppendOne(renewed);
+        session.Store(LicenseKeyLogEntry.For(license.Id, plan.Revision, signed.LogIndex));
         license.Apply(renewed);
         return license;
     }

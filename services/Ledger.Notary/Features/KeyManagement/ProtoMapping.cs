@@ -10,7 +10,7 @@ public static class ProtoMapping
 {
     public static KeyPurpose RequirePurpose(V1.KeyPurpose purpose, string field = "purpose") =>
         ToDomain(purpose) ?? throw RequestValidation.Invalid(field,
-            "required: one of KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION, KEY_PURPOSE_FEED, KEY_PURPOSE_ENCRYPTION");
+            "required: one of KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION, KEY_PURPOSE_FEED, KEY_PURPOSE_ENCRYPTION, KEY_PURPOSE_CHECKPOINT");
 
     public static KeyPurpose? ToDomain(V1.KeyPurpose purpose) => purpose switch
     {
@@ -18,6 +18,7 @@ public static class ProtoMapping
         V1.KeyPurpose.Attestation => KeyPurpose.Attestation,
         V1.KeyPurpose.Feed => KeyPurpose.Feed,
         V1.KeyPurpose.Encryption => KeyPurpose.Encryption,
+        V1.KeyPurpose.Checkpoint => KeyPurpose.Checkpoint,
         _ => null,
     };
 
@@ -26,6 +27,7 @@ public static class ProtoMapping
         KeyPurpose.License => V1.KeyPurpose.License,
         KeyPurpose.Attestation => V1.KeyPurpose.Attestation,
         KeyPurpose.Feed => V1.KeyPurpose.Feed,
+        KeyPurpose.Checkpoint => V1.KeyPurpose.Checkpoint,
         _ => V1.KeyPurpose.Encryption,
     };
 

@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.Signing;
 
-/// <summary>gRPC <c>ledger.notary.v1.Signing</c>. Each purpose has its signer role: a client may sign only what its role issues.</summary>
+/// <summary>
+/// gRPC <c>ledger.notary.v1.Signing</c>. Only the services' own identities sign, each for its own purpose
+/// (license-signer, feed-signer, attestation-signer); the API roles clients hold never do.
+/// </summary>
 [Authorize(Roles = LedgerRoles.Signer)]
 public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.SigningBase
 {
@@ -18,8 +21,9 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
         RequireSignerOf(purpose, context);
         RequirePayload(request.Payload, "payload", purpose);
-        var signed = await signer.SignAsync(purpose, [request.Payload.Memory], Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
-        return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString() };
+        var signed = await signer.SignAsync(
+            purpose, [request.Payload.Memory], Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
+        return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString(), LogIndex = signed.LogIndexes[0] };
     }
 
     public override async Task<SignBatchResponse> SignBatch(SignBatchRequest request, ServerCallContext context)
@@ -43,9 +47,10 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         }
 
         var signed = await signer.SignAsync(
-            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
+            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
         var response = new SignBatchResponse { Kid = signed.Key.Id.ToString() };
         response.Jws.AddRange(signed.Jws);
+        response.LogIndexes.AddRange(signed.LogIndexes);
         return response;
     }
 
@@ -55,29 +60,42 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         RequireSignerOf(purpose, context);
         RequirePayload(request.Payload, "payload", purpose);
         var countersignature = await signer.CountersignAsync(
-            purpose, request.Payload.Memory, Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), context.CancellationToken);
+            purpose, request.Payload.Memory, Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
         return new CountersignResponse
         {
             Protected = countersignature.Protected,
             Signature = countersignature.Signature,
             Kid = countersignature.Key.Id.ToString(),
+            LogIndex = countersignature.LogIndex,
         };
     }
 
-    /// <summary>Least privilege: Issuance signs licenses, Revocation feeds, Attestation attestations; none signs the others'.</summary>
+    /// <summary>Least privilege: Issuance's identity signs licenses, Revocation's feeds, Attestation's attestations; none signs the others'.</summary>
     private static void RequireSignerOf(Ledger.Notary.Keys.KeyPurpose purpose, ServerCallContext context)
     {
+        if (!purpose.Signs())
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"{purpose.Name()} keys encrypt; they never sign. Use the license, attestation or feed purpose."));
+        }
+
         var role = purpose switch
         {
-            Ledger.Notary.Keys.KeyPurpose.License => LedgerRoles.Issuer,
-            Ledger.Notary.Keys.KeyPurpose.Feed => LedgerRoles.Revoker,
-            Ledger.Notary.Keys.KeyPurpose.Attestation => LedgerRoles.Attestor,
+            Ledger.Notary.Keys.KeyPurpose.License => LedgerRoles.LicenseSigner,
+            Ledger.Notary.Keys.KeyPurpose.Feed => LedgerRoles.FeedSigner,
+            Ledger.Notary.Keys.KeyPurpose.Attestation => LedgerRoles.AttestationSigner,
             _ => null,
         };
-        if (role is not null && !context.GetHttpContext().User.IsInRole(role))
+        if (role is null)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"Client '{CallerIdentity.Of(context)}' may not sign {purpose.Name()} payloads; that needs the '{role}' role."));
+                $"Only Notary signs with its {purpose.Name()} key (the signature log's checkpoints); no client may ask for it."));
+        }
+
+        if (!context.GetHttpContext().User.IsInRole(role))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"Client '{CallerIdentity.Of(context)}' may not sign {purpose.Name()} payloads; that needs the '{role}' role, which only the service that owns the purpose holds (docs/SECURITY.md)."));
         }
     }
 
@@ -96,13 +114,8 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         }
     }
 
-    private static string? Typ(string typ)
+    private static string Typ(string typ)
     {
-        if (typ.Length == 0)
-        {
-            return null;
-        }
-
         return typ.Length <= 64 && typ.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '/')
             ? typ
             : throw RequestValidation.Invalid("typ", "at most 64 characters of letters, digits, '+', '-', '.', '/' (e.g. license+jwt)");

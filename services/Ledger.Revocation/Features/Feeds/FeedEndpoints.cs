@@ -16,6 +16,9 @@ public static class FeedEndpoints
     public const string FeedPath = "/feeds/revocations";
     public const string FilterPath = "/feeds/revocations/filter";
 
+    /// <summary>The revocation log's head, unsigned: Notary reads it to refuse feed versions the log never reached.</summary>
+    public const string HeadPath = "/feeds/revocations/head";
+
     /// <summary>The unsigned Flux Operator format, for tools that still read it. Verifiers should use the signed feed.</summary>
     public const string FluxPath = "/feeds/revocations/revocations.json";
     public const string ContentType = "application/jose";
@@ -38,6 +41,12 @@ public static class FeedEndpoints
             var licenses = await session.Query<RevocationRecord>().Where(r => r.Kind == RevocationRecord.LicenseKind).ToListAsync(cancellationToken);
             var set = new FluxRevocationSet(issuer.Name, licenses.ToDictionary(r => r.Id, r => r.RevokedAt));
             return Results.Text(set.ToJson(), "application/json");
+        }).AllowAnonymous();
+        app.MapGet(HeadPath, async (HttpContext http, FeedPublisher feeds, LedgerIssuer issuer, CancellationToken cancellationToken) =>
+        {
+            var (version, chain) = await feeds.HeadAsync(cancellationToken);
+            http.Response.Headers[HeaderNames.CacheControl] = "no-store";
+            return Results.Json(new { iss = issuer.Name, ver = version, chain });
         }).AllowAnonymous();
         app.MapGet(FilterPath, async (HttpContext http, FilterPublisher filters, CancellationToken cancellationToken) =>
             Serve(http, await filters.GetAsync(cancellationToken))).AllowAnonymous();
