@@ -1,5 +1,6 @@
 using Ledger.Issuance.Features;
 using Ledger.Issuance.Features.ChangingCapabilities;
+using Ledger.Issuance.Features.Heartbeat;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.RecordingRevocations;
@@ -7,6 +8,7 @@ using Ledger.Issuance.Features.Renewing;
 using Ledger.ServiceDefaults.Idempotency;
 using Ledger.Issuance.IntegrationEvents;
 using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Admin;
 using Ledger.ServiceDefaults.EventStore;
@@ -26,7 +28,7 @@ public static class IssuanceHost
     {
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
-                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded)]);
+                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded), typeof(HeartbeatRecorded)]);
                 options.Schema.For<License>()
                     .Index(l => l.CustomerId)
                     .Index(l => l.IssuedAt);
@@ -37,6 +39,7 @@ public static class IssuanceHost
             .PublishIntegrationEvents<IssuanceEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();
+        builder.AddRekeyClearance();
 
         builder.Services.AddSingleton(sp => new IssuerIdentity(
             sp.GetRequiredService<IConfiguration>()[IssuerIdentity.Setting] is { Length: > 0 } name ? name : IssuerIdentity.Default));
@@ -46,6 +49,7 @@ public static class IssuanceHost
         builder.Services.AddSingleton<LicenseRenewal>();
         builder.Services.AddSingleton<CapabilityChange>();
         builder.Services.AddSingleton<LicenseQueries>();
+        builder.Services.AddHostedService<IssuanceHeartbeats>();
         return builder;
     }
 

@@ -15,6 +15,7 @@ public class LedgerServices : IsolatedInfrastructure
 {
     private readonly List<IAsyncDisposable> _hosts = [];
     private ServiceHost<Notary.Program>? _notary;
+    private ServiceHost<Revocation.Program>? _revocation;
 
     public string NotaryRootKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -32,7 +33,11 @@ public class LedgerServices : IsolatedInfrastructure
         return host;
     }
 
-    /// <summary>Starts another service, its Notary clients pointed at <see cref="Notary"/>.</summary>
+    /// <summary>
+    /// Starts another service, its Notary clients pointed at <see cref="Notary"/> and its Revocation
+    /// client (Issuance asks Revocation before re-keying a license) at the first Revocation this
+    /// fixture started, or at one started with default settings when the first call needs it.
+    /// </summary>
     public ServiceHost<TProgram> Start<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
     {
         var notary = Notary;
@@ -49,11 +54,18 @@ public class LedgerServices : IsolatedInfrastructure
         {
             services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+            services.AddGrpcClient<Contracts.Revocation.V1.Revocations.RevocationsClient>()
+                .ConfigurePrimaryHttpMessageHandler(() => (_revocation ?? Start<Revocation.Program>()).Server.CreateHandler());
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),
         };
         _hosts.Add(host);
+        if (host is ServiceHost<Revocation.Program> revocation)
+        {
+            _revocation ??= revocation;
+        }
+
         _ = host.Server;
         return host;
     }

@@ -1,4 +1,5 @@
 using JasperFx.Events;
+using Ledger.Issuance.Features.Heartbeat;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.ServiceDefaults.Messaging;
@@ -15,6 +16,7 @@ public sealed class IssuanceEventMap(IssuerIdentity issuer) : IIntegrationEventM
             e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At),
         LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At),
         LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At),
+        HeartbeatRecorded e => new V1.IssuanceHeartbeat(issuer.Name, e.At),
         _ => null,
     };
 }

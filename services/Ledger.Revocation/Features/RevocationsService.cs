@@ -4,6 +4,7 @@ using Grpc.Core;
 using Ledger.Contracts.Revocation.V1;
 using RevocationRecord = Ledger.Revocation.Revocations.RevocationRecord;
 using Ledger.Crypto;
+using Ledger.Revocation.Features.AuthorizingRekeys;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.FluxInterop;
 using Ledger.Revocation.Features.Revoking;
@@ -22,7 +23,7 @@ namespace Ledger.Revocation.Features;
 /// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>. Reads are open to any registered client: feeds are public anyway.</summary>
 [Authorize]
 public sealed class RevocationsService(
-    Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
+    Revoker revoker, RekeyAuthorization rekeys, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
@@ -144,6 +145,18 @@ public sealed class RevocationsService(
 
         response.FeedVersion = (await feeds.HeadAsync(context.CancellationToken)).Version;
         return response;
+    }
+
+    [Authorize(Roles = LedgerRoles.Issuer)]
+    public override async Task<AuthorizeRekeyResponse> AuthorizeRekey(AuthorizeRekeyRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        validation.Require(UuidV7.TryParse(request.LicenseId, out var licenseId), "license_id", "a license id (UUIDv7, the license key's jti)");
+        validation.Require(request.ExpiresAt is not null, "expires_at", "required: the new key's exp");
+        validation.Require(request.Revision >= 2, "revision", "the new key's rev (2 or more: the first key is issued with the license)");
+        validation.ThrowIfInvalid();
+        var latest = await rekeys.AuthorizeAsync(licenseId, request.ExpiresAt!.ToDateTimeOffset(), request.Revision, context.CancellationToken);
+        return new AuthorizeRekeyResponse { LatestExpiresAt = latest.ToTimestamp() };
     }
 
     private async Task<Guid> LicenseIdOfKeyAsync(string licenseKey, CancellationToken cancellationToken)

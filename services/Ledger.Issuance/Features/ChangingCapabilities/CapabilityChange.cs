@@ -1,5 +1,6 @@
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
@@ -8,7 +9,7 @@ using Marten;
 namespace Ledger.Issuance.Features.ChangingCapabilities;
 
 /// <summary>Replaces a license's capabilities and issues its next key.</summary>
-public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer, TimeProvider clock)
+public sealed class CapabilityChange(LicenseSigner signer, RekeyClearance revocation, IssuerIdentity issuer, TimeProvider clock)
 {
     public async Task<License> ChangeAsync(
         IDocumentSession session, Guid licenseId, IReadOnlyList<string> capabilities, string requestedBy, string idempotencyKey,
@@ -18,6 +19,8 @@ public sealed class CapabilityChange(LicenseSigner signer, IssuerIdentity issuer
         var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.");
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
+        // Revocation decides, against its own record, before any new key exists.
+        await revocation.EnsureAsync(license.Id, license.ExpiresAt, plan.Revision, cancellationToken);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
         var signed = (await signer.SignAsync([claims], license.ExpiresAt, cancellationToken))[0];
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,

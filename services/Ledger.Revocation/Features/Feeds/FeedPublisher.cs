@@ -50,12 +50,16 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
     private async Task<SignedFeed> SignFullAsync(long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
-        // Licenses that expired anyway need no entry (as CRLs prune expired certificates).
-        var prunedBefore = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        // Licenses whose every key expired anyway need no entry (as CRLs prune expired certificates).
+        // pruned_before is null when nothing was left out, so the verifier can refold the whole chain.
+        var cutoff = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
         var records = await session.Query<RevocationRecord>()
-            .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= prunedBefore)
+            .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= cutoff)
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
+        DateTimeOffset? prunedBefore = await session.Query<RevocationRecord>().AnyAsync(r => r.FeedVersion <= version && r.LicenseExpiresAt < cutoff, cancellationToken)
+            ? cutoff
+            : null;
         var previous = await PreviousChainAsync(session, version, cancellationToken);
         var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());

@@ -1,44 +1,63 @@
 using Ledger.IntegrationEvents.V1;
-using Ledger.Revocation.KnownLicenses;
-using Marten;
+using Ledger.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Ledger.Revocation.Features.LearningLicenses;
 
-/// <summary>Learns every issued license. Idempotent: a redelivery stores the same document.</summary>
-public sealed class LicenseIssuedConsumer(IDocumentStore store) : IConsumer<LicenseIssued>
+/// <summary>The ledger-sequence headers every Issuance event carries, read strictly: without them the order is unknown.</summary>
+internal static class IssuanceSequence
 {
-    public async Task Consume(ConsumeContext<LicenseIssued> context)
+    public static (long Sequence, long Previous) Of(ConsumeContext context)
     {
-        var message = context.Message;
-        await using var session = store.LightweightSession();
-        var known = await session.LoadAsync<KnownLicense>(message.LicenseId, context.CancellationToken);
-        session.Store(new KnownLicense
+        var sequence = context.Headers.Get<long>(IntegrationEventForwarder.SequenceHeader);
+        var previous = context.Headers.Get<long>(IntegrationEventForwarder.PreviousSequenceHeader);
+        if (sequence is not > 0 || previous is not >= 0 || previous >= sequence)
         {
-            Id = message.LicenseId,
-            Issuer = message.Issuer,
-            IssuedAt = message.IssuedAt,
-            // A renewal may have arrived first: never move the expiry back.
-            ExpiresAt = known is not null && known.ExpiresAt > message.ExpiresAt ? known.ExpiresAt : message.ExpiresAt,
-        });
-        await session.SaveChangesAsync(context.CancellationToken);
+            throw new InvalidOperationException(
+                $"Message {context.MessageId} has no usable {IntegrationEventForwarder.SequenceHeader}/{IntegrationEventForwarder.PreviousSequenceHeader} headers " +
+                $"({sequence?.ToString() ?? "none"}/{previous?.ToString() ?? "none"}); Revocation applies Issuance's events only in Issuance's order. Was it published by an older Issuance?");
+        }
+
+        return (sequence.Value, previous.Value);
     }
 }
 
-/// <summary>Keeps each known license's expiry current, so feeds prune it only once it really expired.</summary>
-public sealed class LicenseRenewedConsumer(IDocumentStore store) : IConsumer<LicenseRenewed>
+/// <summary>Learns every issued license, in Issuance's order.</summary>
+public sealed class LicenseIssuedConsumer(LicenseLearning learning) : IConsumer<LicenseIssued>
 {
-    public async Task Consume(ConsumeContext<LicenseRenewed> context)
+    public Task Consume(ConsumeContext<LicenseIssued> context)
     {
-        var message = context.Message;
-        await using var session = store.LightweightSession();
-        var known = await session.LoadAsync<KnownLicense>(message.LicenseId, context.CancellationToken)
-            ?? new KnownLicense { Id = message.LicenseId, Issuer = message.Issuer, IssuedAt = message.RenewedAt };
-        if (message.ExpiresAt > known.ExpiresAt)
-        {
-            known.ExpiresAt = message.ExpiresAt;
-            session.Store(known);
-            await session.SaveChangesAsync(context.CancellationToken);
-        }
+        var (sequence, previous) = IssuanceSequence.Of(context);
+        return learning.LearnAsync(context.Message, sequence, previous, context.CancellationToken);
+    }
+}
+
+/// <summary>Keeps each known license's expiry current, so feeds prune it only once every key really expired.</summary>
+public sealed class LicenseRenewedConsumer(LicenseLearning learning) : IConsumer<LicenseRenewed>
+{
+    public Task Consume(ConsumeContext<LicenseRenewed> context)
+    {
+        var (sequence, previous) = IssuanceSequence.Of(context);
+        return learning.LearnAsync(context.Message, sequence, previous, context.CancellationToken);
+    }
+}
+
+/// <summary>Keeps each known license's revision current.</summary>
+public sealed class LicenseCapabilitiesChangedConsumer(LicenseLearning learning) : IConsumer<LicenseCapabilitiesChanged>
+{
+    public Task Consume(ConsumeContext<LicenseCapabilitiesChanged> context)
+    {
+        var (sequence, previous) = IssuanceSequence.Of(context);
+        return learning.LearnAsync(context.Message, sequence, previous, context.CancellationToken);
+    }
+}
+
+/// <summary>Moves the horizon when Issuance is quiet.</summary>
+public sealed class IssuanceHeartbeatConsumer(LicenseLearning learning) : IConsumer<IssuanceHeartbeat>
+{
+    public Task Consume(ConsumeContext<IssuanceHeartbeat> context)
+    {
+        var (sequence, previous) = IssuanceSequence.Of(context);
+        return learning.LearnAsync(context.Message, sequence, previous, context.CancellationToken);
     }
 }
