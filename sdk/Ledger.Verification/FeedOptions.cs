@@ -4,7 +4,17 @@ namespace Ledger.Verification;
 public sealed record FeedOptions
 {
     private readonly TimeSpan clockSkew = TimeSpan.FromMinutes(2);
-    private readonly int maxFeedBytes = 8 * 1024 * 1024;
+    private readonly int maxFeedBytes = DefaultMaxFeedBytes;
+    private readonly TimeSpan maxFeedLifetime = DefaultMaxFeedLifetime;
+
+    /// <summary>
+    /// The one size limit for feeds and filters: Revocation never signs a larger one, Notary refuses to,
+    /// and every verifier accepts up to it.
+    /// </summary>
+    public const int DefaultMaxFeedBytes = 8 * 1024 * 1024;
+
+    /// <summary>The longest lifetime (<c>exp - iat</c>) a feed or filter may have: Revocation refuses to be configured beyond it.</summary>
+    public static readonly TimeSpan DefaultMaxFeedLifetime = TimeSpan.FromDays(7);
 
     public static FeedOptions Default { get; } = new();
 
@@ -22,6 +32,25 @@ public sealed record FeedOptions
     /// frozen feed that hides new revocations; only for diagnosis or a documented air-gapped exception.
     /// </summary>
     public bool AllowStaleFeedUnsafe { get; init; }
+
+    /// <summary>
+    /// A feed or filter that stays valid longer than this after it was signed is refused
+    /// (<see cref="VerificationStatus.Malformed"/>): a copy signed for years would defeat freshness.
+    /// </summary>
+    public TimeSpan MaxFeedLifetime
+    {
+        get => maxFeedLifetime;
+        init => maxFeedLifetime = value > TimeSpan.Zero
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "The feed lifetime limit must be positive.");
+    }
+
+    /// <summary>
+    /// The purpose (<c>license</c>, <c>feed</c>, <c>attestation</c>) of every trusted key that has no
+    /// <c>purpose</c> member, as in a Flux JWKS that holds one purpose per set. Null (the default):
+    /// such keys are refused, since nothing says what they may sign.
+    /// </summary>
+    public string? KeysWithoutPurposeAre { get; init; }
 
     /// <summary>Largest feed or filter JWS accepted, in bytes (a full feed grows with the revocations it lists).</summary>
     public int MaxFeedBytes

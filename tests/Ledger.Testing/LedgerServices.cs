@@ -82,6 +82,17 @@ public class LedgerServices : IsolatedInfrastructure
         return (proxy, new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
     }
 
+    /// <summary>
+    /// Waits until the service reports ready (its bus connected, its queues bound). Start Revocation
+    /// and wait for it before Issuance publishes: it applies Issuance's events only without gaps.
+    /// </summary>
+    public static async Task WaitUntilReadyAsync<TProgram>(ServiceHost<TProgram> host) where TProgram : class
+    {
+        using var http = host.CreateClient();
+        await Eventually.True(async () => (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{typeof(TProgram).Namespace} to be ready");
+    }
+
     public async Task<JsonWebKeySet> FetchJwksAsync(ServiceHost<Notary.Program>? notary = null)
     {
         using var http = (notary ?? Notary).CreateClient();

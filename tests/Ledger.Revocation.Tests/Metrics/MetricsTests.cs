@@ -27,8 +27,9 @@ public sealed class LedgerWithMetrics : LedgerServices
         var (broker, throughProxy) = CuttableBroker();
         Broker = broker;
         var issuer = new Dictionary<string, string?> { ["Ledger:Issuance:Issuer"] = Issuer };
-        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>(issuer).CreateChannel());
         Revocation = Start<Program>(new Dictionary<string, string?>(throughProxy) { ["Ledger:Issuance:Issuer"] = Issuer });
+        await WaitUntilReadyAsync(Revocation);
+        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>(issuer).CreateChannel());
         Revocations = new RevocationsClient(Revocation.CreateChannel());
     }
 
