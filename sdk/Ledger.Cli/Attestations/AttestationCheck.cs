@@ -8,6 +8,7 @@ namespace Ledger.Cli.Attestations;
 internal static class AttestationCheck
 {
     private const long MaxFileBytes = 96 * 1024;
+    private const string AttestationPurpose = "attestation";
 
     public sealed record Outcome(string Status, string Detail, OfflineAttestation? Attestation, string? Kid)
     {
@@ -18,6 +19,18 @@ internal static class AttestationCheck
     {
         var token = LocalFiles.ReadText(path, MaxFileBytes, "attestation file").Trim();
         var verification = Jws.Verify(token, trusted, new JwsVerifyOptions { RequiredType = OfflineAttestation.TokenType, MaxTokenBytes = (int)MaxFileBytes });
+        // As for licenses: a withdrawn key vouches for nothing, and only an attestation key for an attestation.
+        // Keys without a "purpose" member (a Flux JWKS, one purpose per set) are taken as attestation keys here.
+        if (verification.Key is { Status: "retired" or "compromised" } withdrawn)
+        {
+            return new Outcome("KeyRetiredOrCompromised", $"The attestation is signed with key '{verification.Kid}', which the JWKS marks {withdrawn.Status}; what it signed is no longer trusted. Ask for an attestation signed with a current key.", null, verification.Kid);
+        }
+
+        if (verification.Key is { Purpose: { } purpose } && purpose != AttestationPurpose)
+        {
+            return new Outcome("WrongKeyPurpose", $"The attestation is signed with key '{verification.Kid}', a {purpose} key; only attestation keys vouch for artifacts and manifests. Do not trust it.", null, verification.Kid);
+        }
+
         if (!verification.IsValid)
         {
             return verification.Failure switch

@@ -73,9 +73,9 @@ public sealed class FeedVerificationTests : IAsyncLifetime
         var body = File.ReadAllText(Feed([]));
         using var server = new FeedServer(() => body);
 
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
 
         Assert.Equal(3, server.Requests);
         Assert.Contains("/feeds/revocations?since=0", server.Urls);
