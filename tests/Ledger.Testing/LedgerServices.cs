@@ -83,14 +83,14 @@ public class LedgerServices : IsolatedInfrastructure
     }
 
     /// <summary>
-    /// Waits until the service reports ready (its bus connected, its queues bound). Start Revocation
-    /// and wait for it before Issuance publishes: it applies Issuance's events only without gaps.
+    /// Waits until the service's bus is connected and its queues bound (/health/publishing). Start
+    /// Revocation and wait for it before Issuance publishes: it applies Issuance's events only without gaps.
     /// </summary>
     public static async Task WaitUntilReadyAsync<TProgram>(ServiceHost<TProgram> host) where TProgram : class
     {
         using var http = host.CreateClient();
-        await Eventually.True(async () => (await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode,
-            TimeSpan.FromSeconds(60), $"{typeof(TProgram).Namespace} to be ready");
+        await Eventually.True(async () => (await http.GetAsync(new Uri("/health/publishing", UriKind.Relative))).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{typeof(TProgram).Namespace} to connect to RabbitMQ");
     }
 
     public async Task<JsonWebKeySet> FetchJwksAsync(ServiceHost<Notary.Program>? notary = null)

@@ -4,6 +4,7 @@ using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,12 @@ public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
+
+    /// <summary>
+    /// Checks of what a replica needs to publish events (RabbitMQ), not to answer requests: shown at
+    /// /health/publishing (503 when degraded or unhealthy), never part of readiness.
+    /// </summary>
+    public const string PublishingTag = "publishing";
 
     /// <summary>OpenTelemetry, health checks, gRPC with Ledger's conventions, and the clock.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
@@ -86,6 +93,18 @@ public static class ServiceDefaultsExtensions
         {
             Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag),
             ResponseWriter = Health.HealthReport.WriteJson,
+        }).AllowAnonymous();
+        app.MapHealthChecks("/health/publishing", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(PublishingTag),
+            ResponseWriter = Health.HealthReport.WriteJson,
+            // MassTransit reports a lost connection as Degraded; for publishing that is down.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
         }).AllowAnonymous();
         // Health and reflection stay open: probes and grpcurl have no client key.
         app.MapGrpcHealthChecksService().AllowAnonymous();
