@@ -55,6 +55,7 @@ public static class RevocationHost
         builder.Services.AddSingleton<FeedMetrics>();
         builder.Services.AddSingleton<FeedPublisher>();
         builder.Services.AddSingleton<FilterPublisher>();
+        builder.Services.AddSingleton<Ledger.Revocation.Features.FluxInterop.FluxRevocationSetPublisher>();
         builder.Services.AddSingleton<RevocationWatch>();
         return builder;
     }

@@ -95,12 +95,16 @@ public sealed class RevocationsService(
         return new GetFeedResponse { Feed = feed.Jws, Version = feed.Version, Kind = feed.Kind };
     }
 
+    [Authorize(Roles = LedgerRoles.RevokerOrAuditor)]
     public override async Task Watch(WatchRequest request, IServerStreamWriter<V1.RevocationRecord> responseStream, ServerCallContext context)
     {
         if (request.AfterVersion < 0)
         {
             throw RequestValidation.Invalid("after_version", "a feed version >= 0");
         }
+
+        using var slot = watch.TryEnter() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
+            "This Revocation replica already serves its maximum of watches (Ledger:Revocation:MaxWatchers). Retry later, or poll the signed feed (GET /feeds/revocations?since=N)."));
 
         await foreach (var record in watch.FollowAsync(request.AfterVersion, context.CancellationToken))
         {

@@ -4,7 +4,10 @@ using Ledger.ServiceDefaults.Health;
 using Ledger.ServiceDefaults.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -35,6 +38,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.Services.AddSingleton(new LedgerServiceIdentity(serviceName));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.WebHost.ConfigureKestrel(ConfigureLimits);
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -117,6 +121,26 @@ public static class ServiceDefaultsExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Bounds on what one client can make a replica hold: connections, streams per HTTP/2
+    /// connection, header and body sizes, and how long a client may take to send its headers
+    /// (slowloris). Public endpoints (feeds, JWKS) face the Internet; the settings
+    /// Ledger:Kestrel:MaxConnections and Ledger:Kestrel:MaxStreamsPerConnection change the first two.
+    /// </summary>
+    private static void ConfigureLimits(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    {
+        var limits = kestrel.Limits;
+        limits.MaxConcurrentConnections = context.Configuration.GetValue<long?>("Ledger:Kestrel:MaxConnections") ?? 2_000;
+        limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
+        limits.Http2.MaxStreamsPerConnection = context.Configuration.GetValue<int?>("Ledger:Kestrel:MaxStreamsPerConnection") ?? 100;
+        limits.MaxRequestBodySize = GrpcLimits.MaxRequestBytes + 64 * 1024;
+        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.MaxRequestHeaderCount = 64;
+        limits.MaxRequestLineSize = 8 * 1024;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+        limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
     }
 
     private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>

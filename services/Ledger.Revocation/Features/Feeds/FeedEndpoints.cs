@@ -31,13 +31,8 @@ public static class FeedEndpoints
 
             return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
         }).AllowAnonymous();
-        app.MapGet(FluxPath, async (IDocumentStore store, FeedIssuer issuer, CancellationToken cancellationToken) =>
-        {
-            await using var session = store.QuerySession();
-            var licenses = await session.Query<RevocationRecord>().Where(r => r.Kind == RevocationRecord.LicenseKind).ToListAsync(cancellationToken);
-            var set = new FluxRevocationSet(issuer.Name, licenses.ToDictionary(r => r.Id, r => r.RevokedAt));
-            return Results.Text(set.ToJson(), "application/json");
-        }).AllowAnonymous();
+        app.MapGet(FluxPath, async (FluxRevocationSetPublisher sets, CancellationToken cancellationToken) =>
+            Results.Text(await sets.GetAsync(cancellationToken), "application/json")).AllowAnonymous();
         app.MapGet(FilterPath, async (HttpContext http, FilterPublisher filters, CancellationToken cancellationToken) =>
             Serve(http, await filters.GetAsync(cancellationToken))).AllowAnonymous();
         return app;

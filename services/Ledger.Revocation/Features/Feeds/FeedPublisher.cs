@@ -14,6 +14,9 @@ namespace Ledger.Revocation.Features.Feeds;
 /// </summary>
 public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
 {
+    /// <summary>Signed feeds kept for reuse: the full feed and the deltas most recently asked for.</summary>
+    public const int MaxCachedFeeds = 64;
+
     private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
 
     public async Task<(long Version, string Chain)> HeadAsync(CancellationToken cancellationToken)
@@ -41,6 +44,12 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
         foreach (var stale in _signed.Keys.Where(k => !k.EndsWith($":{version}", StringComparison.Ordinal)))
         {
             _signed.TryRemove(stale, out _);
+        }
+
+        // Bounded: verifiers at many different versions get deltas signed on demand; keep the newest few.
+        foreach (var (oldest, _) in _signed.OrderBy(e => e.Value.SignedAt).Take(Math.Max(0, _signed.Count - MaxCachedFeeds + 1)).ToList())
+        {
+            _signed.TryRemove(oldest, out _);
         }
 
         _signed[key] = signed;
