@@ -23,10 +23,13 @@ namespace Ledger.Revocation.Features;
 /// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>. Reads are open to any registered client: feeds are public anyway.</summary>
 [Authorize]
 public sealed class RevocationsService(
-    Revoker revoker, RekeyAuthorization rekeys, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store)
+    Revoker revoker, RekeyAuthorization rekeys, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, FeedIssuer issuer, IDocumentStore store,
+    TimeProvider clock)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
+    private static readonly TimeSpan DefaultImportedLifetime = TimeSpan.FromDays(5 * 365);
+    private static readonly TimeSpan MaxImportedLifetime = TimeSpan.FromDays(10 * 365);
 
     [Authorize(Roles = LedgerRoles.Revoker)]
     public override async Task<RevokeResponse> Revoke(RevokeRequest request, ServerCallContext context)
@@ -132,11 +135,16 @@ public sealed class RevocationsService(
             validation.Fail("revocations_json", $"its issuer is '{set.Issuer}', but this ledger's feeds are for '{issuer.Name}'; import only your own issuer's set");
         }
 
+        var now = clock.GetUtcNow();
+        var expiresBy = request.LicensesExpireBy?.ToDateTimeOffset() ?? now + DefaultImportedLifetime;
+        validation.Require(expiresBy > now && expiresBy <= now + MaxImportedLifetime, "licenses_expire_by",
+            $"a time in the future, at most {MaxImportedLifetime.TotalDays / 365:F0} years ahead (default {DefaultImportedLifetime.TotalDays / 365:F0} years): the latest expiry of the listed licenses");
+
         validation.ThrowIfInvalid();
         var response = new ImportRevocationsResponse();
         foreach (var (licenseId, revokedAt) in set!.Keys.OrderBy(k => k.Value))
         {
-            var outcome = await revoker.ImportAsync(licenseId, revokedAt, reason, CallerIdentity.Of(context), context.CancellationToken);
+            var outcome = await revoker.ImportAsync(licenseId, revokedAt, reason, expiresBy, CallerIdentity.Of(context), context.CancellationToken);
             if (outcome.NewlyRevoked)
             {
                 response.Imported++;

@@ -43,15 +43,17 @@ public sealed class Revoker(IDocumentStore store, FeedIssuer issuer, RevocationS
         }, cancellationToken);
 
     /// <summary>
-    /// Records a revocation made elsewhere (a Flux revocations.json): keeps its original time,
-    /// and accepts licenses this ledger never issued (never pruned, as their expiry is unknown).
+    /// Records a revocation made elsewhere (a Flux revocations.json): keeps its original time, and
+    /// accepts licenses this ledger never issued, whose entries live until <paramref name="expiresBy"/>
+    /// (their own expiry is unknown; an unbounded one would grow the full feed forever).
     /// </summary>
-    public Task<Outcome> ImportAsync(Guid licenseId, DateTimeOffset revokedAt, string reason, string requestedBy, CancellationToken cancellationToken) =>
+    public Task<Outcome> ImportAsync(
+        Guid licenseId, DateTimeOffset revokedAt, string reason, DateTimeOffset expiresBy, string requestedBy, CancellationToken cancellationToken) =>
         AppendAsync(licenseId, async (session, now) =>
         {
             var at = DateTimeOffset.FromUnixTimeSeconds(revokedAt.ToUnixTimeSeconds());
             var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken);
-            var expiresAt = license is null ? RevocationRecord.NeverExpires : MarkRevoked(session, license, now);
+            var expiresAt = license is null ? DateTimeOffset.FromUnixTimeSeconds(expiresBy.ToUnixTimeSeconds()) : MarkRevoked(session, license, now);
             if (license is null)
             {
                 // Inserted, so a concurrent re-keying check of the same id conflicts with this commit.
