@@ -20,7 +20,9 @@ export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.js
 
 dotnet build Ledger.sln -c Release -v quiet -nologo
 
-services=(notary:Notary:5010:5011 issuance:Issuance:5020:5021 revocation:Revocation:5030:5031 attestation:Attestation:5040:5041)
+# Revocation starts before Issuance and binds its queues first: it applies Issuance's events in
+# Issuance's order and waits at any gap, so it must not miss the first ones (docs/EVENTS.md).
+services=(notary:Notary:5010:5011 revocation:Revocation:5030:5031 attestation:Attestation:5040:5041 issuance:Issuance:5020:5021)
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -34,6 +36,12 @@ trap stop INT TERM EXIT
 
 for entry in "${services[@]}"; do
   IFS=: read -r name project http grpc <<<"$entry"
+  if [ "$name" = issuance ]; then
+    for _ in $(seq 1 90); do
+      if curl -sf "http://127.0.0.1:5030/health/publishing" >/dev/null; then break; fi
+      sleep 1
+    done
+  fi
   dll="$root/services/Ledger.$project/bin/Release/net10.0/Ledger.$project.dll"
   (cd "$root/services/Ledger.$project" && exec dotnet "$dll" \
      --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$http" \
