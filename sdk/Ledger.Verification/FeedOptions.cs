@@ -46,6 +46,14 @@ public sealed record FeedOptions
     }
 
     /// <summary>
+    /// How far past the stored version a pruned full feed may be accepted (default 10,000, Revocation's
+    /// largest delta). A pruned feed cannot be refolded, so a longer jump would trust a history the
+    /// verifier could not check; page forward with deltas (<c>?since=</c>) instead. A full feed that
+    /// pruned nothing is refolded and may jump any distance.
+    /// </summary>
+    public long MaxUnrefoldableVersionJump { get; init; } = 10_000;
+
+    /// <summary>
     /// The purpose (<c>license</c>, <c>feed</c>, <c>attestation</c>) of every trusted key that has no
     /// <c>purpose</c> member, as in a Flux JWKS that holds one purpose per set. Null (the default):
     /// such keys are refused, since nothing says what they may sign.

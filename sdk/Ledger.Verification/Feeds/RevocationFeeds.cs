@@ -41,6 +41,13 @@ public static class RevocationFeeds
             return refusal;
         }
 
+        if (!feed.IsDelta && feed.PrunedBefore is not null && previous is { FromFilter: false }
+            && feed.Version - previous.Version > options.MaxUnrefoldableVersionJump)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken,
+                $"The full feed is at version {feed.Version}, {feed.Version - previous.Version} past the stored version {previous.Version}, and pruned, so it cannot be checked against the stored history (at most {options.MaxUnrefoldableVersionJump} versions may be skipped that way). Fetch ?since={previous.Version}: deltas continue the stored chain.");
+        }
+
         return feed.IsDelta ? ApplyDelta(feed, previous) : AcceptFull(feed, previous);
     }
 

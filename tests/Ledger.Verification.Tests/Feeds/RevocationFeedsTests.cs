@@ -494,6 +494,25 @@ public sealed class RevocationFeedsTests : IDisposable
         Assert.Contains(live, acceptance.State.Revoked);
     }
 
+    [Fact]
+    public void a_pruned_full_feed_may_not_jump_further_past_the_stored_version_than_the_bound_but_an_unpruned_one_may()
+    {
+        ledger.History.RevokeNew();
+        var stored = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5))), previous: null).State!;
+        for (var i = 0; i < 6; i++)
+        {
+            ledger.History.RevokeNew();
+        }
+
+        var options = new FeedOptions { MaxUnrefoldableVersionJump = 5 };
+        var pruned = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-4), prunedBefore: Now.AddDays(-400))), ledger.Jwks, Issuer, stored, Now, options);
+        var unpruned = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-4))), ledger.Jwks, Issuer, stored, Now, options);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, pruned.Status);
+        Assert.Contains($"?since={stored.Version}", pruned.Detail, StringComparison.Ordinal);
+        Assert.Equal(VerificationStatus.Valid, unpruned.Status);
+    }
+
     private FeedAcceptance Accept(string jws, FeedState? previous) =>
         RevocationFeeds.Accept(jws, ledger.Jwks, Issuer, previous, Now);
 }

@@ -26,12 +26,18 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
         return log is null ? (0, RevocationLog.GenesisChain(issuer.Name)) : (log.Version, log.Chain);
     }
 
-    /// <summary>The latest full feed, or a delta after <paramref name="since"/> when that makes sense.</summary>
+    /// <summary>
+    /// The latest full feed (<paramref name="since"/> 0, or ahead of the log), or a delta after
+    /// <paramref name="since"/>: at most <see cref="FeedPolicy.MaxDeltaEntries"/> revocations, so a
+    /// verifier far behind pages forward delta by delta, each one folded onto its stored chain, rather
+    /// than jumping to a pruned full feed it could not check (docs/FEEDS.md).
+    /// </summary>
     public async Task<SignedFeed> GetAsync(long since, CancellationToken cancellationToken)
     {
         var (version, chain) = await HeadAsync(cancellationToken);
-        var delta = since > 0 && since <= version && version - since <= policy.MaxDeltaEntries;
-        var key = delta ? $"delta:{since}:{version}" : $"full:{version}";
+        var delta = since > 0 && since <= version;
+        var upTo = delta ? Math.Min(version, since + policy.MaxDeltaEntries) : version;
+        var key = delta ? $"delta:{since}:{upTo}" : $"full:{version}";
         var now = clock.GetUtcNow();
         if (_signed.TryGetValue(key, out var cached) && now - cached.SignedAt < policy.Refresh)
         {
@@ -39,9 +45,9 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
         }
 
         var signed = delta
-            ? await SignDeltaAsync(since, version, chain, now, cancellationToken)
+            ? await SignDeltaAsync(since, upTo, upTo == version ? chain : null, now, cancellationToken)
             : await SignFullAsync(version, chain, now, cancellationToken);
-        foreach (var stale in _signed.Keys.Where(k => !k.EndsWith($":{version}", StringComparison.Ordinal)))
+        foreach (var stale in _signed.Keys.Where(k => k.StartsWith("full:", StringComparison.Ordinal) && k != key))
         {
             _signed.TryRemove(stale, out _);
         }
@@ -75,7 +81,8 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
         return await SignAsync(payload, "full", now, cancellationToken);
     }
 
-    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="chain">The chain at <paramref name="version"/> when it is the head; null to read it from the log.</param>
+    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string? chain, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
         var records = await session.Query<RevocationRecord>()
@@ -83,6 +90,7 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, FeedI
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
         var previous = await PreviousChainAsync(session, version, cancellationToken);
+        chain ??= records.Count > 0 ? records[^1].Chain : (await HeadAsync(cancellationToken)).Chain;
         var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "delta", now, cancellationToken);
