@@ -1,7 +1,4 @@
 using Ledger.Revocation.Features.FluxInterop;
-using Ledger.Revocation.Features.Revoking;
-using Ledger.Revocation.Revocations;
-using Marten;
 using Microsoft.Net.Http.Headers;
 
 namespace Ledger.Revocation.Features.Feeds;
