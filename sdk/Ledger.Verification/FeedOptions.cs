@@ -58,7 +58,7 @@ public sealed record FeedOptions
     /// <c>purpose</c> member, as in a Flux JWKS that holds one purpose per set. Null (the default):
     /// such keys are refused, since nothing says what they may sign.
     /// </summary>
-    public string? KeysWithoutPurposeAre { get; init; }
+    public string? UnmarkedKeyPurpose { get; init; }
 
     /// <summary>Largest feed or filter JWS accepted, in bytes (a full feed grows with the revocations it lists).</summary>
     public int MaxFeedBytes

@@ -16,7 +16,7 @@ internal static class KeyStatus
     /// A key vouches only for its own kind of document: a feed key cannot sign a license, nor a
     /// license key a feed or an attestation. A key that names its ring ("purpose") must name
     /// <paramref name="purpose"/>. A key without the member (a Flux JWKS, one purpose per set) counts
-    /// only when the caller said which purpose its whole set has (<see cref="FeedOptions.KeysWithoutPurposeAre"/>).
+    /// only when the caller said which purpose its whole set has (<see cref="FeedOptions.UnmarkedKeyPurpose"/>).
     /// Null when the key may sign it; otherwise what is wrong.
     /// </summary>
     public static string? PurposeMismatch(JsonWebKey key, string purpose, FeedOptions options)
@@ -26,8 +26,8 @@ internal static class KeyStatus
             return string.Equals(named, purpose, StringComparison.Ordinal) ? null : $"a {JsonMembers.Printable(named)} key; only {purpose} keys may sign it";
         }
 
-        return string.Equals(options.KeysWithoutPurposeAre, purpose, StringComparison.Ordinal)
+        return string.Equals(options.UnmarkedKeyPurpose, purpose, StringComparison.Ordinal)
             ? null
-            : $"a key without a 'purpose' member; set FeedOptions.KeysWithoutPurposeAre (ledgerctl does, from the command) only when the whole trusted set holds {purpose} keys";
+            : $"a key without a 'purpose' member; set FeedOptions.UnmarkedKeyPurpose (ledgerctl does, from the command) only when the whole trusted set holds {purpose} keys";
     }
 }

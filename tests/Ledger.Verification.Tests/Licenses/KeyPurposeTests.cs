@@ -57,9 +57,9 @@ public sealed class KeyPurposeTests : IDisposable
         var withFeedKey = new JsonWebKeySet([.. licenseSet.Keys, JsonWebKey.FromEd25519(ledger.FeedKey.PublicKey, [], LedgerWithSigningKeys.FeedKid).With(purpose: "feed")]);
 
         var refused = LicenseVerifier.Verify(license, withFeedKey, ledger.Expectations, Now, feed, null);
-        var named = LicenseVerifier.Verify(license, withFeedKey, ledger.Expectations, Now, feed, null, new FeedOptions { KeysWithoutPurposeAre = "license" });
+        var named = LicenseVerifier.Verify(license, withFeedKey, ledger.Expectations, Now, feed, null, new FeedOptions { UnmarkedKeyPurpose = "license" });
         var wrongName = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5)), ledger.LicenseKey, LedgerWithSigningKeys.LicenseKid),
-            licenseSet, LedgerWithSigningKeys.Issuer, null, Now, new FeedOptions { KeysWithoutPurposeAre = "license" });
+            licenseSet, LedgerWithSigningKeys.Issuer, null, Now, new FeedOptions { UnmarkedKeyPurpose = "license" });
 
         Assert.Equal(VerificationStatus.UnknownKey, refused.Status);
         Assert.Contains("without a 'purpose' member", refused.Detail);

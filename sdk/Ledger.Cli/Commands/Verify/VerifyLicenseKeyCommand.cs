@@ -18,7 +18,7 @@ namespace Ledger.Cli.Commands.Verify;
 internal static class VerifyLicenseKeyCommand
 {
     /// <summary>Keys in the trusted set without a "purpose" member (a Flux JWKS) are license keys here.</summary>
-    private static readonly FeedOptions Options = new() { KeysWithoutPurposeAre = "license" };
+    private static readonly FeedOptions Options = new() { UnmarkedKeyPurpose = "license" };
 
     public static CliCommand Create()
     {
