@@ -1,3 +1,5 @@
+using Marten.Schema;
+
 namespace Ledger.Revocation.KnownLicenses;
 
 /// <summary>
@@ -9,6 +11,10 @@ namespace Ledger.Revocation.KnownLicenses;
 public sealed class KnownLicense
 {
     public Guid Id { get; set; }
+
+    /// <summary>Marten's version of the stored document: a write checks it (lightweight sessions track it only here).</summary>
+    [Version]
+    public Guid Version { get; set; }
 
     public string Issuer { get; set; } = "";
 

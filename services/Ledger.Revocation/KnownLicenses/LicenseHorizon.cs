@@ -1,3 +1,5 @@
+using Marten.Schema;
+
 namespace Ledger.Revocation.KnownLicenses;
 
 /// <summary>
@@ -13,6 +15,10 @@ public sealed class LicenseHorizon
     public static readonly Guid DocumentId = new("686f7269-7a6f-6e00-0000-000000000001");
 
     public Guid Id { get; set; } = DocumentId;
+
+    /// <summary>Marten's version of the stored document: a write checks it (lightweight sessions track it only here).</summary>
+    [Version]
+    public Guid Version { get; set; }
 
     public long Sequence { get; set; }
 

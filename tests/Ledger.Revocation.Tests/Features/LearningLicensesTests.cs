@@ -16,6 +16,7 @@ public sealed class LedgerWithRevocationAlone : LedgerServices
     {
         await base.InitializeAsync();
         Revocation = Start<Program>(LedgerWithRevocation.FilterSettings);
+        await WaitUntilReadyAsync(Revocation);
     }
 
     public async Task<KnownLicense?> KnownAsync(Guid id)
