@@ -32,8 +32,6 @@ chmod 700 "$state"
 instance="$(local_instance "$state")"
 export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
 export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
-# Notary reads the revocation log's head from here before signing a feed (docs/SECURITY.md).
-export Ledger__Notary__RevocationUrl="${Ledger__Notary__RevocationUrl:-http://127.0.0.1:5030}"
 
 if [ -z "$user_pg" ]; then
   export ConnectionStrings__Ledger="Host=127.0.0.1;Port=$LEDGER_PG_PORT;Database=$(local_database "$instance");Username=ledger;Password=ledger"
@@ -52,7 +50,13 @@ fi
 
 base="${LEDGER_RUN_PORT_BASE:-5010}"
 export Ledger__Notary__Url="${Ledger__Notary__Url:-http://127.0.0.1:$((base + 1))}"
-services=(notary:Notary:0 issuance:Issuance:10 revocation:Revocation:20 attestation:Attestation:30)
+# Notary reads the revocation log's head from here before signing a feed (docs/SECURITY.md).
+export Ledger__Notary__RevocationUrl="${Ledger__Notary__RevocationUrl:-http://127.0.0.1:$((base + 20))}"
+# Issuance asks Revocation here before re-keying a license (docs/ARCHITECTURE.md).
+export Ledger__Revocation__Url="${Ledger__Revocation__Url:-http://127.0.0.1:$((base + 21))}"
+# Revocation starts before Issuance and binds its queues first: it applies Issuance's events in
+# Issuance's order and waits at any gap, so it must not miss the first ones (docs/EVENTS.md).
+services=(notary:Notary:0 revocation:Revocation:20 attestation:Attestation:30 issuance:Issuance:10)
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -66,6 +70,12 @@ trap stop INT TERM EXIT
 
 for entry in "${services[@]}"; do
   IFS=: read -r name project offset <<<"$entry"
+  if [ "$name" = issuance ]; then
+    for _ in $(seq 1 90); do
+      if curl -sf "http://127.0.0.1:$((base + 20))/health/publishing" >/dev/null; then break; fi
+      sleep 1
+    done
+  fi
   dll="$root/services/Ledger.$project/bin/Release/net10.0/Ledger.$project.dll"
   [ -f "$dll" ] || fail "$dll is missing" "build first: make build (or run without LEDGER_RUN_NO_BUILD)"
   (cd "$root/services/Ledger.$project" && exec dotnet "$dll" \

@@ -1,5 +1,6 @@
 using Ledger.Issuance.Features;
 using Ledger.Issuance.Features.ChangingCapabilities;
+using Ledger.Issuance.Features.Heartbeat;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.Receipts;
@@ -8,6 +9,7 @@ using Ledger.Issuance.Features.Renewing;
 using Ledger.Idempotency;
 using Ledger.Issuance.IntegrationEvents;
 using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
@@ -27,7 +29,7 @@ public static class IssuanceHost
     {
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
-                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded)]);
+                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded), typeof(HeartbeatRecorded)]);
                 options.Schema.For<License>()
                     .Index(l => l.CustomerId)
                     .Index(l => l.IssuedAt);
@@ -39,6 +41,7 @@ public static class IssuanceHost
             .PublishIntegrationEvents<IssuanceEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus => bus.AddConsumer<LicenseRevokedConsumer, RetryingConsumerDefinition<LicenseRevokedConsumer>>());
         builder.AddNotaryClients();
+        builder.AddRekeyClearance();
 
         builder.Services.AddSingleton<LicenseSigner>();
         builder.Services.AddSingleton<IdempotentRequests>();
@@ -47,6 +50,7 @@ public static class IssuanceHost
         builder.Services.AddSingleton<CapabilityChange>();
         builder.Services.AddSingleton<LicenseQueries>();
         builder.Services.AddSingleton<LicenseReceipts>();
+        builder.Services.AddHostedService<IssuanceHeartbeats>();
         return builder;
     }
 

@@ -1,5 +1,6 @@
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.Revocation.Features;
+using Ledger.Revocation.Features.AuthorizingRekeys;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.LearningLicenses;
 using Ledger.Revocation.Features.Revoking;
@@ -27,7 +28,9 @@ public static class RevocationHost
             {
                 options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked)]);
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
-                options.Schema.For<KnownLicense>();
+                options.Schema.For<KnownLicense>().UseOptimisticConcurrency(true);
+                options.Schema.For<LicenseHorizon>().UseOptimisticConcurrency(true);
+                options.Schema.For<PendingLicenseEvent>().Index(p => p.Previous);
             })
             .Snapshot<RevocationLog>("revocation-log")
             .PublishIntegrationEvents<RevocationEventMap>();
@@ -35,6 +38,8 @@ public static class RevocationHost
         {
             bus.AddConsumer<LicenseIssuedConsumer, RetryingConsumerDefinition<LicenseIssuedConsumer>>();
             bus.AddConsumer<LicenseRenewedConsumer, RetryingConsumerDefinition<LicenseRenewedConsumer>>();
+            bus.AddConsumer<LicenseCapabilitiesChangedConsumer, RetryingConsumerDefinition<LicenseCapabilitiesChangedConsumer>>();
+            bus.AddConsumer<IssuanceHeartbeatConsumer, RetryingConsumerDefinition<IssuanceHeartbeatConsumer>>();
             bus.AddConsumer<AttestationRevokedConsumer, RetryingConsumerDefinition<AttestationRevokedConsumer>>();
         });
         builder.AddNotaryClients();
@@ -43,11 +48,14 @@ public static class RevocationHost
         builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));
         builder.Services.AddSingleton<RevocationSignal>();
         builder.Services.AddSingleton<Revoker>();
+        builder.Services.AddSingleton<LicenseLearning>();
+        builder.Services.AddSingleton<RekeyAuthorization>();
         builder.Services.AddSingleton<TrustedJwks>();
         builder.Services.AddSingleton<FeedSigner>();
         builder.Services.AddSingleton<FeedMetrics>();
         builder.Services.AddSingleton<FeedPublisher>();
         builder.Services.AddSingleton<FilterPublisher>();
+        builder.Services.AddSingleton<Ledger.Revocation.Features.FluxInterop.FluxRevocationSetPublisher>();
         builder.Services.AddSingleton<RevocationWatch>();
         return builder;
     }

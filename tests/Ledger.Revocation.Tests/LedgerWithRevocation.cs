@@ -23,11 +23,32 @@ public class LedgerWithRevocation : LedgerServices
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Issuance = Start<Ledger.Issuance.Program>();
-        // The tests wait until Revocation knows each license, so the filter may cover up to now.
-        Revocation = Start<Program>(new Dictionary<string, string?> { ["Ledger:Revocation:Feed:FilterLagSeconds"] = "0" });
+        // The tests wait until Revocation knows each license, so the filter may cover up to its horizon
+        // (no lag), rebuilt as soon as the horizon moves, which a heartbeat a second keeps moving.
+        Revocation = Start<Program>(FilterSettings);
+        await WaitUntilReadyAsync(Revocation);
+        Issuance = Start<Ledger.Issuance.Program>(new Dictionary<string, string?> { ["Ledger:Issuance:HeartbeatSeconds"] = "1" });
         Licenses = new LicensesClient(Issuance.CreateChannel());
         Revocations = new RevocationsClient(Revocation.CreateChannel());
+    }
+
+    public static readonly IReadOnlyDictionary<string, string?> FilterSettings = new Dictionary<string, string?>
+    {
+        ["Ledger:Revocation:Feed:FilterLagSeconds"] = "0",
+        ["Ledger:Revocation:Feed:FilterRebuildSeconds"] = "0",
+    };
+
+    /// <summary>The signed filter, once its covers_until reaches the id's timestamp (the horizon moved past it).</summary>
+    public async Task<string> PullFilterCoveringAsync(Guid licenseId, TimeSpan? timeout = null)
+    {
+        var jwks = await FetchJwksAsync();
+        using var http = Revocation.CreateClient();
+        return await Eventually.Get(async () =>
+        {
+            var jws = await http.GetStringAsync(new Uri("/feeds/revocations/filter", UriKind.Relative));
+            var filter = Ledger.Verification.RevocationFilterPayload.Parse(Ledger.Crypto.Jws.Verify(jws, jwks).Payload);
+            return filter.CoversUntil >= Ledger.Crypto.UuidV7.Timestamp(licenseId) ? jws : null;
+        }, timeout ?? TimeSpan.FromSeconds(30), $"the filter to cover license {licenseId}");
     }
 
     /// <summary>Issues a license and waits until Revocation has learned of it from LicenseIssued.</summary>

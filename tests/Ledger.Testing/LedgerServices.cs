@@ -57,7 +57,11 @@ public class LedgerServices : IsolatedInfrastructure
         return host;
     }
 
-    /// <summary>Starts another service, its Notary clients pointed at <see cref="Notary"/>.</summary>
+    /// <summary>
+    /// Starts another service, its Notary clients pointed at <see cref="Notary"/> and its Revocation
+    /// client (Issuance asks Revocation before re-keying a license) at the first Revocation this
+    /// fixture started, or at one started with default settings when the first call needs it.
+    /// </summary>
     public ServiceHost<TProgram> Start<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
     {
         var notary = Notary;
@@ -80,6 +84,8 @@ public class LedgerServices : IsolatedInfrastructure
             services.AddGrpcClient<Signing.SigningClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Keys.KeysClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<SignatureLog.SignatureLogClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
+            services.AddGrpcClient<Contracts.Revocation.V1.Revocations.RevocationsClient>()
+                .ConfigurePrimaryHttpMessageHandler(() => (_revocation ?? Start<Revocation.Program>()).Server.CreateHandler());
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),
@@ -87,7 +93,7 @@ public class LedgerServices : IsolatedInfrastructure
         _hosts.Add(host);
         if (host is ServiceHost<Revocation.Program> revocation)
         {
-            _revocation = revocation;
+            _revocation ??= revocation;
         }
 
         _ = host.Server;
@@ -104,6 +110,17 @@ public class LedgerServices : IsolatedInfrastructure
         _hosts.Add(proxy);
         var throughProxy = new UriBuilder(VirtualHost.Amqp) { Port = proxy.Port }.Uri;
         return (proxy, new Dictionary<string, string?> { ["ConnectionStrings:RabbitMq"] = throughProxy.ToString() });
+    }
+
+    /// <summary>
+    /// Waits until the service's bus is connected and its queues bound (/health/publishing). Start
+    /// Revocation and wait for it before Issuance publishes: it applies Issuance's events only without gaps.
+    /// </summary>
+    public static async Task WaitUntilReadyAsync<TProgram>(ServiceHost<TProgram> host) where TProgram : class
+    {
+        using var http = host.CreateClient();
+        await Eventually.True(async () => (await http.GetAsync(new Uri("/health/publishing", UriKind.Relative))).IsSuccessStatusCode,
+            TimeSpan.FromSeconds(60), $"{typeof(TProgram).Namespace} to connect to RabbitMQ");
     }
 
     public async Task<JsonWebKeySet> FetchJwksAsync(ServiceHost<Notary.Program>? notary = null)

@@ -20,6 +20,18 @@ internal static class AttestationCheck
     {
         var token = RemoteFiles.ReadTextOrFile(path, MaxFileBytes, "attestation").Trim();
         var verification = Jws.Verify(token, trusted, new JwsVerifyOptions { MaxTokenBytes = (int)MaxFileBytes });
+        // As for licenses: a withdrawn key vouches for nothing, and only an attestation key for an attestation.
+        // Keys without a "purpose" member (a Flux JWKS, one purpose per set) are taken as attestation keys here.
+        if (verification.Key is { Status: "retired" or "compromised" } withdrawn)
+        {
+            return new Outcome("KeyRetiredOrCompromised", $"The attestation is signed with key '{verification.Kid}', which the JWKS marks {withdrawn.Status}; what it signed is no longer trusted. Ask for an attestation signed with a current key.", null, verification.Kid);
+        }
+
+        if (verification.Key is { Purpose: { } purpose } && purpose != KeyMaterial.AttestationPurpose)
+        {
+            return new Outcome("WrongKeyPurpose", $"The attestation is signed with key '{verification.Kid}', a {purpose} key; only attestation keys vouch for artifacts and manifests. Do not trust it.", null, verification.Kid);
+        }
+
         if (!verification.IsValid)
         {
             return verification.Failure switch
@@ -28,11 +40,6 @@ internal static class AttestationCheck
                 JwsFailure.BadSignature => new Outcome("BadSignature", $"The attestation's signature does not verify ({verification.Detail}): it was altered or forged.", null, verification.Kid),
                 _ => new Outcome("Malformed", $"{path} is not an attestation ({verification.Failure}: {verification.Detail}). Make one with 'ledgerctl sign manifests' or 'ledgerctl sign artifacts'.", null, verification.Kid),
             };
-        }
-
-        if (verification.Key is { Purpose: { } purpose } && purpose != KeyMaterial.AttestationPurpose)
-        {
-            return new Outcome("UnknownKey", $"The attestation is signed with key '{verification.Kid}', a {purpose} key; only attestation keys sign attestations. Do not trust it.", null, verification.Kid);
         }
 
         var typ = verification.Header is { } header && header.TryGetProperty("typ", out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;

@@ -46,6 +46,23 @@ internal static class LicenseKeyFile
     /// The claims, read WITHOUT verifying the signature: only to fill in defaults (which issuer and
     /// audience to expect) before the verifier checks everything. Null when unreadable.
     /// </summary>
+    /// <summary>Whether the key is in the Flux Operator's format (header typ <c>JWT</c>), read without verifying it.</summary>
+    public static bool IsFluxFormat(string licenseKey)
+    {
+        var header = licenseKey.Split('.')[0];
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(Base64Url.Decode(header));
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                   && json.RootElement.TryGetProperty("typ", out var typ) && typ.ValueKind == System.Text.Json.JsonValueKind.String
+                   && typ.GetString() == "JWT";
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException)
+        {
+            return false;
+        }
+    }
+
     public static LicenseClaims? PeekUnverified(string licenseKey)
     {
         var parts = licenseKey.Split('.');

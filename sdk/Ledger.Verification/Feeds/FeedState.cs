@@ -12,7 +12,14 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
 {
     private const string What = "stored feed state";
 
-    private static readonly string[] Members = ["iss", "ver", "chain", "revoked", "exp", "pruned_before", "from_filter"];
+    private static readonly string[] Members = ["iss", "ver", "chain", "revoked", "revoked_exp", "exp", "pruned_before", "from_filter"];
+
+    /// <summary>
+    /// The license expiry (<c>exp</c>) the feed gave each revoked id: a later full feed may leave an id
+    /// out only once its exp is before that feed's <c>pruned_before</c>. Ids without one (a state written
+    /// before this member existed) are never let go.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, DateTimeOffset> RevokedExpiresAt { get; init; } = new Dictionary<Guid, DateTimeOffset>();
 
     /// <summary>
     /// True when the state came from a filter: it holds (version, chain) for rollback checks but no
@@ -36,6 +43,13 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
             }
 
             json.WriteEndArray();
+            json.WriteStartObject("revoked_exp");
+            foreach (var (id, exp) in RevokedExpiresAt.Where(e => Revoked.Contains(e.Key)).OrderBy(e => e.Key))
+            {
+                json.WriteNumber(id.ToString("D"), exp.ToUnixTimeSeconds());
+            }
+
+            json.WriteEndObject();
             json.WriteSeconds("exp", ExpiresAt);
             json.WriteNullableSeconds("pruned_before", PrunedBefore);
             json.WriteBoolean("from_filter", FromFilter);
@@ -60,6 +74,25 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
             }
         }
 
+        var expires = new Dictionary<Guid, DateTimeOffset>();
+        if (document.RootElement.TryGetProperty("revoked_exp", out var revokedExp))
+        {
+            if (revokedExp.ValueKind != JsonValueKind.Object)
+            {
+                throw new FeedFormatException($"The {What} 'revoked_exp' must be an object of revoked id to Unix seconds.");
+            }
+
+            foreach (var member in revokedExp.EnumerateObject())
+            {
+                if (!JsonMembers.TryParseCanonicalUuid(member.Name, out var id) || !revoked.Contains(id)
+                    || member.Value.ValueKind != JsonValueKind.Number || !member.Value.TryGetInt64(out var seconds)
+                    || seconds is < 0 or > 253402300799 || !expires.TryAdd(id, DateTimeOffset.FromUnixTimeSeconds(seconds)))
+                {
+                    throw new FeedFormatException($"The {What} 'revoked_exp' must map each revoked id (once) to its expiry in whole Unix seconds.");
+                }
+            }
+        }
+
         if (!document.RootElement.TryGetProperty("from_filter", out var fromFilter) || fromFilter.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
             throw new FeedFormatException($"The {What} 'from_filter' must be true or false.");
@@ -74,6 +107,7 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
             root.NullableSeconds("pruned_before"))
         {
             FromFilter = fromFilter.GetBoolean(),
+            RevokedExpiresAt = expires,
         };
         Check(state);
         return state;
@@ -87,7 +121,9 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
         && ExpiresAt == other.ExpiresAt
         && PrunedBefore == other.PrunedBefore
         && FromFilter == other.FromFilter
-        && Revoked.SetEquals(other.Revoked);
+        && Revoked.SetEquals(other.Revoked)
+        && RevokedExpiresAt.Count == other.RevokedExpiresAt.Count
+        && RevokedExpiresAt.All(e => other.RevokedExpiresAt.TryGetValue(e.Key, out var exp) && exp == e.Value);
 
     public override int GetHashCode() => HashCode.Combine(Issuer, Version, Chain, Revoked.Count);
 

@@ -41,6 +41,13 @@ public static class RevocationFeeds
             return refusal;
         }
 
+        if (!feed.IsDelta && feed.PrunedBefore is not null && previous is { FromFilter: false }
+            && feed.Version - previous.Version > options.MaxUnrefoldableVersionJump)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken,
+                $"The full feed is at version {feed.Version}, {feed.Version - previous.Version} past the stored version {previous.Version}, and pruned, so it cannot be checked against the stored history (at most {options.MaxUnrefoldableVersionJump} versions may be skipped that way). Fetch ?since={previous.Version}: deltas continue the stored chain.");
+        }
+
         return feed.IsDelta ? ApplyDelta(feed, previous) : AcceptFull(feed, previous);
     }
 
@@ -57,6 +64,11 @@ public static class RevocationFeeds
         if (issuedAt > now.Plus(options.ClockSkew))
         {
             return FeedAcceptance.Refuse(VerificationStatus.Malformed, $"The {what} claims to be signed at {issuedAt.Text()}, after the given time {now.Text()} (leeway {options.ClockSkew}). Check this machine's clock; a {what} from the future is refused.");
+        }
+
+        if (expiresAt - issuedAt > options.MaxFeedLifetime)
+        {
+            return FeedAcceptance.Refuse(VerificationStatus.Malformed, $"The {what} was signed at {issuedAt.Text()} to stay valid until {expiresAt.Text()}, longer than the {options.MaxFeedLifetime.TotalDays:0.##} days a {what} may live: a long-lived copy could hide revocations for that long. Report this to the Revocation service's operators and keep the previous {what}.");
         }
 
         if (now > expiresAt.Plus(options.ClockSkew) && !options.AllowStaleFeedUnsafe)
@@ -96,7 +108,28 @@ public static class RevocationFeeds
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
         }
 
-        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, feed.Entries.Select(e => e.Id).ToHashSet(), feed.ExpiresAt, feed.PrunedBefore);
+        // A verifier never forgets a revocation: an id it holds may leave only by pruning, once its
+        // license expired before the feed's pruned_before. Otherwise the history was forked or rewritten.
+        if (previous is { FromFilter: false })
+        {
+            var listed = feed.Entries.Select(e => e.Id).ToHashSet();
+            foreach (var id in previous.Revoked.Where(id => !listed.Contains(id)).Order())
+            {
+                var known = previous.RevokedExpiresAt.TryGetValue(id, out var exp);
+                if (feed.PrunedBefore is not { } prunedBefore || !known || exp >= prunedBefore)
+                {
+                    return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken,
+                        $"The full feed at version {feed.Version} leaves out {id}, which the stored state holds as revoked" +
+                        (feed.PrunedBefore is { } cut ? (known ? $" (its license expires {exp.Text()}, not before the feed's pruned_before {cut.Text()})" : " (with no known expiry, so it is never pruned)") : " (the feed pruned nothing)") +
+                        ". A revocation is never forgotten: keep the stored state and alert the operators.");
+                }
+            }
+        }
+
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, feed.Entries.Select(e => e.Id).ToHashSet(), feed.ExpiresAt, feed.PrunedBefore)
+        {
+            RevokedExpiresAt = feed.Entries.ToDictionary(e => e.Id, e => e.ExpiresAt),
+        };
         var news = previous is null ? "first feed" : $"replaces version {previous.Version}";
         return new FeedAcceptance(VerificationStatus.Valid, $"Full feed version {feed.Version} accepted ({news}): {state.Revoked.Count} revoked ids. Persist the returned state.", state);
     }
@@ -133,7 +166,13 @@ public static class RevocationFeeds
 
         var revoked = previous.Revoked.ToHashSet();
         revoked.UnionWith(feed.Entries.Select(e => e.Id));
-        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revoked, feed.ExpiresAt, previous.PrunedBefore);
+        var expires = previous.RevokedExpiresAt.ToDictionary();
+        foreach (var entry in feed.Entries)
+        {
+            expires[entry.Id] = entry.ExpiresAt;
+        }
+
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revoked, feed.ExpiresAt, previous.PrunedBefore) { RevokedExpiresAt = expires };
         return new FeedAcceptance(VerificationStatus.Valid, $"Delta from version {baseVersion} to {feed.Version} applied: {feed.Entries.Count} new revocations, {revoked.Count} revoked ids in all. Persist the returned state.", state);
     }
 

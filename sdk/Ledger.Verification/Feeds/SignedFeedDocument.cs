@@ -19,9 +19,9 @@ internal static class SignedFeedDocument
             return (null, key, $"The {what} is signed with key '{verification.Kid}', which the JWKS marks {key.Status}. Fetch a {what} signed with the current feed key.");
         }
 
-        if (verification.Key is { } signer && KeyStatus.ServesOtherPurpose(signer, "feed"))
+        if (verification.Key is { } signer && KeyStatus.PurposeMismatch(signer, "feed", options) is { } mismatch)
         {
-            return (null, signer, $"The {what} is signed with key '{verification.Kid}', a {signer.Purpose} key; only feed keys sign {what}s. Do not trust this copy.");
+            return (null, signer, $"The {what} is signed with key '{verification.Kid}', {mismatch}. Do not trust this copy.");
         }
 
         if (!verification.IsValid || verification.Payload is null)

@@ -103,9 +103,9 @@ public static class LicenseVerifier
             return Fail(VerificationStatus.KeyRetiredOrCompromised, $"The license key is signed with key '{verification.Kid}', which the JWKS marks {key.Status}; licenses it signed are no longer trusted. Ask the vendor for a license key signed with a current key.");
         }
 
-        if (verification.Key is { } signer && KeyStatus.ServesOtherPurpose(signer, "license"))
+        if (verification.Key is { } signer && KeyStatus.PurposeMismatch(signer, "license", options) is { } mismatch)
         {
-            return Fail(VerificationStatus.UnknownKey, $"The license key is signed with key '{verification.Kid}', a {signer.Purpose} key; only license keys sign licenses. The license key is not genuine.");
+            return Fail(VerificationStatus.UnknownKey, $"The license key is signed with key '{verification.Kid}', {mismatch}. Only a license key vouches for a license; this one is not trusted.");
         }
 
         if (!verification.IsValid || verification.Payload is null)

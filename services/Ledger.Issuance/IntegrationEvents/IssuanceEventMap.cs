@@ -1,5 +1,6 @@
 using Ledger.ServiceDefaults.Hosting;
 using JasperFx.Events;
+using Ledger.Issuance.Features.Heartbeat;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
 using Ledger.ServiceDefaults.Messaging;
@@ -16,6 +17,7 @@ public sealed class IssuanceEventMap(LedgerIssuer issuer) : IIntegrationEventMap
             e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At),
         LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At),
         LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At),
+        HeartbeatRecorded e => new V1.IssuanceHeartbeat(issuer.Name, e.At),
         _ => null,
     };
 }

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Ledger.Contracts.Revocation.V1;
 using RevocationRecord = Ledger.Revocation.Revocations.RevocationRecord;
 using Ledger.Crypto;
+using Ledger.Revocation.Features.AuthorizingRekeys;
 using Ledger.Revocation.Features.Feeds;
 using Ledger.Revocation.Features.FluxInterop;
 using Ledger.Revocation.Features.Revoking;
@@ -23,10 +24,13 @@ namespace Ledger.Revocation.Features;
 /// <summary>gRPC <c>ledger.revocation.v1.Revocations</c>. Reads are open to any registered client: feeds are public anyway.</summary>
 [Authorize]
 public sealed class RevocationsService(
-    Revoker revoker, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, LedgerIssuer issuer, IDocumentStore store)
+    Revoker revoker, RekeyAuthorization rekeys, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, LedgerIssuer issuer, IDocumentStore store,
+    TimeProvider clock)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
+    private static readonly TimeSpan DefaultImportedLifetime = TimeSpan.FromDays(5 * 365);
+    private static readonly TimeSpan MaxImportedLifetime = TimeSpan.FromDays(10 * 365);
 
     [Authorize(Roles = LedgerRoles.Revoker)]
     public override async Task<RevokeResponse> Revoke(RevokeRequest request, ServerCallContext context)
@@ -96,12 +100,16 @@ public sealed class RevocationsService(
         return new GetFeedResponse { Feed = feed.Jws, Version = feed.Version, Kind = feed.Kind };
     }
 
+    [Authorize(Roles = LedgerRoles.RevokerOrAuditor)]
     public override async Task Watch(WatchRequest request, IServerStreamWriter<V1.RevocationRecord> responseStream, ServerCallContext context)
     {
         if (request.AfterVersion < 0)
         {
             throw RequestValidation.Invalid("after_version", "a feed version >= 0");
         }
+
+        using var slot = watch.TryEnter() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
+            "This Revocation replica already serves its maximum of watches (Ledger:Revocation:MaxWatchers). Retry later, or poll the signed feed (GET /feeds/revocations?since=N)."));
 
         await foreach (var record in watch.FollowAsync(request.AfterVersion, context.CancellationToken))
         {
@@ -129,11 +137,16 @@ public sealed class RevocationsService(
             validation.Fail("revocations_json", $"its issuer is '{set.Issuer}', but this ledger's feeds are for '{issuer.Name}'; import only your own issuer's set");
         }
 
+        var now = clock.GetUtcNow();
+        var expiresBy = request.LicensesExpireBy?.ToDateTimeOffset() ?? now + DefaultImportedLifetime;
+        validation.Require(expiresBy > now && expiresBy <= now + MaxImportedLifetime, "licenses_expire_by",
+            $"a time in the future, at most {MaxImportedLifetime.TotalDays / 365:F0} years ahead (default {DefaultImportedLifetime.TotalDays / 365:F0} years): the latest expiry of the listed licenses");
+
         validation.ThrowIfInvalid();
         var response = new ImportRevocationsResponse();
         foreach (var (licenseId, revokedAt) in set!.Keys.OrderBy(k => k.Value))
         {
-            var outcome = await revoker.ImportAsync(licenseId, revokedAt, reason, CallerIdentity.Of(context), context.CancellationToken);
+            var outcome = await revoker.ImportAsync(licenseId, revokedAt, reason, expiresBy, CallerIdentity.Of(context), context.CancellationToken);
             if (outcome.NewlyRevoked)
             {
                 response.Imported++;
@@ -146,6 +159,18 @@ public sealed class RevocationsService(
 
         response.FeedVersion = (await feeds.HeadAsync(context.CancellationToken)).Version;
         return response;
+    }
+
+    [Authorize(Roles = LedgerRoles.LicenseSigner)]
+    public override async Task<AuthorizeRekeyResponse> AuthorizeRekey(AuthorizeRekeyRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        validation.Require(UuidV7.TryParse(request.LicenseId, out var licenseId), "license_id", "a license id (UUIDv7, the license key's jti)");
+        validation.Require(request.ExpiresAt is not null, "expires_at", "required: the new key's exp");
+        validation.Require(request.Revision >= 2, "revision", "the new key's rev (2 or more: the first key is issued with the license)");
+        validation.ThrowIfInvalid();
+        var latest = await rekeys.AuthorizeAsync(licenseId, request.ExpiresAt!.ToDateTimeOffset(), request.Revision, context.CancellationToken);
+        return new AuthorizeRekeyResponse { LatestExpiresAt = latest.ToTimestamp() };
     }
 
     private async Task<Guid> LicenseIdOfKeyAsync(string licenseKey, CancellationToken cancellationToken)

@@ -3,6 +3,10 @@ using Ledger.ServiceDefaults.Health;
 using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -22,11 +26,18 @@ public static class ServiceDefaultsExtensions
     public const string LiveTag = "live";
     public const string ReadyTag = "ready";
 
+    /// <summary>
+    /// Checks of what a replica needs to publish events (RabbitMQ), not to answer requests: shown at
+    /// /health/publishing (503 when degraded or unhealthy), never part of readiness.
+    /// </summary>
+    public const string PublishingTag = "publishing";
+
     /// <summary>OpenTelemetry, health checks, gRPC with Ledger's conventions, and the clock.</summary>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.Services.AddSingleton(new LedgerServiceIdentity(serviceName));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.WebHost.ConfigureKestrel(ConfigureLimits);
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -89,11 +100,43 @@ public static class ServiceDefaultsExtensions
             Predicate = r => r.Tags.Contains(ReadyTag) || r.Tags.Contains(LiveTag),
             ResponseWriter = Health.HealthReport.WriteJson,
         }).AllowAnonymous();
+        app.MapHealthChecks("/health/publishing", new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(PublishingTag),
+            ResponseWriter = Health.HealthReport.WriteJson,
+            // MassTransit reports a lost connection as Degraded; for publishing that is down.
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        }).AllowAnonymous();
         // Health and reflection stay open: probes and grpcurl have no client key.
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
+    }
+
+    /// <summary>
+    /// Bounds on what one client can make a replica hold: connections, streams per HTTP/2
+    /// connection, header and body sizes, and how long a client may take to send its headers
+    /// (slowloris). Public endpoints (feeds, JWKS) face the Internet; the settings
+    /// Ledger:Kestrel:MaxConnections and Ledger:Kestrel:MaxStreamsPerConnection change the first two.
+    /// </summary>
+    private static void ConfigureLimits(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    {
+        var limits = kestrel.Limits;
+        limits.MaxConcurrentConnections = context.Configuration.GetValue<long?>("Ledger:Kestrel:MaxConnections") ?? 2_000;
+        limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
+        limits.Http2.MaxStreamsPerConnection = context.Configuration.GetValue<int?>("Ledger:Kestrel:MaxStreamsPerConnection") ?? 100;
+        limits.MaxRequestBodySize = GrpcLimits.MaxRequestBytes + 64 * 1024;
+        limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        limits.MaxRequestHeaderCount = 64;
+        limits.MaxRequestLineSize = 8 * 1024;
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+        limits.KeepAliveTimeout = TimeSpan.FromMinutes(2);
     }
 
     private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>

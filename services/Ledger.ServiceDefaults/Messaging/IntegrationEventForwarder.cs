@@ -22,10 +22,17 @@ public interface IIntegrationEventMap
 /// each committed event to RabbitMQ with the Marten event id as the message id. Progress is
 /// saved only after a page is published, so an event is published at least once, in order,
 /// even when RabbitMQ was down at commit time; consumers deduplicate on the message id.
+/// Every message carries <c>ledger-sequence</c> (its event's sequence in the service's event
+/// store) and <c>ledger-previous-sequence</c> (the sequence of the event published just before
+/// it, 0 for the first), so a consumer can apply them in commit order and see a gap.
 /// </summary>
 public sealed class IntegrationEventForwarder : SubscriptionBase
 {
     public const string SubscriptionName = "integration-events";
+    public const string SequenceHeader = "ledger-sequence";
+    public const string PreviousSequenceHeader = "ledger-previous-sequence";
+    public const string StreamIdHeader = "ledger-stream-id";
+    private const int LookBackPage = 500;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -38,6 +45,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
     private readonly IIntegrationEventMap _map;
     private readonly ILogger<IntegrationEventForwarder> _logger;
 
+    // The last event this instance published and the page it ended; trusted only for the page that continues it.
+    private (long Published, long Ceiling)? _last;
+
     public IntegrationEventForwarder(IBus bus, IIntegrationEventMap map, ILogger<IntegrationEventForwarder> logger)
     {
         _bus = bus;
@@ -49,18 +59,50 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
     public override async Task<IChangeListener> ProcessEventsAsync(
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
+        long? previous = _last is { } last && last.Ceiling == page.SequenceFloor ? last.Published : null;
         foreach (var committed in page.Events)
         {
             if (_map.ToIntegrationEvent(committed) is { } message)
             {
-                await PublishUntilAcceptedAsync(committed, message, cancellationToken);
+                previous ??= await PreviousPublishedAsync(operations, committed.Sequence, cancellationToken);
+                await PublishUntilAcceptedAsync(committed, message, previous.Value, cancellationToken);
+                previous = committed.Sequence;
             }
         }
 
+        _last = previous is { } published ? (published, page.SequenceCeiling) : null;
         return NullChangeListener.Instance;
     }
 
-    private async Task PublishUntilAcceptedAsync(IEvent committed, object message, CancellationToken cancellationToken)
+    /// <summary>
+    /// The sequence of the newest event before <paramref name="sequence"/> that maps to an integration
+    /// event (0 if none): after a restart or a hand-over between replicas the page does not say it.
+    /// </summary>
+    private async Task<long> PreviousPublishedAsync(IDocumentOperations operations, long sequence, CancellationToken cancellationToken)
+    {
+        var before = sequence;
+        while (true)
+        {
+            var older = await operations.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence < before)
+                .OrderByDescending(e => e.Sequence)
+                .Take(LookBackPage)
+                .ToListAsync(cancellationToken);
+            if (older.FirstOrDefault(e => _map.ToIntegrationEvent(e) is not null) is { } published)
+            {
+                return published.Sequence;
+            }
+
+            if (older.Count < LookBackPage)
+            {
+                return 0;
+            }
+
+            before = older[^1].Sequence;
+        }
+    }
+
+    private async Task PublishUntilAcceptedAsync(IEvent committed, object message, long previous, CancellationToken cancellationToken)
     {
         // Continue the trace of the request that appended the event; MassTransit carries it on to the consumer.
         using var activity = LedgerTelemetry.ActivitySource.StartActivity(
@@ -75,8 +117,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
                 await _bus.Publish(message, context =>
                 {
                     context.MessageId = committed.Id;
-                    context.Headers.Set("ledger-sequence", committed.Sequence);
-                    context.Headers.Set("ledger-stream-id", committed.StreamId.ToString());
+                    context.Headers.Set(SequenceHeader, committed.Sequence);
+                    context.Headers.Set(PreviousSequenceHeader, previous);
+                    context.Headers.Set(StreamIdHeader, committed.StreamId.ToString());
                 }, bounded.Token);
                 if (attempt > 1)
                 {

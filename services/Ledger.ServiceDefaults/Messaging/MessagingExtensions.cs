@@ -33,6 +33,16 @@ public static class MessagingExtensions
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, false));
             consumers?.Invoke(x);
+            // The broker is not needed to answer requests (the event store is the outbox), so its
+            // check is not part of readiness: a RabbitMQ outage must not take replicas out of
+            // rotation. It is reported under "publishing" (/health/publishing) instead.
+            x.ConfigureHealthCheckOptions(o =>
+            {
+                o.Name = "rabbitmq";
+                o.MinimalFailureStatus = Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy;
+                o.Tags.Clear();
+                o.Tags.Add(ServiceDefaultsExtensions.PublishingTag);
+            });
             x.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit

@@ -25,6 +25,9 @@ public sealed class FluxInteropTests(LedgerWithRevocation ledger) : IClassFixtur
         var feed = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), jwks).Payload);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1760000000), feed.Entries.Single(e => e.Id == Guid.Parse(known.LicenseId)).RevokedAt);
         Assert.Equal("superseded", feed.Entries.Single(e => e.Id == foreign).Reason);
+        // Its own expiry is unknown: the entry lives 5 years after the import, then is pruned like any other.
+        var expires = feed.Entries.Single(e => e.Id == foreign).ExpiresAt;
+        Assert.InRange(expires, DateTimeOffset.UtcNow.AddDays(5 * 365 - 1), DateTimeOffset.UtcNow.AddDays(5 * 365 + 1));
         var verdict = LicenseVerifier.Verify(known.LicenseKey, jwks, new LicenseExpectations("ledger", "flux-operator", ["sso"]),
             DateTimeOffset.UtcNow, await ledger.PullFeedAsync(), null);
         Assert.Equal(VerificationStatus.Revoked, verdict.Status);
@@ -60,5 +63,27 @@ public sealed class FluxInteropTests(LedgerWithRevocation ledger) : IClassFixtur
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains(reason, error.Status.Detail);
         Assert.Equal(before, (await ledger.Revocations.GetFeedAsync(new GetFeedRequest())).Version);
+    }
+
+    [Fact]
+    public async Task an_import_says_until_when_its_foreign_licenses_may_live_and_a_bound_past_ten_years_is_refused()
+    {
+        var foreign = UuidV7.NewId(DateTimeOffset.UtcNow.AddDays(-10));
+        var json = $$$"""{"issuer":"ledger","keys":{"{{{foreign}}}":1750000000}}""";
+        var until = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(90).ToUnixTimeSeconds());
+
+        var tooLate = await Assert.ThrowsAsync<RpcException>(() => ledger.Revocations.ImportRevocationsAsync(new ImportRevocationsRequest
+        {
+            RevocationsJson = json, LicensesExpireBy = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddYears(11)),
+        }).ResponseAsync);
+        await ledger.Revocations.ImportRevocationsAsync(new ImportRevocationsRequest
+        {
+            RevocationsJson = json, LicensesExpireBy = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(until),
+        });
+
+        Assert.Equal(StatusCode.InvalidArgument, tooLate.StatusCode);
+        Assert.Contains("licenses_expire_by", tooLate.Status.Detail, StringComparison.Ordinal);
+        var feed = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), await ledger.FetchJwksAsync()).Payload);
+        Assert.Equal(until, feed.Entries.Single(e => e.Id == foreign).ExpiresAt);
     }
 }

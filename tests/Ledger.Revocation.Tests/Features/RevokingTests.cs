@@ -216,4 +216,37 @@ public sealed class RevokingTests(LedgerWithRevocation ledger) : IClassFixture<L
         Assert.Equal(System.Net.HttpStatusCode.NotModified, second.StatusCode);
         Assert.Equal("application/jose", first.Content.Headers.ContentType!.MediaType);
     }
+
+    [Fact]
+    public async Task a_full_feed_prunes_only_licenses_whose_every_key_expired_and_says_so()
+    {
+        var live = await ledger.IssueKnownLicenseAsync("cust-prune-live");
+        await ledger.RevokeAsync(live.LicenseId);
+        var jwks = await ledger.FetchJwksAsync();
+        var unpruned = await ledger.PullFeedAsync();
+        Assert.Null(RevocationFeedPayload.Parse(Jws.Verify(unpruned, jwks).Payload).PrunedBefore);
+        // Nothing pruned: the verifier refolds the whole chain from chain(0), through its stored state.
+        var stored = RevocationFeeds.Accept(unpruned, jwks, "ledger", null, DateTimeOffset.UtcNow);
+        Assert.Equal(VerificationStatus.Valid, stored.Status);
+
+        // A revoked license whose every key expired leaves the full feed, and the feed says from when.
+        var store = ledger.Revocation.Services.GetRequiredService<Marten.IDocumentStore>();
+        var expired = UuidV7.NewId(DateTimeOffset.UtcNow.AddDays(-40));
+        await using (var session = store.LightweightSession())
+        {
+            session.Insert(new KnownLicenses.KnownLicense
+            {
+                Id = expired, Issuer = "ledger", IssuedAt = DateTimeOffset.UtcNow.AddDays(-40), ExpiresAt = DateTimeOffset.UtcNow.AddDays(-10),
+                LatestExpiresAt = DateTimeOffset.UtcNow.AddDays(-10), Revision = 1, Learned = true,
+            });
+            await session.SaveChangesAsync();
+        }
+
+        await ledger.RevokeAsync(expired.ToString());
+        var pruned = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), jwks).Payload);
+
+        Assert.NotNull(pruned.PrunedBefore);
+        Assert.DoesNotContain(pruned.Entries, e => e.Id == expired);
+        Assert.Contains(pruned.Entries, e => e.Id == Guid.Parse(live.LicenseId));
+    }
 }

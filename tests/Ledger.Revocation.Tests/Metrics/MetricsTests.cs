@@ -28,8 +28,9 @@ public sealed class LedgerWithMetrics : LedgerServices
         DeploymentSettings["Ledger:Issuance:Issuer"] = Issuer;
         var (broker, throughProxy) = CuttableBroker();
         Broker = broker;
-        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>().CreateChannel());
         Revocation = Start<Program>(throughProxy);
+        await WaitUntilReadyAsync(Revocation);
+        Licenses = new LicensesClient(Start<Ledger.Issuance.Program>().CreateChannel());
         Revocations = new RevocationsClient(Revocation.CreateChannel());
     }
 

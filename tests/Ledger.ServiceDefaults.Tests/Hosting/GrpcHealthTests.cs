@@ -23,7 +23,7 @@ public sealed class GrpcHealthTests(LedgerServices ledger) : IClassFixture<Ledge
     {
         var health = new HealthClient(channel);
 
-        // Readiness includes the broker connection, which takes a moment after start.
+        // Readiness needs PostgreSQL (and Notary's keys), not the broker; the first check may still run during start.
         var status = await Eventually.Get(async () =>
         {
             var reply = await health.CheckAsync(new HealthCheckRequest());

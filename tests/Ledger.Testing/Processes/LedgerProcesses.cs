@@ -44,9 +44,11 @@ public class LedgerProcesses : IsolatedInfrastructure
         Notary = Start("Ledger.Notary", "notary", new() { ["Ledger:Notary:RootKey"] = NotaryRootKey, ["Ledger:Notary:SweepSeconds"] = "1" });
         await Notary.WaitUntilReadyAsync(StartTimeout);
         var notaryUrl = new Dictionary<string, string?> { [NotaryClients.UrlSetting] = Notary.GrpcUrl };
-        Issuance = Start("Ledger.Issuance", "issuance", notaryUrl);
+        // Revocation first, its queues bound, before Issuance publishes: it applies Issuance's events without gaps.
         Revocation = Start("Ledger.Revocation", "revocation", notaryUrl);
         Attestation = Start("Ledger.Attestation", "attestation", notaryUrl);
+        await Revocation.WaitUntilPublishingAsync(StartTimeout);
+        Issuance = Start("Ledger.Issuance", "issuance", new(notaryUrl) { ["Ledger:Revocation:Url"] = Revocation.GrpcUrl });
         await Task.WhenAll(Issuance.WaitUntilReadyAsync(StartTimeout), Revocation.WaitUntilReadyAsync(StartTimeout), Attestation.WaitUntilReadyAsync(StartTimeout));
     }
 

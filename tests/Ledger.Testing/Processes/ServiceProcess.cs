@@ -78,7 +78,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    /// <summary>Waits for /health/ready: the service answers requests (PostgreSQL reachable).</summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout) => WaitUntilHealthyAsync("/health/ready", timeout);
+
+    /// <summary>Waits for /health/publishing: connected to RabbitMQ, every queue consuming.</summary>
+    public Task WaitUntilPublishingAsync(TimeSpan timeout) => WaitUntilHealthyAsync("/health/publishing", timeout);
+
+    private async Task WaitUntilHealthyAsync(string path, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
@@ -91,7 +97,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
             try
             {
-                if ((await http.GetAsync(new Uri($"{HttpUrl}/health/ready"))).StatusCode == HttpStatusCode.OK)
+                if ((await http.GetAsync(new Uri($"{HttpUrl}{path}"))).StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }

@@ -25,7 +25,7 @@ public sealed class FeedStateTests
 
         Assert.Equal(State.ToJson(), reversed.ToJson());
         Assert.Equal(
-            $"{{\"iss\":\"ledger\",\"ver\":1042,\"chain\":\"{State.Chain}\",\"revoked\":[\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\",\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e10\"],\"exp\":1763978400,\"pruned_before\":1760000000,\"from_filter\":false}}",
+            $"{{\"iss\":\"ledger\",\"ver\":1042,\"chain\":\"{State.Chain}\",\"revoked\":[\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\",\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e10\"],\"revoked_exp\":{{}},\"exp\":1763978400,\"pruned_before\":1760000000,\"from_filter\":false}}",
             State.ToJson());
     }
 
@@ -47,7 +47,7 @@ public sealed class FeedStateTests
     public void stored_state_of_an_accepted_feed_survives_a_round_trip()
     {
         using var key = Ed25519SigningKey.Generate();
-        var jwks = new JsonWebKeySet([JsonWebKey.FromEd25519(key.PublicKey, [], "feed-1").ToPublic()]);
+        var jwks = new JsonWebKeySet([JsonWebKey.FromEd25519(key.PublicKey, [], "feed-1").ToPublic().With(purpose: "feed")]);
         var chain = FeedChain.Genesis("ledger");
         var entry = new RevocationEntry(1, UuidV7.NewId(DateTimeOffset.FromUnixTimeSeconds(1760000000)), DateTimeOffset.FromUnixTimeSeconds(1763000000), "keyCompromise", DateTimeOffset.FromUnixTimeSeconds(1800000000), RevocationEntry.License);
         var feed = new RevocationFeedPayload("ledger", 1, RevocationFeedPayload.Full, null, FeedChain.Encode(chain), FeedChain.Encode(FeedChain.Extend(chain, entry)),

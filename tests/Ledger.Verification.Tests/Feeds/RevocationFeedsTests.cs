@@ -449,6 +449,70 @@ public sealed class RevocationFeedsTests : IDisposable
         Assert.Equal(VerificationStatus.FeedChainBroken, Accept(ledger.SignFeed(forged), previous: null).Status);
     }
 
+    [Fact]
+    public void a_feed_signed_to_live_ten_years_is_refused()
+    {
+        ledger.History.RevokeNew();
+
+        var acceptance = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5), lifetime: TimeSpan.FromDays(3650))), previous: null);
+
+        Assert.Equal(VerificationStatus.Malformed, acceptance.Status);
+        Assert.Contains("longer than the 7 days", acceptance.Detail);
+    }
+
+    [Fact]
+    public void a_pruned_full_feed_of_a_forked_history_that_drops_a_stored_revocation_is_refused()
+    {
+        var revoked = ledger.History.Revoke(UuidV7.NewId(Now.AddDays(-60)), licenseExpires: Now.AddDays(300)).Id;
+        var stored = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5))), previous: null).State!;
+        // Another history, further along, pruned (so it cannot be refolded), without the revoked id.
+        var fork = new RevocationHistory(Issuer);
+        for (var i = 0; i < 3; i++)
+        {
+            fork.RevokeNew();
+        }
+
+        var acceptance = Accept(ledger.SignFeed(fork.Full(Now.AddMinutes(-4), prunedBefore: Now.AddDays(-1))), stored);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, acceptance.Status);
+        Assert.Contains(revoked.ToString(), acceptance.Detail);
+    }
+
+    [Fact]
+    public void a_full_feed_may_drop_a_stored_revocation_only_once_its_license_expired_before_pruned_before()
+    {
+        var expired = ledger.History.Revoke(UuidV7.NewId(Now.AddDays(-60)), licenseExpires: Now.AddDays(-10)).Id;
+        var live = ledger.History.Revoke(UuidV7.NewId(Now.AddDays(-60)), licenseExpires: Now.AddDays(300)).Id;
+        var stored = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5))), previous: null).State!;
+        Assert.Equal(FeedState.Parse(stored.ToJson()), stored);
+        ledger.History.RevokeNew();
+
+        var acceptance = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-4), prunedBefore: Now.AddDays(-1))), FeedState.Parse(stored.ToJson()));
+
+        Assert.Equal(VerificationStatus.Valid, acceptance.Status);
+        Assert.DoesNotContain(expired, acceptance.State!.Revoked);
+        Assert.Contains(live, acceptance.State.Revoked);
+    }
+
+    [Fact]
+    public void a_pruned_full_feed_may_not_jump_further_past_the_stored_version_than_the_bound_but_an_unpruned_one_may()
+    {
+        ledger.History.RevokeNew();
+        var stored = Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5))), previous: null).State!;
+        for (var i = 0; i < 6; i++)
+        {
+            ledger.History.RevokeNew();
+        }
+
+        var options = new FeedOptions { MaxUnrefoldableVersionJump = 5 };
+        var pruned = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-4), prunedBefore: Now.AddDays(-400))), ledger.Jwks, Issuer, stored, Now, options);
+        var unpruned = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-4))), ledger.Jwks, Issuer, stored, Now, options);
+
+        Assert.Equal(VerificationStatus.FeedChainBroken, pruned.Status);
+        Assert.Contains($"?since={stored.Version}", pruned.Detail, StringComparison.Ordinal);
+        Assert.Equal(VerificationStatus.Valid, unpruned.Status);
+    }
+
     private FeedAcceptance Accept(string jws, FeedState? previous) =>
         RevocationFeeds.Accept(jws, ledger.Jwks, Issuer, previous, Now);
 }

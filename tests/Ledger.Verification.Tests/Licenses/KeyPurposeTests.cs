@@ -26,7 +26,7 @@ public sealed class KeyPurposeTests : IDisposable
         var verdict = LicenseVerifier.Verify(license, JwksWithPurposes(), ledger.Expectations, Now, feed, null);
 
         Assert.Equal(VerificationStatus.UnknownKey, verdict.Status);
-        Assert.Contains("only license keys sign licenses", verdict.Detail);
+        Assert.Contains("only license keys may sign it", verdict.Detail);
     }
 
     [Fact]
@@ -46,5 +46,24 @@ public sealed class KeyPurposeTests : IDisposable
         var feed = ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5)));
 
         Assert.Equal(VerificationStatus.Valid, LicenseVerifier.Verify(license, JwksWithPurposes(), ledger.Expectations, Now, feed, null).Status);
+    }
+
+    [Fact]
+    public void keys_without_a_purpose_are_refused_unless_the_caller_names_the_purpose_of_the_whole_set()
+    {
+        var license = ledger.Sign(LedgerWithSigningKeys.NewLicense());
+        var feed = ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5)));
+        var licenseSet = new JsonWebKeySet([JsonWebKey.FromEd25519(ledger.LicenseKey.PublicKey, [], LedgerWithSigningKeys.LicenseKid).ToPublic()]);
+        var withFeedKey = new JsonWebKeySet([.. licenseSet.Keys, JsonWebKey.FromEd25519(ledger.FeedKey.PublicKey, [], LedgerWithSigningKeys.FeedKid).With(purpose: "feed")]);
+
+        var refused = LicenseVerifier.Verify(license, withFeedKey, ledger.Expectations, Now, feed, null);
+        var named = LicenseVerifier.Verify(license, withFeedKey, ledger.Expectations, Now, feed, null, new FeedOptions { UnmarkedKeyPurpose = "license" });
+        var wrongName = RevocationFeeds.Accept(ledger.SignFeed(ledger.History.Full(Now.AddMinutes(-5)), ledger.LicenseKey, LedgerWithSigningKeys.LicenseKid),
+            licenseSet, LedgerWithSigningKeys.Issuer, null, Now, new FeedOptions { UnmarkedKeyPurpose = "license" });
+
+        Assert.Equal(VerificationStatus.UnknownKey, refused.Status);
+        Assert.Contains("without a 'purpose' member", refused.Detail);
+        Assert.Equal(VerificationStatus.Valid, named.Status);
+        Assert.Equal(VerificationStatus.FeedSignatureInvalid, wrongName.Status);
     }
 }

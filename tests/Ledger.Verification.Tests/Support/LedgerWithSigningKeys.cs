@@ -31,9 +31,9 @@ public sealed class LedgerWithSigningKeys : IDisposable
 
     /// <summary>The trusted JWKS, with the given key's status (and optionally not_after) changed.</summary>
     public JsonWebKeySet JwksWith(string? kid = null, string? status = null, DateTimeOffset? notAfter = null) =>
-        new(new[] { (LicenseKey, LicenseKid), (FeedKey, FeedKid) }.Select(k =>
+        new(new[] { (LicenseKey, LicenseKid, "license"), (FeedKey, FeedKid, "feed") }.Select(k =>
         {
-            var jwk = JsonWebKey.FromEd25519(k.Item1.PublicKey, [], k.Item2).ToPublic();
+            var jwk = JsonWebKey.FromEd25519(k.Item1.PublicKey, [], k.Item2).ToPublic().With(purpose: k.Item3);
             return k.Item2 == kid ? jwk.With(status: status, notAfter: notAfter) : jwk;
         }));
 

@@ -13,11 +13,17 @@ namespace Ledger.Cli.Commands.Verify;
 /// <summary>
 /// <c>ledgerctl verify license-key FILE</c>: the offline verifier (<see cref="LicenseVerifier"/>)
 /// against a trusted JWKS and, for revocation, a signed feed (file or URL, continued from the
-/// stored feed state) or an issuer's own revoked set.
+/// stored feed state), the stored feed state alone, or an issuer's own revoked set. It fails
+/// closed: a license is valid only when its issuer, its audience and its revocation were checked,
+/// unless an option says that check is knowingly skipped.
 /// </summary>
 internal static class VerifyLicenseKeyCommand
 {
+    /// <summary>Keys in the trusted set without a "purpose" member (a Flux JWKS) are license keys here.</summary>
     private static readonly FeedOptions LicenseRules = new() { UnmarkedKeyPurpose = KeyMaterial.LicensePurpose };
+
+    /// <summary>The audience the Flux Operator requires of its license keys.</summary>
+    private const string FluxAudience = "flux-operator";
 
     public static CliCommand Create()
     {
@@ -26,21 +32,24 @@ internal static class VerifyLicenseKeyCommand
         var revokedSet = new Option<string>("--revoked-set", "-r") { Description = "An issuer's revoked set (Flux format, written by 'ledgerctl revoke license-key').", HelpName = "FILE" };
         var feed = new Option<string>("--feed") { Description = "A signed revocation feed: a file, or a URL such as http://127.0.0.1:5030/feeds/revocations. The accepted state is kept in the state directory.", HelpName = "FILE|URL" };
         var capability = new Option<string[]>("--capability") { Description = "A capability the license must grant; repeatable.", HelpName = "NAME" };
-        var audience = new Option<string>("--audience") { Description = "The audience the license must be for (your product's verifier id). Without it the audience is not checked." };
-        var issuer = new Option<string>("--issuer") { Description = "The issuer the license must come from. Default: the issuer named by an older ledgerctl key's kid (<issuer>:<thumbprint>); for other keys (Flux sets, Notary's) the license's own claim, which is then not checked." };
+        var audience = new Option<string>("--audience") { Description = "The audience the license must be for (your product's verifier id). Required unless --any-audience." };
+        var anyAudience = new Option<bool>("--any-audience") { Description = "Accept a license for any audience (weakens the check: a license made for another product passes)." };
+        var issuer = new Option<string>("--issuer") { Description = "The issuer the license must come from. Default: the issuer named by the signing key's kid (<issuer>:<thumbprint>); required for other keys (Notary's)." };
+        var noRevocationCheck = new Option<bool>("--no-revocation-check") { Description = "Skip the revocation check when there is no --feed, --revoked-set or stored feed state (weakens the check: a revoked license passes)." };
         var stateDir = StateDirectory.Option();
         var feedTimeout = FeedInput.TimeoutOption();
+
         var receiptFile = new Option<string>("--receipt") { Description = "The license key's receipt from Notary's signature log ('ledgerctl license get ID --receipt-file FILE'): proves offline that the ledger recorded the signature.", HelpName = "FILE" };
         var checkpoint = new Option<string>("--checkpoint") { Description = "A signature log checkpoint to check the receipt against: a file with the signed note, or Notary's URL (http://127.0.0.1:5010/signature-log/checkpoint, whose consistency proofs are fetched too). The largest checkpoint accepted is kept in the state directory; a smaller or inconsistent one is refused.", HelpName = "FILE|URL" };
         var requireReceipt = new Option<bool>("--require-receipt") { Description = "Refuse a license key without a receipt (ReceiptMissing). Off by default; on in the hardened profile (docs/TRANSPARENCY.md)." };
         var logOrigin = new Option<string>("--log-origin") { Description = "The signature log's name in its checkpoints. Default: <issuer>/signature-log." };
 
-        var command = new CliCommand("license-key", "Verify a license key offline (Ledger's license+jwt or the Flux Operator's format): signature, issuer, audience, validity, capabilities, revocation and, with a receipt, inclusion in Notary's signature log. The key set is trusted for licenses.",
+        var command = new CliCommand("license-key", "Verify a license key offline (Ledger's license+jwt or the Flux Operator's format): signature, issuer, audience, validity, capabilities, revocation and, with a receipt, inclusion in Notary's signature log. The key set is trusted for licenses. Fails closed: an unchecked issuer, audience or revocation is a refusal unless an option says so; a Flux-format key checked with a Flux key set is checked as the Flux Operator checks it (docs/CLI.md).",
             "ledgerctl verify license-key customer-42.jwt -k keys/bc530bc4-sig-public.jwks --revoked-set revocations.json",
-            "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations",
-            "ledgerctl verify license-key license.jwt --key ledger.jwks --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations --receipt license.receipt.json --checkpoint http://127.0.0.1:5010/signature-log/checkpoint --require-receipt");
+            "ledgerctl verify license-key license.jwt --key ledger.jwks --issuer ledger --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations",
+            "ledgerctl verify license-key license.jwt --key ledger.jwks --issuer ledger --audience acme-app --feed http://127.0.0.1:5030/feeds/revocations --receipt license.receipt.json --checkpoint http://127.0.0.1:5010/signature-log/checkpoint --require-receipt");
         command.Add(file);
-        foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, issuer, stateDir, feedTimeout, receiptFile, checkpoint, requireReceipt, logOrigin })
+        foreach (var option in new Option[] { key, revokedSet, feed, capability, audience, anyAudience, issuer, noRevocationCheck, stateDir, feedTimeout, receiptFile, checkpoint, requireReceipt, logOrigin })
         {
             command.Add(option);
         }
@@ -52,19 +61,30 @@ internal static class VerifyLicenseKeyCommand
                 throw CliFailure.Usage("Give either --revoked-set or --feed, not both.");
             }
 
+            if (run.Given(audience) && run.Get(anyAudience))
+            {
+                throw CliFailure.Usage("Give either --audience or --any-audience, not both.");
+            }
+
             var licenseKey = LicenseKeyFile.Read(run.Get(file)!);
             // Unmarked keys stay unmarked, so a set that also signs feeds keeps doing so; for the license they
             // count as license keys (the set given to 'verify license-key' is trusted for licenses).
             var trusted = KeyMaterial.TrustedKeys(run.Get(key), purpose: null);
             var peeked = LicenseKeyFile.PeekUnverified(licenseKey);
             var signer = Jws.Verify(licenseKey, trusted);
+            // A Flux-format license key (typ JWT) signed by a key of a Flux set (no purpose) is checked as the
+            // Flux Operator checks it: audience flux-operator, the set's issuer when it names one, and no
+            // revocation data means revocation is not checked (said in the detail), as the Flux tool does.
+            var fluxRules = signer.Key is { Purpose: null } && LicenseKeyFile.IsFluxFormat(licenseKey);
             var (expectedIssuer, issuerCheck) = run.Given(issuer)
                 ? (LicenseTermsRules.Text(run.Get(issuer), "--issuer"), "checked: --issuer")
                 : signer.Key is not null && KeyNames.NameOf(signer.Kid) is { } named
                     ? (named, "checked: named by the signing key")
-                    : (peeked?.Issuer ?? "unknown", "not checked: pass --issuer");
-            var audienceChecked = run.Given(audience);
-            var expectedAudience = audienceChecked ? LicenseTermsRules.Text(run.Get(audience), "--audience") : peeked?.Audience ?? "unknown";
+                    : fluxRules && trusted.Issuer is { Length: > 0 } setIssuer
+                        ? (setIssuer, "checked: the key set's issuer")
+                        : (peeked?.Issuer ?? "unknown", IssuerNotChecked);
+            var audienceChecked = run.Given(audience) || fluxRules;
+            var expectedAudience = run.Given(audience) ? LicenseTermsRules.Text(run.Get(audience), "--audience") : fluxRules ? FluxAudience : peeked?.Audience ?? "unknown";
             var required = (run.Get(capability) ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).ToList();
             var expectations = new LicenseExpectations(expectedIssuer, expectedAudience, required);
             var now = DateTimeOffset.UtcNow;
@@ -113,16 +133,35 @@ internal static class VerifyLicenseKeyCommand
                 revocation = new JsonObject { ["source"] = "revoked-set", ["location"] = setPath, ["revoked_count"] = set.Count };
                 revocationText = $"revoked set {setPath} ({set.Count} revoked)";
             }
+            else if (new FeedStateStore(StateDirectory.Resolve(run.Get(stateDir))) is var stored && stored.Load(expectedIssuer) is { FromFilter: false } state)
+            {
+                // The feed accepted last time (it must still be fresh): no download, still checked.
+                verdict = LicenseVerifier.Verify(licenseKey, trusted, expectations, now, state, LicenseRules);
+                revocation = new JsonObject
+                {
+                    ["source"] = "stored-state",
+                    ["state_file"] = stored.PathFor(expectedIssuer),
+                    ["feed_version"] = state.Version,
+                    ["feed_expires_at"] = Json.Time(state.ExpiresAt),
+                };
+                revocationText = $"stored feed state {stored.PathFor(expectedIssuer)}, version {state.Version} (refresh it with --feed)";
+            }
             else
             {
                 verdict = VerifyAgainst(licenseKey, trusted, expectations, now, peeked?.Issuer ?? expectedIssuer, new HashSet<Guid>());
                 if (verdict.IsValid)
                 {
-                    verdict = verdict with { Detail = $"License {verdict.Claims!.LicenseId} is valid for '{verdict.Claims.Audience}' until {Json.Time(verdict.Claims.ExpiresAt)}. Revocation was not checked: pass --feed or --revoked-set." };
+                    verdict = run.Get(noRevocationCheck) || fluxRules
+                        ? verdict with { Detail = $"License {verdict.Claims!.LicenseId} is valid for '{verdict.Claims.Audience}' until {Json.Time(verdict.Claims.ExpiresAt)}. Revocation was not checked ({(fluxRules ? "Flux rules: pass --revoked-set to check it" : "--no-revocation-check")})." }
+                        : verdict with
+                        {
+                            Status = VerificationStatus.NotCovered,
+                            Detail = $"License {verdict.Claims!.LicenseId} verifies, but revocation not checked: there is no --feed, --revoked-set or stored feed state for issuer '{expectedIssuer}'. Pass one, or --no-revocation-check to accept it without.",
+                        };
                 }
 
                 revocation = new JsonObject { ["source"] = "none" };
-                revocationText = "not checked (pass --feed or --revoked-set)";
+                revocationText = run.Get(noRevocationCheck) ? "not checked (--no-revocation-check)" : "not checked: pass --feed or --revoked-set";
             }
 
             JsonObject? log = null;
@@ -175,11 +214,32 @@ internal static class VerifyLicenseKeyCommand
                     : $"{logVerdict.Status}: entry {receipt.Entry.Index}, checkpoint of {logVerdict.Latest?.Size} entries{(savedTo is null ? string.Empty : $" (saved to {savedTo})")}";
             }
 
+            // Fail closed on what the verifier could not be asked to check.
+            if (verdict.IsValid && issuerCheck == IssuerNotChecked && !fluxRules)
+            {
+                verdict = verdict with
+                {
+                    Status = VerificationStatus.WrongIssuer,
+                    Detail = $"The issuer could not be checked: the signing key '{signer.Kid}' does not name one. Pass --issuer with the issuer you trust (for Notary's keys, the ledger's issuer, e.g. 'ledger').",
+                };
+            }
+
+            if (verdict.IsValid && !audienceChecked && !run.Get(anyAudience))
+            {
+                verdict = verdict with
+                {
+                    Status = VerificationStatus.WrongAudience,
+                    Detail = $"The audience was not checked: pass --audience with your product's id (the license is for '{verdict.Claims!.Audience}'), or --any-audience to accept a license made for any product.",
+                };
+            }
+
             return new LicenseVerdictReport(verdict.Status, verdict.Detail, verdict.Claims, expectedIssuer, issuerCheck, expectedAudience,
                 audienceChecked, required, revocation, revocationText, log, logText).Print(run);
         });
         return command;
     }
+
+    private const string IssuerNotChecked = "not checked: pass --issuer";
 
     /// <summary>
     /// Verifies against revocations the operator holds locally (a revoked set, or none). The verifier

@@ -1,6 +1,7 @@
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
@@ -10,7 +11,7 @@ using Ledger.ServiceDefaults.Grpc;
 namespace Ledger.Issuance.Features.ChangingCapabilities;
 
 /// <summary>Replaces a license's capabilities and issues its next key.</summary>
-public sealed class CapabilityChange(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
+public sealed class CapabilityChange(LicenseSigner signer, RekeyClearance revocation, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> ChangeAsync(
         IDocumentSession session, Guid licenseId, IReadOnlyList<string> capabilities, string requestedBy, string idempotencyKey,
@@ -20,6 +21,8 @@ public sealed class CapabilityChange(LicenseSigner signer, LedgerIssuer issuer, 
         var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
+        // Revocation decides, against its own record, before any new key exists.
+        await revocation.EnsureAsync(license.Id, license.ExpiresAt, plan.Revision, cancellationToken);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
         var signed = (await signer.SignAsync([claims], license.ExpiresAt, cancellationToken))[0];
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,

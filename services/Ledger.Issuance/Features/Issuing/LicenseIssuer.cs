@@ -11,6 +11,13 @@ namespace Ledger.Issuance.Features.Issuing;
 /// <summary>Issues licenses: a new stream each, its key signed by Notary, all in the caller's session.</summary>
 public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
+    /// <summary>
+    /// The longest time from minting a license id to handing its event to the store. Revocation's
+    /// filter covers ids minted up to its horizon's time minus a lag larger than this (docs/FEEDS.md),
+    /// so an issue that took longer (a slow Notary) is refused, to be retried with a fresh id.
+    /// </summary>
+    public static readonly TimeSpan MaxMintAge = TimeSpan.FromSeconds(60);
+
     private static readonly Counter<long> Issued =
         LedgerTelemetry.Meter.CreateCounter<long>("ledger.licenses.issued", description: "Licenses issued");
 
@@ -23,6 +30,12 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
 
         var payloads = planned.Select(p => new LicenseClaims(p.Id, issuer.Name, p.Subject, p.Terms.Audience, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, p.Terms.Capabilities, p.Terms.Product, p.Terms.Edition, 1).ToJson()).ToList();
         var signed = await signer.SignAsync(payloads, planned.Max(p => p.Terms.ExpiresAt), cancellationToken);
+
+        if (clock.GetUtcNow() - now > MaxMintAge)
+        {
+            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable,
+                $"Signing the license keys took longer than {MaxMintAge.TotalSeconds:F0} s (Notary slow?); nothing was issued. Retry with the same idempotency key."));
+        }
 
         var result = new List<License>();
         for (var i = 0; i < planned.Count; i++)

@@ -1,6 +1,7 @@
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Licenses;
+using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.Verification;
@@ -10,7 +11,7 @@ using Ledger.ServiceDefaults.Grpc;
 namespace Ledger.Issuance.Features.Renewing;
 
 /// <summary>Extends a license and issues its next key. A concurrent change to the same license fails this one (Aborted), never overwrites it.</summary>
-public sealed class LicenseRenewal(LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
+public sealed class LicenseRenewal(LicenseSigner signer, RekeyClearance revocation, LedgerIssuer issuer, TimeProvider clock)
 {
     public async Task<License> RenewAsync(
         IDocumentSession session, Guid licenseId, int durationDays, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
@@ -19,6 +20,8 @@ public sealed class LicenseRenewal(LicenseSigner signer, LedgerIssuer issuer, Ti
         var license = stream.Aggregate ?? throw new RecordNotFound($"No license {licenseId}. Check the id, or list the customer's licenses.", ErrorReasons.LicenseNotFound);
         var now = clock.GetUtcNow();
         var plan = LicenseDecisions.Renew(license, durationDays, now);
+        // Revocation decides, against its own record, before any new key exists.
+        await revocation.EnsureAsync(license.Id, plan.ExpiresAt, plan.Revision, cancellationToken);
         var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, plan.ExpiresAt, license.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
         var signed = (await signer.SignAsync([claims], plan.ExpiresAt, cancellationToken))[0];
         var renewed = new LicenseRenewed(license.Id, plan.PreviousExpiresAt, plan.ExpiresAt,

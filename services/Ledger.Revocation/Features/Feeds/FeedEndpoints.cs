@@ -1,8 +1,5 @@
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.Revocation.Features.FluxInterop;
-using Ledger.Revocation.Features.Revoking;
-using Ledger.Revocation.Revocations;
-using Marten;
 using Microsoft.Net.Http.Headers;
 
 namespace Ledger.Revocation.Features.Feeds;
@@ -35,13 +32,8 @@ public static class FeedEndpoints
 
             return Serve(http, await feeds.GetAsync(sinceVersion, cancellationToken));
         }).AllowAnonymous();
-        app.MapGet(FluxPath, async (IDocumentStore store, LedgerIssuer issuer, CancellationToken cancellationToken) =>
-        {
-            await using var session = store.QuerySession();
-            var licenses = await session.Query<RevocationRecord>().Where(r => r.Kind == RevocationRecord.LicenseKind).ToListAsync(cancellationToken);
-            var set = new FluxRevocationSet(issuer.Name, licenses.ToDictionary(r => r.Id, r => r.RevokedAt));
-            return Results.Text(set.ToJson(), "application/json");
-        }).AllowAnonymous();
+        app.MapGet(FluxPath, async (FluxRevocationSetPublisher sets, CancellationToken cancellationToken) =>
+            Results.Text(await sets.GetAsync(cancellationToken), "application/json")).AllowAnonymous();
         app.MapGet(HeadPath, async (HttpContext http, FeedPublisher feeds, LedgerIssuer issuer, CancellationToken cancellationToken) =>
         {
             var (version, chain) = await feeds.HeadAsync(cancellationToken);

@@ -15,6 +15,9 @@ namespace Ledger.Revocation.Features.Feeds;
 /// </summary>
 public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, LedgerIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
 {
+    /// <summary>Signed feeds kept for reuse: the full feed and the deltas most recently asked for.</summary>
+    public const int MaxCachedFeeds = 64;
+
     private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
 
     public async Task<(long Version, string Chain)> HeadAsync(CancellationToken cancellationToken)
@@ -24,12 +27,18 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
         return log is null ? (0, RevocationLog.GenesisChain(issuer.Name)) : (log.Version, log.Chain);
     }
 
-    /// <summary>The latest full feed, or a delta after <paramref name="since"/> when that makes sense.</summary>
+    /// <summary>
+    /// The latest full feed (<paramref name="since"/> 0, or ahead of the log), or a delta after
+    /// <paramref name="since"/>: at most <see cref="FeedPolicy.MaxDeltaEntries"/> revocations, so a
+    /// verifier far behind pages forward delta by delta, each one folded onto its stored chain, rather
+    /// than jumping to a pruned full feed it could not check (docs/FEEDS.md).
+    /// </summary>
     public async Task<SignedFeed> GetAsync(long since, CancellationToken cancellationToken)
     {
         var (version, chain) = await HeadAsync(cancellationToken);
-        var delta = since > 0 && since <= version && version - since <= policy.MaxDeltaEntries;
-        var key = delta ? $"delta:{since}:{version}" : $"full:{version}";
+        var delta = since > 0 && since <= version;
+        var upTo = delta ? Math.Min(version, since + policy.MaxDeltaEntries) : version;
+        var key = delta ? $"delta:{since}:{upTo}" : $"full:{version}";
         var now = clock.GetUtcNow();
         if (_signed.TryGetValue(key, out var cached) && now - cached.SignedAt < policy.Refresh)
         {
@@ -37,11 +46,17 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
         }
 
         var signed = delta
-            ? await SignDeltaAsync(since, version, chain, now, cancellationToken)
+            ? await SignDeltaAsync(since, upTo, upTo == version ? chain : null, now, cancellationToken)
             : await SignFullAsync(version, chain, now, cancellationToken);
-        foreach (var stale in _signed.Keys.Where(k => !k.EndsWith($":{version}", StringComparison.Ordinal)))
+        foreach (var stale in _signed.Keys.Where(k => k.StartsWith("full:", StringComparison.Ordinal) && k != key))
         {
             _signed.TryRemove(stale, out _);
+        }
+
+        // Bounded: verifiers at many different versions get deltas signed on demand; keep the newest few.
+        foreach (var (oldest, _) in _signed.OrderBy(e => e.Value.SignedAt).Take(Math.Max(0, _signed.Count - MaxCachedFeeds + 1)).ToList())
+        {
+            _signed.TryRemove(oldest, out _);
         }
 
         _signed[key] = signed;
@@ -51,19 +66,24 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
     private async Task<SignedFeed> SignFullAsync(long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
-        // Licenses that expired anyway need no entry (as CRLs prune expired certificates).
-        var prunedBefore = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        // Licenses whose every key expired anyway need no entry (as CRLs prune expired certificates).
+        // pruned_before is null when nothing was left out, so the verifier can refold the whole chain.
+        var cutoff = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
         var records = await session.Query<RevocationRecord>()
-            .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= prunedBefore)
+            .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= cutoff)
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
+        DateTimeOffset? prunedBefore = await session.Query<RevocationRecord>().AnyAsync(r => r.FeedVersion <= version && r.LicenseExpiresAt < cutoff, cancellationToken)
+            ? cutoff
+            : null;
         var previous = await PreviousChainAsync(session, version, cancellationToken);
         var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "full", now, cancellationToken);
     }
 
-    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="chain">The chain at <paramref name="version"/> when it is the head; null to read it from the log.</param>
+    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string? chain, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
         var records = await session.Query<RevocationRecord>()
@@ -71,6 +91,7 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
             .OrderBy(r => r.FeedVersion)
             .ToListAsync(cancellationToken);
         var previous = await PreviousChainAsync(session, version, cancellationToken);
+        chain ??= records.Count > 0 ? records[^1].Chain : (await HeadAsync(cancellationToken)).Chain;
         var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, previous, chain, Seconds(now),
             Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "delta", now, cancellationToken);

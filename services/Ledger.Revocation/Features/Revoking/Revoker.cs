@@ -38,25 +38,46 @@ public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, Revocatio
                 ?? throw new RecordNotFound(
                     $"Revocation does not know license {licenseId}. Check the id; a license issued moments ago is learned from LicenseIssued within seconds, so retry shortly.",
                     ErrorReasons.LicenseUnknown);
-            return (new RevocationEntry(0, licenseId, now, reason, license.ExpiresAt, RevocationRecord.LicenseKind),
+            var expiresAt = MarkRevoked(session, license, now);
+            return (new RevocationEntry(0, licenseId, now, reason, expiresAt, RevocationRecord.LicenseKind),
                 (version, previous, chain) => new LicenseWasRevoked(
-                    licenseId, license.Issuer, reason, comment, now, license.ExpiresAt, version, previous, chain, requestedBy));
+                    licenseId, license.Issuer, reason, comment, now, expiresAt, version, previous, chain, requestedBy));
         }, cancellationToken);
 
     /// <summary>
-    /// Records a revocation made elsewhere (a Flux revocations.json): keeps its original time,
-    /// and accepts licenses this ledger never issued (never pruned, as their expiry is unknown).
+    /// Records a revocation made elsewhere (a Flux revocations.json): keeps its original time, and
+    /// accepts licenses this ledger never issued, whose entries live until <paramref name="expiresBy"/>
+    /// (their own expiry is unknown; an unbounded one would grow the full feed forever).
     /// </summary>
-    public Task<Outcome> ImportAsync(Guid licenseId, DateTimeOffset revokedAt, string reason, string requestedBy, CancellationToken cancellationToken) =>
-        AppendAsync(licenseId, async (session, _) =>
+    public Task<Outcome> ImportAsync(
+        Guid licenseId, DateTimeOffset revokedAt, string reason, DateTimeOffset expiresBy, string requestedBy, CancellationToken cancellationToken) =>
+        AppendAsync(licenseId, async (session, now) =>
         {
             var at = DateTimeOffset.FromUnixTimeSeconds(revokedAt.ToUnixTimeSeconds());
             var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken);
-            var expiresAt = license?.ExpiresAt ?? RevocationRecord.NeverExpires;
+            var expiresAt = license is null ? DateTimeOffset.FromUnixTimeSeconds(expiresBy.ToUnixTimeSeconds()) : MarkRevoked(session, license, now);
+            if (license is null)
+            {
+                // Inserted, so a concurrent re-keying check of the same id conflicts with this commit.
+                session.Insert(new KnownLicense { Id = licenseId, Issuer = issuer.Name, LatestExpiresAt = expiresAt, RevokedAt = now });
+            }
+
             return (new RevocationEntry(0, licenseId, at, reason, expiresAt, RevocationRecord.LicenseKind),
                 (version, previous, chain) => new LicenseWasRevoked(
                     licenseId, license?.Issuer ?? issuer.Name, reason, "imported from revocations.json", at, expiresAt, version, previous, chain, requestedBy));
         }, cancellationToken);
+
+    /// <summary>
+    /// Marks the known license revoked in the revocation's own commit (optimistic concurrency: a
+    /// re-keying check at the same time conflicts) and returns the latest expiry any of its keys has.
+    /// </summary>
+    private static DateTimeOffset MarkRevoked(IDocumentSession session, KnownLicense license, DateTimeOffset now)
+    {
+        license.Extend(license.ExpiresAt);
+        license.RevokedAt = now;
+        session.Store(license);
+        return license.LatestExpiresAt;
+    }
 
     public Task<Outcome> RevokeAttestationAsync(
         Guid attestationId, string reason, DateTimeOffset? expiresAt, string requestedBy, CancellationToken cancellationToken) =>

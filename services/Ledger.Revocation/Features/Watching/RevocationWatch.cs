@@ -8,9 +8,29 @@ namespace Ledger.Revocation.Features.Watching;
 /// Revocations after a version, in feed order, then each new one as it commits: woken at once
 /// by this replica's commits and polling for other replicas'.
 /// </summary>
-public sealed class RevocationWatch(IDocumentStore store, RevocationSignal signal)
+public sealed class RevocationWatch(IDocumentStore store, RevocationSignal signal, IConfiguration configuration)
 {
+    public const string MaxWatchersSetting = "Ledger:Revocation:MaxWatchers";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    // Each watch holds a stream and polls PostgreSQL: a replica serves a bounded number.
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, configuration.GetValue(MaxWatchersSetting, 200)));
+
+    /// <summary>A slot for one watch, or null when the replica is full; dispose it when the watch ends.</summary>
+    public IDisposable? TryEnter() => _slots.Wait(0) ? new Slot(_slots) : null;
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
+    }
 
     public async IAsyncEnumerable<RevocationRecord> FollowAsync(long afterVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

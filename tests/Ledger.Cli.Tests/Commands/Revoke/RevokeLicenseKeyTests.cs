@@ -77,7 +77,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var license = await issuer.SignLicenseAsync();
         var set = Workspace.Write($"{Guid.NewGuid():N}.json", """{"issuer":"acme","keys":{"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f":1763891990}}""");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", set)).Expect(0);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--revoked-set", set)).Expect(0);
 
         Assert.Contains("not in the revoked set", result.Stdout, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using Ledger.Cli.Tests.Support;
+using Ledger.Crypto;
 using Ledger.Verification;
 
 namespace Ledger.Cli.Tests.Commands.Verify;
@@ -13,9 +14,25 @@ public sealed class FeedVerificationTests : IAsyncLifetime
 
     private Workspace Workspace => _issuer.Workspace;
 
-    public Task InitializeAsync() => _issuer.InitializeAsync();
+    // acme's license key (a Flux JWKS: no purpose member) and a feed key that says it signs feeds, in one trusted set.
+    private readonly Ed25519SigningKey _feedKey = Ed25519SigningKey.Generate();
 
-    public Task DisposeAsync() => _issuer.DisposeAsync();
+    private JsonWebKey FeedKey => JsonWebKey.FromEd25519(_feedKey.PublicKey, _feedKey.ExportSeed(), "acme-feed-1").With(purpose: "feed");
+
+    private string Keys => Workspace["trusted.jwks"];
+
+    public async Task InitializeAsync()
+    {
+        await _issuer.InitializeAsync();
+        var license = JsonWebKeySet.Parse(File.ReadAllText(_issuer.SigningPublic)).Keys;
+        File.WriteAllText(Keys, new JsonWebKeySet([.. license, FeedKey.ToPublic()]).ToJson());
+    }
+
+    public Task DisposeAsync()
+    {
+        _feedKey.Dispose();
+        return _issuer.DisposeAsync();
+    }
 
     [Fact]
     public async Task a_feed_is_accepted_and_remembered_and_an_older_feed_is_refused_as_a_rollback()
@@ -56,13 +73,13 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     {
         var feed = Feed([Guid.Parse("0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")]);
 
-        var result = (await Workspace.RunAsync("feed", "verify", feed, "--key", _issuer.SigningPublic, "--issuer", "acme", "--output-format", "json")).Expect(0);
+        var result = (await Workspace.RunAsync("feed", "verify", feed, "--key", Keys, "--issuer", "acme", "--output-format", "json")).Expect(0);
 
         Assert.True(result.Json["accepted"]!.GetValue<bool>());
         Assert.Equal(1, result.Json["revoked_count"]!.GetValue<int>());
         Assert.True(File.Exists(result.Json["state_file"]!.GetValue<string>()));
 
-        var foreign = (await Workspace.RunAsync("feed", "verify", feed, "--key", _issuer.SigningPublic, "--issuer", "globex")).Expect(1);
+        var foreign = (await Workspace.RunAsync("feed", "verify", feed, "--key", Keys, "--issuer", "globex")).Expect(1);
         Assert.StartsWith("NotCovered:", foreign.Stdout, StringComparison.Ordinal);
     }
 
@@ -73,9 +90,9 @@ public sealed class FeedVerificationTests : IAsyncLifetime
         var body = File.ReadAllText(Feed([]));
         using var server = new FeedServer(() => body);
 
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
-        (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--feed", server.Url)).Expect(0);
 
         Assert.Equal(3, server.Requests);
         Assert.Contains("/feeds/revocations?since=0", server.Urls);
@@ -90,7 +107,7 @@ public sealed class FeedVerificationTests : IAsyncLifetime
         var huge = new string('a', FeedOptions.Default.MaxFeedBytes + 1);
         using var server = new FeedServer(() => huge);
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", server.Url)).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--feed", server.Url)).Expect(1);
 
         Assert.Contains("refused", result.Stderr, StringComparison.Ordinal);
     }
@@ -100,18 +117,18 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     {
         var license = await _issuer.SignLicenseAsync();
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--feed", "http://127.0.0.1:9/feeds/revocations", "--feed-timeout", "5")).Expect(3);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--feed", "http://127.0.0.1:9/feeds/revocations", "--feed-timeout", "5")).Expect(3);
 
         Assert.Contains("127.0.0.1:9", result.Stderr, StringComparison.Ordinal);
     }
 
     private Task<Ledgerctl.Result> Verify(string license, string feed) =>
-        Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--feed", feed, "--output-format", "json");
+        Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--feed", feed, "--output-format", "json");
 
     private string Feed(IReadOnlyList<Guid> revoked, DateTimeOffset? issuedAt = null)
     {
         var path = _issuer.NewPath(".jws");
-        File.WriteAllText(path, SignedFeeds.Full(_issuer.SigningKey, "acme", revoked, issuedAt));
+        File.WriteAllText(path, SignedFeeds.Full(FeedKey, "acme", revoked, issuedAt));
         return path;
     }
 
