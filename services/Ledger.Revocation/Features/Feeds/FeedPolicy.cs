@@ -59,9 +59,9 @@ public sealed record FeedPolicy(TimeSpan Lifetime, TimeSpan Refresh, int MaxDelt
                 yield return ("FilterLagSeconds", $"must be from 0 to 86400 seconds (was {FilterLagSeconds})");
             }
 
-            if (!(FilterRebuildSeconds is >= 1 and <= 3600))
+            if (!(FilterRebuildSeconds is >= 0 and <= 3600))
             {
-                yield return ("FilterRebuildSeconds", $"must be from 1 to 3600 seconds (was {FilterRebuildSeconds})");
+                yield return ("FilterRebuildSeconds", $"must be from 0 to 3600 seconds (was {FilterRebuildSeconds})");
             }
         }
     }
