@@ -89,6 +89,16 @@ internal static class KeyMaterial
         return new JsonWebKeySet(set.ToPublic().Keys.Select(k => k.Purpose is null && purpose is not null ? k.With(purpose: purpose) : k));
     }
 
+    /// <summary>
+    /// Whether the public signing keys come from the Flux Operator's own variable
+    /// (<c>FLUX_DISTRO_SIG_PUBLIC_JWKS</c>): no key option and no Ledger variable. ledgerctl then runs as a
+    /// drop-in for <c>flux-operator-cli distro</c>, and the Flux Operator's rules apply where they differ.
+    /// </summary>
+    public static bool SigningKeysFromFluxVariable(string? keyOption) =>
+        string.IsNullOrWhiteSpace(keyOption)
+        && FromEnvironment(SigningPublicVariable) is null
+        && Environment.GetEnvironmentVariable(FluxSigningPublicVariable) is { Length: > 0 };
+
     /// <summary>The single P-256 key to encrypt to, or the one named by <paramref name="kid"/>.</summary>
     public static JsonWebKey EncryptionRecipient(string? keyOption, string? kid = null)
     {

@@ -72,19 +72,24 @@ internal static class VerifyLicenseKeyCommand
             var trusted = KeyMaterial.TrustedKeys(run.Get(key), purpose: null);
             var peeked = LicenseKeyFile.PeekUnverified(licenseKey);
             var signer = Jws.Verify(licenseKey, trusted);
-            // A Flux-format license key (typ JWT) signed by a key of a Flux set (no purpose) is checked as the
-            // Flux Operator checks it: audience flux-operator, the set's issuer when it names one, and no
-            // revocation data means revocation is not checked (said in the detail), as the Flux tool does.
-            var fluxRules = signer.Key is { Purpose: null } && LicenseKeyFile.IsFluxFormat(licenseKey);
+            // As a drop-in for flux-operator-cli (keys from FLUX_DISTRO_SIG_PUBLIC_JWKS), a Flux-format license
+            // key (typ JWT) signed by a key of that Flux set (no purpose) is checked as the Flux Operator checks
+            // it: audience flux-operator, the set's issuer when it names one, and no revocation data means
+            // revocation is not checked (said in the detail), as the Flux tool does.
+            var fluxRules = KeyMaterial.SigningKeysFromFluxVariable(run.Get(key)) && signer.Key is { Purpose: null } && LicenseKeyFile.IsFluxFormat(licenseKey);
             var (expectedIssuer, issuerCheck) = run.Given(issuer)
                 ? (LicenseTermsRules.Text(run.Get(issuer), "--issuer"), "checked: --issuer")
                 : signer.Key is not null && KeyNames.NameOf(signer.Kid) is { } named
                     ? (named, "checked: named by the signing key")
-                    : fluxRules && trusted.Issuer is { Length: > 0 } setIssuer
+                    : trusted.Issuer is { Length: > 0 } setIssuer
                         ? (setIssuer, "checked: the key set's issuer")
-                        : (peeked?.Issuer ?? "unknown", IssuerNotChecked);
-            var audienceChecked = run.Given(audience) || fluxRules;
-            var expectedAudience = run.Given(audience) ? LicenseTermsRules.Text(run.Get(audience), "--audience") : fluxRules ? FluxAudience : peeked?.Audience ?? "unknown";
+                        : signer.Key is { Purpose: null }
+                            // A Flux or keygen public set names no issuer: the key itself is the trust anchor.
+                            ? (peeked?.Issuer ?? "unknown", IssuerOfUnmarkedKey)
+                            : (peeked?.Issuer ?? "unknown", IssuerNotChecked);
+            var fluxAudience = fluxRules && !run.Given(audience) && !run.Get(anyAudience);
+            var audienceChecked = run.Given(audience) || fluxAudience;
+            var expectedAudience = run.Given(audience) ? LicenseTermsRules.Text(run.Get(audience), "--audience") : fluxAudience ? FluxAudience : peeked?.Audience ?? "unknown";
             var required = (run.Get(capability) ?? []).Select(c => c.Trim()).Where(c => c.Length > 0).ToList();
             var expectations = new LicenseExpectations(expectedIssuer, expectedAudience, required);
             var now = DateTimeOffset.UtcNow;
@@ -240,6 +245,7 @@ internal static class VerifyLicenseKeyCommand
     }
 
     private const string IssuerNotChecked = "not checked: pass --issuer";
+    private const string IssuerOfUnmarkedKey = "the license's own, not checked: the key set names no issuer (pass --issuer to check it)";
 
     /// <summary>
     /// Verifies against revocations the operator holds locally (a revoked set, or none). The verifier

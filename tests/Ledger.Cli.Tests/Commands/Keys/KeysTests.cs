@@ -38,7 +38,7 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
         var kid = imported.Json["key"]!["kid"]!.GetValue<string>();
         Assert.Equal(JsonWebKeySet.ParsePrivate(File.ReadAllText(privateSet)).Keys.Single().Kid, kid);
         Assert.Equal("retiring", imported.Json["key"]!["status"]!.GetValue<string>());
-        var verified = (await _online.Files.RunAsync("verify", "license-key", "acme.jwt", "-k", "ledger.jwks", "--issuer", "https://vendor.example", "--output-format", "json")).Expect(0);
+        var verified = (await _online.Files.RunAsync("verify", "license-key", "acme.jwt", "-k", "ledger.jwks", "--issuer", "https://vendor.example", "--audience", "flux-operator", "--no-revocation-check", "--output-format", "json")).Expect(0);
         Assert.Equal("Valid", verified.Json["status"]!.GetValue<string>());
         var history = (await _online.RunAsync("keys", "history", kid, "--output-format", "json")).Expect(0);
         Assert.Equal("KeyImported", history.Json["entries"]![0]!["event"]!.GetValue<string>());

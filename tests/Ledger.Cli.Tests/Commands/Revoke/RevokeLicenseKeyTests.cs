@@ -21,7 +21,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var id = revoked.Json["license_id"]!.GetValue<string>();
         Assert.True(set["keys"]![id]!.GetValue<long>() > 0);
 
-        var verdict = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", revocations, "--output-format", "json")).Expect(1);
+        var verdict = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--revoked-set", revocations, "--output-format", "json")).Expect(1);
         Assert.Equal("Revoked", verdict.Json["status"]!.GetValue<string>());
         Assert.Contains(revocations, verdict.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
@@ -42,7 +42,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var keys = JsonNode.Parse(File.ReadAllText(revocations))!["keys"]!.AsObject();
         Assert.Equal(2, keys.Count);
         Assert.Contains(keys, k => k.Value!.GetValue<long>() == firstTime);
-        (await Workspace.RunAsync("verify", "license-key", second, "--key", issuer.SigningPublic, "--revoked-set", revocations)).Expect(1);
+        (await Workspace.RunAsync("verify", "license-key", second, "--key", issuer.SigningPublic, "--audience", "acme-app", "--revoked-set", revocations)).Expect(1);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class RevokeLicenseKeyTests(IssuerWithKeys issuer) : IClassFixture
         var otherSet = Workspace.Write($"{Guid.NewGuid():N}.json", """{"issuer":"other","keys":{}}""");
         var license = await issuer.SignLicenseAsync();
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--revoked-set", otherSet, "--output-format", "json")).Expect(1);
+        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, "--audience", "acme-app", "--revoked-set", otherSet, "--output-format", "json")).Expect(1);
 
         Assert.Equal("NotCovered", result.Json["status"]!.GetValue<string>());
     }

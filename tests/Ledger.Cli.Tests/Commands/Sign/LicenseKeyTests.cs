@@ -63,7 +63,9 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
     {
         var license = await issuer.SignLicenseAsync(audience: "acme-app", capabilities: "sso");
 
-        var result = (await Workspace.RunAsync("verify", "license-key", license, "--key", issuer.SigningPublic, option, value, "--output-format", "json")).Expect(1);
+        // Every other expectation is met (the audience, unless the case is about it), so the verdict names this one.
+        string[] audience = option == "--audience" ? [] : ["--audience", "acme-app"];
+        var result = (await Workspace.RunAsync(["verify", "license-key", license, "--key", issuer.SigningPublic, option, value, .. audience, "--output-format", "json"])).Expect(1);
 
         Assert.Equal(status, result.Json["status"]!.GetValue<string>());
     }
@@ -127,7 +129,7 @@ public sealed class LicenseKeyTests(IssuerWithKeys issuer) : IClassFixture<Issue
         var output = issuer.NewPath(".jwt");
         (await Workspace.RunAsync("sign", "license-key", "-k", issuer.SigningPrivate, "-c", "c", "-d", "1", "-o", output)).Expect(0);
 
-        (await Workspace.RunAsync("verify", "license-key", output, "--key-set", issuer.SigningPublic)).Expect(0);
+        (await Workspace.RunAsync("verify", "license-key", output, "--key-set", issuer.SigningPublic, "--any-audience", "--no-revocation-check")).Expect(0);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class SignatureLogCommandsTests(RunningLedger ledger) : IDisposabl
         File.WriteAllText(_online["ledger.jwks"], (await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
         var checkpointUrl = $"{ledger.Notary.HttpUrl}/signature-log/checkpoint";
 
-        var verified = (await _online.RunAsync("verify", "license-key", "second.jwt", "--key", "ledger.jwks", "--audience", "acme-app",
+        var verified = (await _online.RunAsync("verify", "license-key", "second.jwt", "--key", "ledger.jwks", "--issuer", "ledger", "--audience", "acme-app", "--no-revocation-check",
             "--receipt", "second.receipt.json", "--checkpoint", checkpointUrl, "--require-receipt", "--state-dir", "state", "--output-format", "json")).Expect(0);
 
         Assert.Equal("Valid", verified.Json["status"]!.GetValue<string>());
@@ -31,7 +31,7 @@ public sealed class SignatureLogCommandsTests(RunningLedger ledger) : IDisposabl
         // The first receipt's checkpoint is older than the one now stored: given as the checkpoint, it is refused.
         var firstReceipt = JsonNode.Parse(File.ReadAllText(_online["first.receipt.json"]))!;
         File.WriteAllText(_online["old.checkpoint"], firstReceipt["checkpoint"]!.GetValue<string>());
-        var refused = await _online.RunAsync("verify", "license-key", "first.jwt", "--key", "ledger.jwks", "--audience", "acme-app",
+        var refused = await _online.RunAsync("verify", "license-key", "first.jwt", "--key", "ledger.jwks", "--issuer", "ledger", "--audience", "acme-app", "--no-revocation-check",
             "--receipt", "first.receipt.json", "--checkpoint", "old.checkpoint", "--state-dir", "state", "--output-format", "json");
 
         Assert.NotEqual(0, refused.ExitCode);
@@ -46,8 +46,8 @@ public sealed class SignatureLogCommandsTests(RunningLedger ledger) : IDisposabl
         (await _online.RunAsync("license", "get", other, "--receipt-file", "other.receipt.json")).Expect(0);
         File.WriteAllText(_online["ledger.jwks"], (await _online.RunAsync("keys", "jwks")).Expect(0).Stdout);
 
-        var missing = await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--require-receipt", "--state-dir", "state", "--output-format", "json");
-        var foreign = await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--receipt", "other.receipt.json", "--state-dir", "state", "--output-format", "json");
+        var missing = await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--issuer", "ledger", "--audience", "acme-app", "--no-revocation-check", "--require-receipt", "--state-dir", "state", "--output-format", "json");
+        var foreign = await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--issuer", "ledger", "--audience", "acme-app", "--no-revocation-check", "--receipt", "other.receipt.json", "--state-dir", "state", "--output-format", "json");
 
         Assert.Equal("ReceiptMissing", missing.Json["status"]!.GetValue<string>());
         Assert.Equal("NotInLog", foreign.Json["status"]!.GetValue<string>());

@@ -22,8 +22,8 @@ public sealed class FailClosedVerificationTests : IAsyncLifetime
     {
         var license = await _issuer.SignLicenseAsync();
 
-        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "-o", "json")).Expect(1);
-        var waived = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--no-revocation-check", "-o", "json")).Expect(0);
+        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--output-format", "json")).Expect(1);
+        var waived = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--no-revocation-check", "--output-format", "json")).Expect(0);
 
         Assert.Equal("NotCovered", refused.Json["status"]!.GetValue<string>());
         Assert.Contains("revocation not checked", refused.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public sealed class FailClosedVerificationTests : IAsyncLifetime
         File.WriteAllText(feed, SignedFeeds.Full(feedJwk, "acme", [Guid.Parse("0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")]));
         (await Workspace.RunAsync("verify", "license-key", license, "--key", keys, "--audience", "acme-app", "--feed", feed)).Expect(0);
 
-        var fromState = (await Workspace.RunAsync("verify", "license-key", license, "--key", keys, "--audience", "acme-app", "-o", "json")).Expect(0);
+        var fromState = (await Workspace.RunAsync("verify", "license-key", license, "--key", keys, "--audience", "acme-app", "--output-format", "json")).Expect(0);
 
         Assert.Equal("stored-state", fromState.Json["revocation"]!["source"]!.GetValue<string>());
         Assert.Equal(1, fromState.Json["revocation"]!["feed_version"]!.GetValue<long>());
@@ -53,7 +53,7 @@ public sealed class FailClosedVerificationTests : IAsyncLifetime
     {
         var license = await _issuer.SignLicenseAsync();
 
-        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--no-revocation-check", "-o", "json")).Expect(1);
+        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--no-revocation-check", "--output-format", "json")).Expect(1);
         (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--any-audience", "--no-revocation-check")).Expect(0);
         (await Workspace.RunAsync("verify", "license-key", license, "--key", _issuer.SigningPublic, "--audience", "acme-app", "--any-audience")).Expect(2);
 
@@ -64,17 +64,17 @@ public sealed class FailClosedVerificationTests : IAsyncLifetime
     [Fact]
     public async Task a_license_whose_key_names_no_issuer_is_refused_unless_the_issuer_is_given()
     {
-        // A key whose kid does not name an issuer (as Notary's do not): the issuer must come from --issuer.
+        // A license key of Notary's kind: its kid names no issuer and its set names none, so the issuer must come from --issuer.
         var key = _issuer.SigningKey;
         using var signingKey = Ed25519SigningKey.FromJwk(key);
         var publicSet = _issuer.NewPath(".jwks");
-        File.WriteAllText(publicSet, new JsonWebKeySet([JsonWebKey.FromEd25519(signingKey.PublicKey, [], "license-key-1")]).ToJson());
+        File.WriteAllText(publicSet, new JsonWebKeySet([JsonWebKey.FromEd25519(signingKey.PublicKey, [], "license-key-1").With(purpose: "license")]).ToJson());
         var now = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var claims = new Ledger.Verification.LicenseClaims(UuidV7.NewId(), "acme", "customer-42", "acme-app", now, now, now.AddDays(30), ["sso"], null, null, 1);
         var license = _issuer.NewPath(".jwt");
         File.WriteAllText(license, Jws.Sign(claims.ToJson(), signingKey, "license-key-1", Ledger.Verification.LicenseClaims.TokenType));
 
-        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", publicSet, "--audience", "acme-app", "--no-revocation-check", "-o", "json")).Expect(1);
+        var refused = (await Workspace.RunAsync("verify", "license-key", license, "--key", publicSet, "--audience", "acme-app", "--no-revocation-check", "--output-format", "json")).Expect(1);
         (await Workspace.RunAsync("verify", "license-key", license, "--key", publicSet, "--audience", "acme-app", "--issuer", "acme", "--no-revocation-check")).Expect(0);
 
         Assert.Equal("WrongIssuer", refused.Json["status"]!.GetValue<string>());
@@ -95,8 +95,8 @@ public sealed class FailClosedVerificationTests : IAsyncLifetime
         File.WriteAllText(asFeedKey, new JsonWebKeySet([key.With(purpose: "feed")]).ToJson());
         File.WriteAllText(retired, new JsonWebKeySet([key.With(status: "retired")]).ToJson());
 
-        var wrongPurpose = (await Workspace.RunAsync("verify", "manifests", directory, "--key", asFeedKey, "--attestation", attestation, "-o", "json")).Expect(1);
-        var withdrawn = (await Workspace.RunAsync("verify", "manifests", directory, "--key", retired, "--attestation", attestation, "-o", "json")).Expect(1);
+        var wrongPurpose = (await Workspace.RunAsync("verify", "manifests", directory, "--key", asFeedKey, "--attestation", attestation, "--output-format", "json")).Expect(1);
+        var withdrawn = (await Workspace.RunAsync("verify", "manifests", directory, "--key", retired, "--attestation", attestation, "--output-format", "json")).Expect(1);
         (await Workspace.RunAsync("verify", "manifests", directory, "--key", _issuer.SigningPublic, "--attestation", attestation)).Expect(0);
 
         Assert.Equal("WrongKeyPurpose", wrongPurpose.Json["status"]!.GetValue<string>());
