@@ -58,7 +58,7 @@ fi
 wait_for postgres 30 pg_isready -h 127.0.0.1 -p "$PG_PORT" \
   || fail "PostgreSQL does not answer on 127.0.0.1:$PG_PORT" "read /var/log/postgresql/postgresql-$pg_version-$pg_cluster.log"
 
-psql_admin() { su postgres -c "psql -p $PG_PORT -v ON_ERROR_STOP=1 -qtAc \"$1\""; }
+psql_admin() { (cd / && su postgres -c "psql -p $PG_PORT -v ON_ERROR_STOP=1 -qtAc \"$1\""); }
 if [ "$(psql_admin "SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'")" != 1 ]; then
   say "creating role $DB_USER"
   psql_admin "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"

@@ -31,9 +31,9 @@ public static class DeploymentDatabase
                 using var create = new NpgsqlCommand($"CREATE DATABASE \"{name!.Replace("\"", "\"\"")}\"", connection);
                 create.ExecuteNonQuery();
             }
-            catch (PostgresException created) when (created.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            catch (PostgresException created) when (created.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
             {
-                // Another service of the deployment created it first.
+                // Another service of the deployment created it first (or at the same moment: the catalog's unique index decides).
             }
             catch (PostgresException refused) when (refused.SqlState == PostgresErrorCodes.InsufficientPrivilege)
             {
