@@ -24,7 +24,9 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
     public async Task<IReadOnlyList<License>> IssueAsync(
         IDocumentSession session, IReadOnlyList<LicenseTerms> licenses, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
+        // Whole microseconds, as PostgreSQL stores and compares times: a paging cursor made from this
+        // time then names exactly the stored value (no rounding that could repeat or skip a page).
+        var now = WholeMicroseconds(clock.GetUtcNow());
         var pseudonyms = await CustomerPseudonym.ForAsync(store, licenses.Select(t => t.CustomerId), cancellationToken);
         var planned = licenses.Select(terms => (Id: UuidV7.NewId(), Terms: terms, Subject: pseudonyms[terms.CustomerId])).ToList();
 
@@ -54,4 +56,7 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
         Issued.Add(result.Count);
         return result;
     }
+
+    private static DateTimeOffset WholeMicroseconds(DateTimeOffset at) =>
+        new(at.Ticks - (at.Ticks % TimeSpan.TicksPerMicrosecond), at.Offset);
 }
