@@ -20,6 +20,9 @@ internal sealed class CliFailure : Exception
 
     public int ExitCode { get; }
 
+    /// <summary>The machine-readable reason a service gave (its <c>google.rpc.ErrorInfo</c>), when it gave one.</summary>
+    public string? Reason { get; init; }
+
     public static CliFailure Usage(string message) => new(ExitCodes.Usage, message);
 
     public static CliFailure Refused(string message) => new(ExitCodes.Refused, message);

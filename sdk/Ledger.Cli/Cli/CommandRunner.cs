@@ -49,7 +49,13 @@ internal static class CommandRunner
         run.Error.WriteLine($"ledgerctl: {failure.Message}");
         if (run.Format == OutputFormat.Json)
         {
-            run.Out.WriteLine(Json.Text(new JsonObject { ["error"] = failure.Message, ["exit_code"] = failure.ExitCode }));
+            var error = new JsonObject { ["error"] = failure.Message, ["exit_code"] = failure.ExitCode };
+            if (failure.Reason is not null)
+            {
+                error["reason"] = failure.Reason;
+            }
+
+            run.Out.WriteLine(Json.Text(error));
         }
 
         return failure.ExitCode;

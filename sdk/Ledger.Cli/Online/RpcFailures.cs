@@ -7,14 +7,16 @@ namespace Ledger.Cli.Online;
 /// <summary>
 /// Turns a gRPC failure into what went wrong and what to do. A request the service refused as given
 /// (invalid, not found, not allowed) is a usage error (2); an unreachable or failing service is 3.
+/// The service's <c>ErrorInfo</c> reason (docs/API.md) is shown in brackets and kept for JSON output.
 /// </summary>
 internal static class RpcFailures
 {
     public static CliFailure Describe(RpcException rpc, ServiceEndpoint? endpoint)
     {
         var service = endpoint is null ? "The service" : $"{endpoint.Service.Title} at {endpoint.Address}";
-        var detail = rpc.Status.Detail;
-        return rpc.StatusCode switch
+        var reason = rpc.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
+        var detail = string.IsNullOrEmpty(reason) ? rpc.Status.Detail : $"{rpc.Status.Detail} [{reason}]";
+        var failure = rpc.StatusCode switch
         {
             StatusCode.InvalidArgument => CliFailure.Usage($"{service} refused the request: {Violations(rpc) ?? detail}"),
             StatusCode.NotFound => CliFailure.Usage($"{service}: {detail} (not found)"),
@@ -25,6 +27,7 @@ internal static class RpcFailures
             StatusCode.DeadlineExceeded => CliFailure.Io($"{service} did not answer in time. Try again, or raise --timeout."),
             _ => CliFailure.Io($"{service} failed ({rpc.StatusCode}): {detail}"),
         };
+        return string.IsNullOrEmpty(reason) ? failure : new CliFailure(failure.ExitCode, failure.Message) { Reason = reason };
     }
 
     private static string? Violations(RpcException rpc)

@@ -99,6 +99,17 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         var result = (await _online.RunAsync("license", "get", "0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")).Expect(2);
 
         Assert.Contains("not found", result.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("[LICENSE_NOT_FOUND]", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_refusal_carries_the_services_reason_in_json()
+    {
+        var result = (await _online.RunAsync("license", "get", "0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "--output-format", "json")).Expect(2);
+
+        var error = System.Text.Json.Nodes.JsonNode.Parse(result.Stdout)!;
+        Assert.Equal("LICENSE_NOT_FOUND", (string?)error["reason"]);
+        Assert.Equal(2, (int?)error["exit_code"]);
     }
 
     [Fact]
