@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Creates the local client identities `make run` uses, once: an admin (every API role) for you
 # and ledgerctl, and one identity per service holding only its signer role at Notary (issuance:
-# license-signer, revocation: feed-signer, attestation: attestation-signer). API roles never
-# sign at Notary, and service identities have no API role (docs/SECURITY.md). Writes private
+# license-signer, revocation: feed-signer, attestation: attestation-signer), plus event-reader for
+# revocation (it asks Issuance for events its queues missed). API roles never sign at Notary, and
+# service identities have no API role (docs/SECURITY.md). Writes private
 # JWKs (mode 0600) and the registry the services read, .ledger/clients.json. Idempotent:
 # existing keys are kept; the registry is rewritten.
 set -euo pipefail
@@ -32,7 +33,7 @@ cat > "$dir/clients.json" <<JSON
 {"clients":[
   {"id":"admin","roles":["issuer","revoker","attestor","key-admin","auditor"],"keys":[$(public_of admin)]},
   {"id":"issuance","roles":["license-signer"],"keys":[$(public_of issuance)]},
-  {"id":"revocation","roles":["feed-signer"],"keys":[$(public_of revocation)]},
+  {"id":"revocation","roles":["feed-signer","event-reader"],"keys":[$(public_of revocation)]},
   {"id":"attestation","roles":["attestation-signer"],"keys":[$(public_of attestation)]}
 ]}
 JSON

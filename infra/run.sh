@@ -54,8 +54,10 @@ export Ledger__Notary__Url="${Ledger__Notary__Url:-http://127.0.0.1:$((base + 1)
 export Ledger__Notary__RevocationUrl="${Ledger__Notary__RevocationUrl:-http://127.0.0.1:$((base + 20))}"
 # Issuance asks Revocation here before re-keying a license (docs/ARCHITECTURE.md).
 export Ledger__Revocation__Url="${Ledger__Revocation__Url:-http://127.0.0.1:$((base + 21))}"
+# Revocation asks Issuance here for events its queues missed (docs/EVENTS.md).
+export Ledger__Issuance__Url="${Ledger__Issuance__Url:-http://127.0.0.1:$((base + 11))}"
 # Revocation starts before Issuance and binds its queues first: it applies Issuance's events in
-# Issuance's order and waits at any gap, so it must not miss the first ones (docs/EVENTS.md).
+# Issuance's order, so the first ones come from RabbitMQ rather than a catch-up (docs/EVENTS.md).
 services=(notary:Notary:0 revocation:Revocation:20 attestation:Attestation:30 issuance:Issuance:10)
 pids=()
 stop() {

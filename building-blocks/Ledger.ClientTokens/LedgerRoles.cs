@@ -27,7 +27,13 @@ public static class LedgerRoles
     /// <summary>Attestation's identity: asks Notary to sign and countersign attestations.</summary>
     public const string AttestationSigner = "attestation-signer";
 
-    public static readonly IReadOnlyList<string> All = [Issuer, Revoker, Attestor, KeyAdmin, Auditor, LicenseSigner, FeedSigner, AttestationSigner];
+    /// <summary>
+    /// Revocation's identity, at Issuance: lists the integration events Issuance already published
+    /// (Admin.ListPublishedEvents), to catch up on any its queues missed. Reads, changes nothing.
+    /// </summary>
+    public const string EventReader = "event-reader";
+
+    public static readonly IReadOnlyList<string> All = [Issuer, Revoker, Attestor, KeyAdmin, Auditor, LicenseSigner, FeedSigner, AttestationSigner, EventReader];
 
     /// <summary>The roles clients of the APIs hold; never the signer roles of the services' identities.</summary>
     public static readonly IReadOnlyList<string> Api = [Issuer, Revoker, Attestor, KeyAdmin, Auditor];
@@ -40,6 +46,8 @@ public static class LedgerRoles
     public const string AttestorOrAuditor = Attestor + "," + Auditor;
 
     public const string KeyAdminOrAuditor = KeyAdmin + "," + Auditor;
+
+    public const string EventReaderOrAuditor = EventReader + "," + Auditor;
 
     /// <summary>Any of the services' signing identities (each is limited to its own purpose inside Notary).</summary>
     public const string Signer = LicenseSigner + "," + FeedSigner + "," + AttestationSigner;

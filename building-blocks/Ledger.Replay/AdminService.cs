@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ledger.Contracts.Admin.V1;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Messaging;
 using Ledger.ClientTokens;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -9,7 +10,8 @@ namespace Ledger.Replay;
 
 /// <summary>gRPC <c>ledger.admin.v1.Admin</c>: the same in every service, over that service's own projections.</summary>
 [Authorize]
-public sealed class AdminService(IEnumerable<LedgerProjection> projections, ProjectionRebuild rebuild, EventExport export, IDocumentStore store)
+public sealed class AdminService(
+    IEnumerable<LedgerProjection> projections, ProjectionRebuild rebuild, EventExport export, IDocumentStore store, PublishedEvents published)
     : Contracts.Admin.V1.Admin.AdminBase
 {
     private readonly IReadOnlyList<LedgerProjection> _projections = projections.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
@@ -62,6 +64,35 @@ public sealed class AdminService(IEnumerable<LedgerProjection> projections, Proj
         {
             await responseStream.WriteAsync(record, context.CancellationToken);
         }
+    }
+
+    [Authorize(Roles = LedgerRoles.EventReaderOrAuditor)]
+    public override async Task<ListPublishedEventsResponse> ListPublishedEvents(ListPublishedEventsRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        if (request.AfterSequence < 0)
+        {
+            validation.Fail("after_sequence", $"must be 0 or a sequence, not {request.AfterSequence}.");
+        }
+
+        var max = request.MaxEvents == 0 ? PublishedEvents.DefaultMaxEvents : request.MaxEvents;
+        if (max is < 1 or > PublishedEvents.MaxEvents)
+        {
+            validation.Fail("max_events", $"must be 1 to {PublishedEvents.MaxEvents} (or 0 for {PublishedEvents.DefaultMaxEvents}), not {request.MaxEvents}.");
+        }
+
+        validation.ThrowIfInvalid();
+        var page = await published.ListAsync(request.AfterSequence, max, context.CancellationToken);
+        var response = new ListPublishedEventsResponse { PublishedThrough = page.PublishedThrough };
+        response.Events.AddRange(page.Events.Select(e => new Contracts.Admin.V1.PublishedEvent
+        {
+            Sequence = e.Sequence,
+            PreviousSequence = e.PreviousSequence,
+            MessageId = e.MessageId.ToString(),
+            MessageType = e.MessageType,
+            MessageJson = PublishedEvents.ToJson(e.Message),
+        }));
+        return response;
     }
 
     private IReadOnlyList<LedgerProjection> Choose(RebuildProjectionsRequest request)

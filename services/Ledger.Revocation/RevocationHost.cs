@@ -43,6 +43,7 @@ public static class RevocationHost
             bus.AddConsumer<AttestationRevokedConsumer, RetryingConsumerDefinition<AttestationRevokedConsumer>>();
         });
         builder.AddNotaryClients();
+        builder.AddLearningCatchUp();
 
         builder.Services.AddValidatedSettings<FeedPolicy.Settings>(FeedPolicy.Section);
         builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));

@@ -61,15 +61,23 @@ public sealed class AmqpSubscriber : IAsyncDisposable
             using var envelope = JsonDocument.Parse(delivery.Body);
             var root = envelope.RootElement;
             var messageType = root.GetProperty("messageType")[0].GetString()!;
+            var headers = root.TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object ? h : default;
             subscriber._received.Writer.TryWrite(new ReceivedEvent(
                 Guid.Parse(root.GetProperty("messageId").GetString()!),
                 messageType[(messageType.LastIndexOf(':') + 1)..],
-                root.GetProperty("message").Clone()));
+                root.GetProperty("message").Clone())
+            {
+                Sequence = Header(headers, "ledger-sequence"),
+                PreviousSequence = Header(headers, "ledger-previous-sequence"),
+            });
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer);
         return subscriber;
     }
+
+    private static long? Header(JsonElement headers, string name) =>
+        headers.ValueKind == JsonValueKind.Object && headers.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : null;
 
     /// <summary>The next event, or a TimeoutException naming what was awaited.</summary>
     public async Task<ReceivedEvent> NextAsync(Func<ReceivedEvent, bool>? match = null, TimeSpan? timeout = null)
@@ -118,4 +126,10 @@ public sealed record ReceivedEvent(Guid MessageId, string Type, JsonElement Mess
 {
     /// <summary>When it was delivered (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for latency measurements.</summary>
     public long ReceivedAt { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The publisher's ledger-sequence header (docs/EVENTS.md), when it sent one.</summary>
+    public long? Sequence { get; init; }
+
+    /// <summary>The publisher's ledger-previous-sequence header, when it sent one.</summary>
+    public long? PreviousSequence { get; init; }
 }

@@ -16,6 +16,7 @@ public class LedgerServices : IsolatedInfrastructure
     private readonly List<IAsyncDisposable> _hosts = [];
     private ServiceHost<Notary.Program>? _notary;
     private ServiceHost<Revocation.Program>? _revocation;
+    private ServiceHost<Issuance.Program>? _issuance;
 
     /// <summary>
     /// Whether Notary checks feed versions against this fixture's Revocation (Ledger:Notary:RevocationUrl),
@@ -86,6 +87,9 @@ public class LedgerServices : IsolatedInfrastructure
             services.AddGrpcClient<SignatureLog.SignatureLogClient>().ConfigurePrimaryHttpMessageHandler(() => notary.Server.CreateHandler());
             services.AddGrpcClient<Contracts.Revocation.V1.Revocations.RevocationsClient>()
                 .ConfigurePrimaryHttpMessageHandler(() => (_revocation ?? Start<Revocation.Program>()).Server.CreateHandler());
+            // Revocation catches up on missed Issuance events from the first Issuance this fixture started (none: unreachable).
+            services.AddGrpcClient<Contracts.Admin.V1.Admin.AdminClient>()
+                .ConfigurePrimaryHttpMessageHandler(() => new IssuanceHandler(this));
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),
@@ -94,6 +98,11 @@ public class LedgerServices : IsolatedInfrastructure
         if (host is ServiceHost<Revocation.Program> revocation)
         {
             _revocation ??= revocation;
+        }
+
+        if (host is ServiceHost<Issuance.Program> issuance)
+        {
+            _issuance ??= issuance;
         }
 
         _ = host.Server;
@@ -144,5 +153,20 @@ public class LedgerServices : IsolatedInfrastructure
         }
 
         await base.DisposeAsync();
+    }
+
+    /// <summary>Sends each call to the fixture's Issuance as it is when the call is made; without one, the call fails as an unreachable server would.</summary>
+    private sealed class IssuanceHandler(LedgerServices fixture) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (fixture._issuance is not { } issuance)
+            {
+                throw new HttpRequestException("This fixture started no Issuance.");
+            }
+
+            InnerHandler ??= issuance.Server.CreateHandler();
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }

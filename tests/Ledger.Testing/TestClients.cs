@@ -6,7 +6,7 @@ namespace Ledger.Testing;
 /// <summary>
 /// Real client keys for a test class: an admin holding every API role, an auditor, and one identity
 /// per service holding only its signer role at Notary (issuance signs licenses, revocation feeds,
-/// attestation attestations),
+/// attestation attestations) and, for revocation, event-reader at Issuance (it catches up on missed events),
 /// registered in a clients.json the services read, exactly as in production.
 /// </summary>
 public sealed class TestClients : IDisposable
@@ -30,7 +30,7 @@ public sealed class TestClients : IDisposable
             (Admin, [.. LedgerRoles.Api]),
             (Auditor, [LedgerRoles.Auditor]),
             (Issuance, [LedgerRoles.LicenseSigner]),
-            (Revocation, [LedgerRoles.FeedSigner]),
+            (Revocation, [LedgerRoles.FeedSigner, LedgerRoles.EventReader]),
             (Attestation, [LedgerRoles.AttestationSigner]),
         };
         foreach (var (id, _) in registered.Append((Stranger, [])))

@@ -32,7 +32,6 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
     public const string SequenceHeader = "ledger-sequence";
     public const string PreviousSequenceHeader = "ledger-previous-sequence";
     public const string StreamIdHeader = "ledger-stream-id";
-    private const int LookBackPage = 500;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -64,7 +63,8 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
         {
             if (_map.ToIntegrationEvent(committed) is { } message)
             {
-                previous ??= await PreviousPublishedAsync(operations, committed.Sequence, cancellationToken);
+                // After a restart or a hand-over between replicas the page does not say it.
+                previous ??= await PublishedEvents.PreviousPublishedAsync(operations.Events, _map, committed.Sequence, cancellationToken);
                 await PublishUntilAcceptedAsync(committed, message, previous.Value, cancellationToken);
                 previous = committed.Sequence;
             }
@@ -72,34 +72,6 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
 
         _last = previous is { } published ? (published, page.SequenceCeiling) : null;
         return NullChangeListener.Instance;
-    }
-
-    /// <summary>
-    /// The sequence of the newest event before <paramref name="sequence"/> that maps to an integration
-    /// event (0 if none): after a restart or a hand-over between replicas the page does not say it.
-    /// </summary>
-    private async Task<long> PreviousPublishedAsync(IDocumentOperations operations, long sequence, CancellationToken cancellationToken)
-    {
-        var before = sequence;
-        while (true)
-        {
-            var older = await operations.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence < before)
-                .OrderByDescending(e => e.Sequence)
-                .Take(LookBackPage)
-                .ToListAsync(cancellationToken);
-            if (older.FirstOrDefault(e => _map.ToIntegrationEvent(e) is not null) is { } published)
-            {
-                return published.Sequence;
-            }
-
-            if (older.Count < LookBackPage)
-            {
-                return 0;
-            }
-
-            before = older[^1].Sequence;
-        }
     }
 
     private async Task PublishUntilAcceptedAsync(IEvent committed, object message, long previous, CancellationToken cancellationToken)

@@ -11,6 +11,7 @@ public static class IntegrationEventRegistration
         where TMap : class, IIntegrationEventMap
     {
         marten.Services.AddSingleton<IIntegrationEventMap, TMap>();
+        marten.Services.AddSingleton<PublishedEvents>();
         return marten.AddSubscriptionWithServices<IntegrationEventForwarder>(ServiceLifetime.Singleton, _ => { });
     }
 }

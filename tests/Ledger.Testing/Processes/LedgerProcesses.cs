@@ -44,11 +44,13 @@ public class LedgerProcesses : IsolatedInfrastructure
         Notary = Start("Ledger.Notary", "notary", new() { ["Ledger:Notary:RootKey"] = NotaryRootKey, ["Ledger:Notary:SweepSeconds"] = "1" });
         await Notary.WaitUntilReadyAsync(StartTimeout);
         var notaryUrl = new Dictionary<string, string?> { [NotaryClients.UrlSetting] = Notary.GrpcUrl };
-        // Revocation first, its queues bound, before Issuance publishes: it applies Issuance's events without gaps.
-        Revocation = Start("Ledger.Revocation", "revocation", notaryUrl);
+        // Revocation first, its queues bound, before Issuance publishes: it learns Issuance's events from
+        // RabbitMQ, and asks Issuance (at a port chosen now) only for any its queues missed.
+        var issuancePort = ServiceProcess.FreePort();
+        Revocation = Start("Ledger.Revocation", "revocation", new(notaryUrl) { ["Ledger:Issuance:Url"] = $"http://127.0.0.1:{issuancePort}" });
         Attestation = Start("Ledger.Attestation", "attestation", notaryUrl);
         await Revocation.WaitUntilPublishingAsync(StartTimeout);
-        Issuance = Start("Ledger.Issuance", "issuance", new(notaryUrl) { ["Ledger:Revocation:Url"] = Revocation.GrpcUrl });
+        Issuance = Start("Ledger.Issuance", "issuance", new(notaryUrl) { ["Ledger:Revocation:Url"] = Revocation.GrpcUrl }, issuancePort);
         await Task.WhenAll(Issuance.WaitUntilReadyAsync(StartTimeout), Revocation.WaitUntilReadyAsync(StartTimeout), Attestation.WaitUntilReadyAsync(StartTimeout));
     }
 
@@ -86,9 +88,9 @@ public class LedgerProcesses : IsolatedInfrastructure
         await base.DisposeAsync();
     }
 
-    private ServiceProcess Start(string project, string service, Dictionary<string, string?> extra)
+    private ServiceProcess Start(string project, string service, Dictionary<string, string?> extra, int? grpcPort = null)
     {
-        var process = ServiceProcess.Start(service, project, SettingsFor(service, extra), Path.Combine(LogDirectory, $"{service}.log"));
+        var process = ServiceProcess.Start(service, project, SettingsFor(service, extra), Path.Combine(LogDirectory, $"{service}.log"), grpcPort);
         _processes.Add(process);
         return process;
     }

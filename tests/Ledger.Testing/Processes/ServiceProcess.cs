@@ -19,15 +19,15 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly StreamWriter _log;
     private Process? _process;
 
-    private ServiceProcess(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile)
+    private ServiceProcess(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile, int? grpcPort)
     {
         Name = name;
         Project = project;
         _settings = settings;
         LogFile = logFile;
         _log = new StreamWriter(logFile, append: true) { AutoFlush = true };
-        var (grpcPort, httpPort) = (FreePort(), FreePort());
-        GrpcUrl = $"http://127.0.0.1:{grpcPort}";
+        var httpPort = FreePort();
+        GrpcUrl = $"http://127.0.0.1:{grpcPort ?? FreePort()}";
         HttpUrl = $"http://127.0.0.1:{httpPort}";
     }
 
@@ -47,10 +47,13 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts <paramref name="project"/> (e.g. "Ledger.Issuance") with these settings (configuration keys, "A:B").</summary>
-    public static ServiceProcess Start(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile)
+    /// <summary>
+    /// Starts <paramref name="project"/> (e.g. "Ledger.Issuance") with these settings (configuration keys, "A:B"),
+    /// its gRPC endpoint on <paramref name="grpcPort"/> when another service must know it first (else a free port).
+    /// </summary>
+    public static ServiceProcess Start(string name, string project, IReadOnlyDictionary<string, string?> settings, string logFile, int? grpcPort = null)
     {
-        var service = new ServiceProcess(name, project, settings, logFile);
+        var service = new ServiceProcess(name, project, settings, logFile, grpcPort);
         service.Launch();
         return service;
     }
@@ -222,7 +225,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

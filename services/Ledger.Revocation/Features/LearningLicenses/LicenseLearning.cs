@@ -220,12 +220,16 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
         }
     }
 
-    private static object Deserialize(PendingLicenseEvent pending) => pending.Type switch
+    private static object Deserialize(PendingLicenseEvent pending) =>
+        Read(pending.Type, pending.Body) ?? throw new InvalidOperationException($"Unknown waiting event type {pending.Type}");
+
+    /// <summary>An Issuance event Revocation learns from, by its contract's name and JSON body; null for any other contract.</summary>
+    internal static object? Read(string type, string json) => type switch
     {
-        nameof(V1.LicenseIssued) => JsonSerializer.Deserialize<V1.LicenseIssued>(pending.Body, Json)!,
-        nameof(V1.LicenseRenewed) => JsonSerializer.Deserialize<V1.LicenseRenewed>(pending.Body, Json)!,
-        nameof(V1.LicenseCapabilitiesChanged) => JsonSerializer.Deserialize<V1.LicenseCapabilitiesChanged>(pending.Body, Json)!,
-        nameof(V1.IssuanceHeartbeat) => JsonSerializer.Deserialize<V1.IssuanceHeartbeat>(pending.Body, Json)!,
-        _ => throw new InvalidOperationException($"Unknown waiting event type {pending.Type}"),
+        nameof(V1.LicenseIssued) => JsonSerializer.Deserialize<V1.LicenseIssued>(json, Json)!,
+        nameof(V1.LicenseRenewed) => JsonSerializer.Deserialize<V1.LicenseRenewed>(json, Json)!,
+        nameof(V1.LicenseCapabilitiesChanged) => JsonSerializer.Deserialize<V1.LicenseCapabilitiesChanged>(json, Json)!,
+        nameof(V1.IssuanceHeartbeat) => JsonSerializer.Deserialize<V1.IssuanceHeartbeat>(json, Json)!,
+        _ => null,
     };
 }
