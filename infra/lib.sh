@@ -30,8 +30,9 @@ infra_mode() {
   fi
 }
 
-# The native PostgreSQL cluster listening on port $1: "VERSION CLUSTER" (the first one when none matches).
-pg_cluster_on() { pg_lsclusters -h | awk -v port="$1" '$3 == port {print $1, $2; found=1; exit} NR == 1 {first = $1 " " $2} END {if (!found) print first}'; }
+# The native PostgreSQL cluster listening on port $1: "VERSION CLUSTER" (when none does, the one
+# named main, else the first; make cluster's own clusters are never the default).
+pg_cluster_on() { pg_lsclusters -h | awk -v port="$1" '$3 == port {print $1, $2; found=1; exit} $2 == "main" && !main {main = $1 " " $2} NR == 1 {first = $1 " " $2} END {if (!found) print (main ? main : first)}'; }
 
 apt_updated=0
 apt_install() {
