@@ -67,6 +67,12 @@ if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname='$DB_USER'")" != 1 ]
   say "creating database $DB_USER"
   psql_admin "CREATE DATABASE $DB_USER OWNER $DB_USER"
 fi
+# `make run` gives each service a role of its own that reaches only its own database
+# (infra/accounts.sh); `ledger` creates and drops them.
+if [ "$(psql_admin "SELECT rolcreaterole FROM pg_roles WHERE rolname = '$DB_USER'")" != t ]; then
+  say "granting CREATEROLE to $DB_USER"
+  psql_admin "ALTER ROLE $DB_USER CREATEROLE"
+fi
 # Test and benchmark cleanups drop their databases WITH (FORCE); ending an autovacuum worker
 # in them needs pg_signal_backend.
 if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_signal_backend' AND u.rolname = '$DB_USER'")" != 1 ]; then
