@@ -37,92 +37,20 @@ base_db="$(local_database "$instance")"
 vhost="$(local_vhost "$instance")"
 services=(notary issuance revocation attestation)
 
-# RabbitMQ permissions, per service. MassTransit names an event's exchange after its message type
-# (Ledger.IntegrationEvents.V1:LicenseIssued) and a consumer's queue, and the exchange in front
-# of it, <service>-<kebab-case event> (issuance-license-revoked, with _error and _skipped beside it).
-# A consumer's endpoint declares the event's exchange and binds its own exchange to it: configure
-# and read on the exchange, never write. Publishing needs configure and write on the event's exchange.
-# A consumer that fails for good publishes Fault<T> (MassTransit:Fault exchanges), which nobody consumes.
-event() { printf 'Ledger\\.IntegrationEvents\\.V1:%s' "$1"; }
-alternatives() { local IFS='|'; printf '%s' "$*"; }
-publishes() {
-  case "$1" in
-    notary) alternatives "$(event SigningKeyRotated)" "$(event SigningKeyRetired)" "$(event SigningKeyCompromised)" ;;
-    issuance) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" ;;
-    revocation) event LicenseRevoked ;;
-    attestation) alternatives "$(event AttestationIssued)" "$(event AttestationRevoked)" ;;
-  esac
-}
-consumes() {
-  case "$1" in
-    issuance) event LicenseRevoked ;;
-    revocation) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" "$(event AttestationRevoked)" ;;
-    *) echo "" ;;
-  esac
-}
-# The regexes (anchored; RabbitMQ matches them against the whole resource name).
-permissions() { # service -> JSON
-  local own="$1-.*|MassTransit:Fault.*" published consumed
-  published="$(publishes "$1")"
-  consumed="$(consumes "$1")"
-  local configure="$own|$published${consumed:+|$consumed}" write="$own|$published" read="$own${consumed:+|$consumed}"
-  # JSON strings: every regex backslash doubled.
-  printf '{"configure":"^(%s)$","write":"^(%s)$","read":"^(%s)$"}' \
-    "${configure//\\/\\\\}" "${write//\\/\\\\}" "${read//\\/\\\\}"
-}
-
 role_of() { echo "${base_db}_$1"; }
 rabbit_user_of() { echo "$vhost-$1"; }
 
-password() { # file: created once, 32 url-safe characters
-  local file="$1"
-  if [ ! -s "$file" ]; then
-    (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$file")
-  fi
-  cat "$file"
-}
-
-# psql as `ledger` against another database of the server (ledger_psql uses the maintenance one).
-ledger_psql_in() { # database SQL
+# Everything an earlier `make run` created in the service's database as `ledger` becomes the
+# service role's (infra/sql/hand-over.sql).
+hand_over() { # database role
   if command -v psql >/dev/null 2>&1; then
-    PGPASSWORD=ledger psql -h 127.0.0.1 -p "$pg_port" -U ledger -d "$1" -v ON_ERROR_STOP=1 -qtAc "$2"
+    PGPASSWORD=ledger psql -h 127.0.0.1 -p "$pg_port" -U ledger -d "$1" -v ON_ERROR_STOP=1 -qtA \
+      -c "SET ledger.new_owner = '$2'" -f "$here/sql/hand-over.sql" >/dev/null
   else
     find_compose
-    "${COMPOSE[@]}" -f "$here/../docker-compose.yml" exec -T postgres psql -U ledger -d "$1" -v ON_ERROR_STOP=1 -qtAc "$2"
+    "${COMPOSE[@]}" -f "$here/../docker-compose.yml" exec -T postgres psql -U ledger -d "$1" -v ON_ERROR_STOP=1 -qtA \
+      -c "SET ledger.new_owner = '$2'" -f - < "$here/sql/hand-over.sql" >/dev/null
   fi
-}
-
-# Everything an earlier `make run` created in the service's database as `ledger` becomes the
-# service role's: schemas, tables (their indexes and owned sequences follow), free-standing
-# sequences, views, functions and types.
-hand_over() { # database role
-  ledger_psql_in "$1" "DO \$\$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT n.nspname FROM pg_namespace n
-           WHERE n.nspowner = 'ledger'::regrole AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('information_schema', 'public') LOOP
-    EXECUTE format('ALTER SCHEMA %I OWNER TO %I', r.nspname, '$2');
-  END LOOP;
-  FOR r IN SELECT c.oid::regclass AS name, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relowner = 'ledger'::regrole AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') LOOP
-    EXECUTE format('ALTER %s %s OWNER TO %I',
-      CASE r.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, r.name, '$2');
-  END LOOP;
-  FOR r IN SELECT c.oid::regclass AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE c.relowner = 'ledger'::regrole AND c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema') LOOP
-    EXECUTE format('ALTER SEQUENCE %s OWNER TO %I', r.name, '$2');
-  END LOOP;
-  FOR r IN SELECT p.oid::regprocedure AS name, p.prokind FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE p.proowner = 'ledger'::regrole AND n.nspname NOT IN ('pg_catalog', 'information_schema') LOOP
-    EXECUTE format('ALTER %s %s OWNER TO %I', CASE r.prokind WHEN 'a' THEN 'AGGREGATE' ELSE 'ROUTINE' END, r.name, '$2');
-  END LOOP;
-  FOR r IN SELECT t.oid::regtype AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-           WHERE t.typowner = 'ledger'::regrole AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-             AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')) LOOP
-    EXECUTE format('ALTER TYPE %s OWNER TO %I', r.name, '$2');
-  END LOOP;
-END
-\$\$" >/dev/null
 }
 
 create_postgres() {
@@ -135,7 +63,7 @@ create_postgres() {
     role="$(role_of "$service")"
     db="$role"
     local pw
-    pw="$(password "$state/accounts/postgres-$service.password")"
+    pw="$(service_password "$state/accounts/postgres-$service.password")"
     ledger_psql "DO \$\$ BEGIN
       IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE \"$role\"; END IF;
     END \$\$" >/dev/null
@@ -162,9 +90,9 @@ create_rabbitmq() {
   local service user pw
   for service in "${services[@]}"; do
     user="$(rabbit_user_of "$service")"
-    pw="$(password "$state/accounts/rabbitmq-$service.password")"
+    pw="$(service_password "$state/accounts/rabbitmq-$service.password")"
     rabbit_management PUT "api/users/$user" "{\"password\":\"$pw\",\"tags\":\"\"}" \
-      && rabbit_management PUT "api/permissions/$vhost/$user" "$(permissions "$service")" \
+      && rabbit_management PUT "api/permissions/$vhost/$user" "$(rabbit_permissions "$service")" \
       || fail "could not create the RabbitMQ user $user" "check the management API (the ledger user must be an administrator)"
   done
 }
