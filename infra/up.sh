@@ -50,7 +50,9 @@ max_connections = 400
 CONF
   pg_ctlcluster "$pg_version" "$pg_cluster" stop >/dev/null 2>&1 || true
 fi
-if ! pg_lsclusters -h | awk 'NR==1 {print $4}' | grep -q online; then
+# The status of the cluster on our port (other clusters on the machine, say a replica pair on
+# other ports, may be listed first and be down).
+if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1 == v && $2 == c {print $4}' | grep -q online; then
   say "starting PostgreSQL $pg_version/$pg_cluster"
   pg_ctlcluster "$pg_version" "$pg_cluster" start \
     || fail "PostgreSQL did not start" "read /var/log/postgresql/postgresql-$pg_version-$pg_cluster.log"
