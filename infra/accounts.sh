@@ -69,7 +69,9 @@ create_postgres() {
     END \$\$" >/dev/null
     ledger_psql "ALTER ROLE \"$role\" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD '$pw'" >/dev/null
     # `ledger` administers the local ledger (make reset drops it): it needs the role's rights.
-    ledger_psql "GRANT \"$role\" TO ledger" >/dev/null
+    if [ "$(ledger_psql "SELECT 1 FROM pg_auth_members WHERE roleid = '$role'::regrole AND member = 'ledger'::regrole")" != 1 ]; then
+      ledger_psql "GRANT \"$role\" TO ledger" >/dev/null
+    fi
     ledger_psql "GRANT CONNECT ON DATABASE \"$base_db\" TO \"$role\"" >/dev/null
     exists="$(ledger_psql "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '$db'")"
     if [ -z "$exists" ]; then

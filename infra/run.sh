@@ -137,7 +137,8 @@ cat <<TXT
 
 Ledger is running. Logs: $state/logs/. Press Ctrl-C to stop.
 This checkout's ledger: instance $instance (PostgreSQL database prefix and RabbitMQ virtual host
-from it; 'make reset' removes them with .ledger/).
+from it; 'make reset' removes them with .ledger/). Each service connects as its own database role
+and broker user (.ledger/accounts/; docs/SECURITY.md).
 
 Calls need a client token: your admin key is $state/clients/admin.private.jwk
 (registered in $state/clients.json with every role). See docs/SECURITY.md.
