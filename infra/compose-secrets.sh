@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make compose-secrets`: the one step before `docker compose --profile full up --build`.
 # Creates the local secrets once (infra/secrets.sh, the same ones `make run` uses), then puts
-# the copies docker-compose.yml mounts as secrets into .ledger/compose/ (LEDGER_COMPOSE_STATE
+# the copies docker-compose.yml mounts as secrets into .ledger/compose/, with each service's
+# database and broker password (made once), its connection strings and the broker's definitions (LEDGER_COMPOSE_STATE
 # moves .ledger elsewhere, LEDGER_COMPOSE_SECRETS the copies; infra/compose.sh passes both).
 #
 # Why copies: compose (without Swarm) bind-mounts a secret file with its host owner and mode,
@@ -23,5 +24,28 @@ install -m 0644 "$state/clients.json" "$out/clients.json"
 for service in issuance revocation attestation; do
   install -m 0644 "$state/clients/$service.private.jwk" "$out/$service.private.jwk"
 done
+
+# Each service's own PostgreSQL role and RabbitMQ user (docs/SECURITY.md, "Least privilege below
+# the services"): passwords made once, the connection strings each service container reads
+# (env_file, only its own), the roles' passwords for the one-shot `accounts` service, and the
+# broker definitions RabbitMQ imports on start (the ledger admin and the four users, with hashes).
+# shellcheck source=infra/lib.sh
+. "$root/infra/lib.sh"
+services=(notary issuance revocation attestation)
+users="{\"name\":\"ledger\",\"password_hash\":\"$(rabbit_password_hash ledger)\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[\"administrator\"]}"
+permissions="{\"user\":\"ledger\",\"vhost\":\"/\",\"configure\":\".*\",\"write\":\".*\",\"read\":\".*\"}"
+for service in "${services[@]}"; do
+  pg="$(service_password "$out/postgres-$service.password")"
+  mq="$(service_password "$out/rabbitmq-$service.password")"
+  chmod 0644 "$out/postgres-$service.password"
+  (umask 022 && cat > "$out/$service.env" <<ENV
+ConnectionStrings__Ledger=Host=postgres;Port=5432;Database=ledger;Username=ledger_$service;Password=$pg
+ConnectionStrings__RabbitMq=amqp://ledger-$service:$mq@rabbitmq:5672/
+ENV
+  )
+  users+=",{\"name\":\"ledger-$service\",\"password_hash\":\"$(rabbit_password_hash "$mq")\",\"hashing_algorithm\":\"rabbit_password_hashing_sha256\",\"tags\":[]}"
+  permissions+=",$(rabbit_permissions "$service" | sed "s/^{/{\"user\":\"ledger-$service\",\"vhost\":\"\/\",/")"
+done
+(umask 022 && printf '{"users":[%s],"vhosts":[{"name":"/"}],"permissions":[%s]}\n' "$users" "$permissions" > "$out/rabbitmq-definitions.json")
 echo "compose-secrets: ready in $out; now: docker compose --profile full up --build"
 echo "compose-secrets: your admin client key is $state/clients/admin.private.jwk (ledgerctl: export LEDGER_CLIENT_KEY=...)"

@@ -76,6 +76,11 @@ wait_healthy() {
     for id in $(containers); do
       name="$(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' "$id")"
       status="$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")"
+      # The one-shot `accounts` service (each service's database role) is done once it exited 0.
+      if [ "$name" = accounts ] && [ "$status" = "exited none" ] \
+        && [ "$(docker inspect -f '{{.State.ExitCode}}' "$id")" = 0 ]; then
+        continue
+      fi
       case "$status" in
         "running healthy"|"running none") ;;
         *" unhealthy"|exited*|dead*)

@@ -130,3 +130,56 @@ ledger_psql() { # SQL
       psql -U ledger -d ledger -v ON_ERROR_STOP=1 -qtAc "$1"
   fi
 }
+
+# --- Per-service accounts (infra/accounts.sh for make run, infra/compose-secrets.sh for compose) ----
+# RabbitMQ permissions, per service. MassTransit names an event's exchange after its message type
+# (Ledger.IntegrationEvents.V1:LicenseIssued) and a consumer's queue, and the exchange in front
+# of it, <service>-<kebab-case event> (issuance-license-revoked, with _error and _skipped beside it).
+# A consumer's endpoint declares the event's exchange and binds its own exchange to it: configure
+# and read on the exchange, never write. Publishing needs configure and write on the event's exchange.
+# A consumer that fails for good publishes Fault<T> (MassTransit:Fault exchanges), which nobody consumes.
+event() { printf 'Ledger\\.IntegrationEvents\\.V1:%s' "$1"; }
+alternatives() { local IFS='|'; printf '%s' "$*"; }
+publishes() {
+  case "$1" in
+    notary) alternatives "$(event SigningKeyRotated)" "$(event SigningKeyRetired)" "$(event SigningKeyCompromised)" ;;
+    issuance) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" ;;
+    revocation) event LicenseRevoked ;;
+    attestation) alternatives "$(event AttestationIssued)" "$(event AttestationRevoked)" ;;
+  esac
+}
+consumes() {
+  case "$1" in
+    issuance) event LicenseRevoked ;;
+    revocation) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" "$(event AttestationRevoked)" ;;
+    *) echo "" ;;
+  esac
+}
+# The permissions of a service's user, as the management API and definitions files take them
+# (anchored regexes; RabbitMQ matches them anywhere in the resource name otherwise).
+rabbit_permissions() { # service -> JSON
+  local own="$1-.*|MassTransit:Fault.*" published consumed
+  published="$(publishes "$1")"
+  consumed="$(consumes "$1")"
+  local configure="$own|$published${consumed:+|$consumed}" write="$own|$published" read="$own${consumed:+|$consumed}"
+  # JSON strings: every regex backslash doubled.
+  printf '{"configure":"^(%s)$","write":"^(%s)$","read":"^(%s)$"}' \
+    "${configure//\\/\\\\}" "${write//\\/\\\\}" "${read//\\/\\\\}"
+}
+
+# RabbitMQ's rabbit_password_hashing_sha256 of a password, for definitions files:
+# base64(salt || SHA-256(salt || password)) with a random 4-byte salt.
+rabbit_password_hash() { # password
+  local salt digest
+  salt="$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  digest="$({ printf "$(printf '%s' "$salt" | sed 's/../\\x&/g')"; printf '%s' "$1"; } | openssl dgst -sha256 -binary | od -An -tx1 | tr -d ' \n')"
+  printf "$(printf '%s' "$salt$digest" | sed 's/../\\x&/g')" | base64 -w0
+}
+
+# A random password of 32 url-safe characters, kept in FILE (mode 0600) once made.
+service_password() { # file
+  if [ ! -s "$1" ]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > "$1")
+  fi
+  cat "$1"
+}

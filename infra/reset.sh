@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make reset`: removes this checkout's local ledger, and nothing else: its PostgreSQL
-# databases (ledger_<instance> and ledger_<instance>_<service>), its RabbitMQ virtual host
-# (ledger-<instance>) and .ledger/ (Notary's root key, client keys, logs). The next `make run`
+# databases (ledger_<instance> and ledger_<instance>_<service>) and the services' roles of the
+# same names, its RabbitMQ virtual host (ledger-<instance>) and the services' users
+# (ledger-<instance>-<service>), and .ledger/ (Notary's root key, client keys, the services'
+# database and broker passwords, logs). The next `make run`
 # starts a new, empty ledger. Says what it removes first; asks when run from a terminal,
 # otherwise needs FORCE=1 (make reset FORCE=1). Stop `make run` first.
 set -euo pipefail
@@ -30,7 +32,8 @@ fi
 echo "reset: this removes this checkout's local ledger:"
 for db in $databases; do echo "  PostgreSQL database  $db"; done
 [ -n "$vhost" ] && echo "  RabbitMQ vhost       $vhost"
-echo "  directory            $state (Notary's root key, client keys, logs)"
+[ -n "${instance:-}" ] && echo "  the services' PostgreSQL roles ${prefix}_<service> and RabbitMQ users ledger-$instance-<service>"
+echo "  directory            $state (Notary's root key, client keys, service passwords, logs)"
 
 if [ "${FORCE:-}" != 1 ]; then
   if [ -t 0 ]; then
@@ -49,6 +52,9 @@ done
 if [ -n "$vhost" ]; then
   rabbit_management DELETE "api/vhosts/$vhost"
   echo "reset: deleted RabbitMQ virtual host $vhost"
+fi
+if [ -n "${instance:-}" ]; then
+  "$root/infra/accounts.sh" remove "$state" "$instance" | sed 's/^accounts:/reset:/'
 fi
 rm -rf "$state"
 echo "reset: removed $state; the next 'make run' starts a new ledger"

@@ -7,8 +7,12 @@
 # services use the databases ledger_<instance>_<service> and the RabbitMQ virtual host
 # ledger-<instance> made from that id. `make reset` removes exactly that unit.
 #
+# Each service connects as its own PostgreSQL role and RabbitMQ user (infra/accounts.sh creates
+# them, with passwords in .ledger/accounts/): a service's credentials reach only its own database
+# and publish only its own events (docs/SECURITY.md).
+#
 # Settings (optional): ConnectionStrings__Ledger / ConnectionStrings__RabbitMq replace the
-# per-checkout database and virtual host; LEDGER_RUN_PORT_BASE (5010) moves the eight ports
+# per-checkout database and virtual host, and the per-service accounts, for every service; LEDGER_RUN_PORT_BASE (5010) moves the eight ports
 # (notary base/+1, issuance +10/+11, revocation +20/+21, attestation +30/+31);
 # LEDGER_RUN_NO_BUILD=1 skips the build (the binaries must already be built).
 set -euo pipefail
@@ -33,16 +37,19 @@ instance="$(local_instance "$state")"
 export Ledger__Notary__RootKeyFile="${Ledger__Notary__RootKeyFile:-$state/notary-root.key}"
 export Ledger__Auth__ClientsFile="${Ledger__Auth__ClientsFile:-$state/clients.json}"
 
-if [ -z "$user_pg" ]; then
-  export ConnectionStrings__Ledger="Host=127.0.0.1;Port=$LEDGER_PG_PORT;Database=$(local_database "$instance");Username=ledger;Password=ledger"
-fi
-if [ -z "$user_rabbit" ]; then
-  vhost="$(local_vhost "$instance")"
-  rabbit_management PUT "api/vhosts/$vhost" '{}' \
-    && rabbit_management PUT "api/permissions/$vhost/ledger" '{"configure":".*","write":".*","read":".*"}' \
-    || fail "could not create the RabbitMQ virtual host $vhost" "check the management API on 127.0.0.1:$LEDGER_RABBITMQ_MANAGEMENT_PORT (infra/up.sh starts it)"
-  export ConnectionStrings__RabbitMq="amqp://ledger:ledger@127.0.0.1:$LEDGER_RABBITMQ_PORT/$vhost"
-fi
+# Each service connects with accounts of its own (infra/accounts.sh): a PostgreSQL role that
+# reaches only its own database, and a RabbitMQ user that publishes only its own events.
+"$root/infra/accounts.sh" create "$state" "$instance"
+# A connection string set in the environment replaces the service's own (for every service).
+account_setting() { # service setting
+  local value
+  case "$2" in
+    ConnectionStrings__Ledger) value="$user_pg" ;;
+    ConnectionStrings__RabbitMq) value="$user_rabbit" ;;
+  esac
+  [ -n "$value" ] || value="$(sed -n "s/^$2=//p" "$state/accounts/$1.env")"
+  printf '%s' "$value"
+}
 
 if [ "${LEDGER_RUN_NO_BUILD:-}" != 1 ]; then
   dotnet build Ledger.sln -c Release -v quiet -nologo
@@ -80,7 +87,10 @@ for entry in "${services[@]}"; do
   fi
   dll="$root/services/Ledger.$project/bin/Release/net10.0/Ledger.$project.dll"
   [ -f "$dll" ] || fail "$dll is missing" "build first: make build (or run without LEDGER_RUN_NO_BUILD)"
-  (cd "$root/services/Ledger.$project" && exec dotnet "$dll" \
+  (cd "$root/services/Ledger.$project" \
+   && export ConnectionStrings__Ledger="$(account_setting "$name" ConnectionStrings__Ledger)" \
+             ConnectionStrings__RabbitMq="$(account_setting "$name" ConnectionStrings__RabbitMq)" \
+   && exec dotnet "$dll" \
      --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$((base + offset))" \
      --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$((base + offset + 1))" \
      --Ledger:Auth:ClientKeyFile="$state/clients/$name.private.jwk") > "$state/logs/$name.log" 2>&1 &
@@ -129,7 +139,8 @@ cat <<TXT
 
 Ledger is running. Logs: $state/logs/. Press Ctrl-C to stop.
 This checkout's ledger: instance $instance (PostgreSQL database prefix and RabbitMQ virtual host
-from it; 'make reset' removes them with .ledger/).
+from it; 'make reset' removes them with .ledger/). Each service connects as its own database role
+and broker user (.ledger/accounts/; docs/SECURITY.md).
 
 Calls need a client token: your admin key is $state/clients/admin.private.jwk
 (registered in $state/clients.json with every role). See docs/SECURITY.md.

@@ -50,7 +50,8 @@ max_connections = 400
 CONF
   pg_ctlcluster "$pg_version" "$pg_cluster" stop >/dev/null 2>&1 || true
 fi
-# Only this cluster's status: other clusters on the machine (make cluster's) may be down.
+# The status of the cluster on our port (other clusters on the machine, say a replica pair on
+# other ports, may be listed first and be down).
 if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1 == v && $2 == c {print $4}' | grep -q online; then
   say "starting PostgreSQL $pg_version/$pg_cluster"
   pg_ctlcluster "$pg_version" "$pg_cluster" start \
@@ -67,6 +68,12 @@ fi
 if [ "$(psql_admin "SELECT 1 FROM pg_database WHERE datname='$DB_USER'")" != 1 ]; then
   say "creating database $DB_USER"
   psql_admin "CREATE DATABASE $DB_USER OWNER $DB_USER"
+fi
+# `make run` gives each service a role of its own that reaches only its own database
+# (infra/accounts.sh); `ledger` creates and drops them.
+if [ "$(psql_admin "SELECT rolcreaterole FROM pg_roles WHERE rolname = '$DB_USER'")" != t ]; then
+  say "granting CREATEROLE to $DB_USER"
+  psql_admin "ALTER ROLE $DB_USER CREATEROLE"
 fi
 # Test and benchmark cleanups drop their databases WITH (FORCE); ending an autovacuum worker
 # in them needs pg_signal_backend.

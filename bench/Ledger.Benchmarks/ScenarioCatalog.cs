@@ -14,6 +14,7 @@ public static class ScenarioCatalog
         new RevokeLatencyScenario(),
         new ReplayScenario(),
         new InclusionProofScenario(),
+        SignatureLogCostScenario.Default,
     ];
 
     public static IScenario? Find(string name) =>

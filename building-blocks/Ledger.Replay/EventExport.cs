@@ -11,10 +11,13 @@ namespace Ledger.Replay;
 
 /// <summary>
 /// Reads a service's whole ledger for export: a header, every event in global sequence order
-/// (a page at a time), the current document of every projection, and a trailer, all from one
-/// REPEATABLE READ snapshot, so counts, events and states agree even while the service writes.
+/// (a page at a time), the current document of every projection, the signature log's entries and
+/// latest checkpoint where the service keeps one (Notary), and a trailer, all from one
+/// REPEATABLE READ snapshot, so counts, events, states and log agree even while the service writes.
 /// </summary>
-public sealed class EventExport(IDocumentStore store, IEnumerable<LedgerProjection> projections, LedgerServiceIdentity service, TimeProvider clock)
+public sealed class EventExport(
+    IDocumentStore store, IEnumerable<LedgerProjection> projections, IEnumerable<ISignatureLogExport> signatureLogs,
+    LedgerServiceIdentity service, TimeProvider clock)
 {
     public const int DefaultPageSize = 500;
     public const int MaxPageSize = 1000;
@@ -27,17 +30,22 @@ public sealed class EventExport(IDocumentStore store, IEnumerable<LedgerProjecti
         var highest = (await session.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {schema}.mt_events", cancellationToken)).Single();
         var eventCount = (await session.QueryAsync<long>($"select count(*) from {schema}.mt_events", cancellationToken)).Single();
         var streamCount = (await session.QueryAsync<long>($"select count(distinct stream_id) from {schema}.mt_events", cancellationToken)).Single();
-        yield return new ExportEventsResponse
+        var signatureLog = signatureLogs.SingleOrDefault();
+        var signatureCount = signatureLog is null ? 0 : await signatureLog.CountAsync(session, cancellationToken);
+        var header = new ExportHeader
         {
-            Header = new ExportHeader
-            {
-                Service = service.Name,
-                ExportedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-                HighestSequence = highest,
-                EventCount = eventCount,
-                StreamCount = streamCount,
-            },
+            Service = service.Name,
+            ExportedAt = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            HighestSequence = highest,
+            EventCount = eventCount,
+            StreamCount = streamCount,
         };
+        if (signatureLog is not null)
+        {
+            header.SignatureCount = signatureCount;
+        }
+
+        yield return new ExportEventsResponse { Header = header };
 
         long exported = 0;
         long after = 0;
@@ -92,9 +100,24 @@ public sealed class EventExport(IDocumentStore store, IEnumerable<LedgerProjecti
             }
         }
 
-        yield return new ExportEventsResponse
+        var trailer = new ExportTrailer { EventCount = exported, StateCount = states, HighestSequence = highest };
+        if (signatureLog is not null)
         {
-            Trailer = new ExportTrailer { EventCount = exported, StateCount = states, HighestSequence = highest },
-        };
+            long signatures = 0;
+            await foreach (var entry in signatureLog.EntriesAsync(session, signatureCount, pageSize, cancellationToken))
+            {
+                signatures++;
+                yield return new ExportEventsResponse { Signature = entry };
+            }
+
+            if (await signatureLog.CheckpointAsync(session, signatureCount, cancellationToken) is { } checkpoint)
+            {
+                yield return new ExportEventsResponse { Checkpoint = checkpoint };
+            }
+
+            trailer.SignatureCount = signatures;
+        }
+
+        yield return new ExportEventsResponse { Trailer = trailer };
     }
 }

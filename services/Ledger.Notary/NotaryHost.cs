@@ -46,6 +46,7 @@ public static class NotaryHost
         builder.Services.AddSingleton<SignatureLogStore>();
         builder.Services.AddSingleton<SignatureTree>();
         builder.Services.AddSingleton<SignatureLog>();
+        builder.Services.AddSingleton<ISignatureLogExport, SignatureLogExport>();
         builder.Services.AddHostedService<KeyRingBootstrap>();
         builder.Services.AddValidatedSettings<KeyLifecycleSweep.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<KeyLifecycleSweep>();

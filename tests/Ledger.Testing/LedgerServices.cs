@@ -31,6 +31,14 @@ public class LedgerServices : IsolatedInfrastructure
     /// <summary>Settings every service of this deployment gets, Notary included (the issuer, say): set them before the first start.</summary>
     protected Dictionary<string, string?> DeploymentSettings { get; } = [];
 
+    /// <summary>
+    /// Settings of one service (notary, issuance, revocation, attestation) over the deployment's, before
+    /// the fixture's own: a fixture whose services connect with accounts of their own sets them here.
+    /// </summary>
+    protected virtual void ServiceSettings(string service, Dictionary<string, string?> settings)
+    {
+    }
+
     /// <summary>Starts a Notary with the given root key (null: none configured). Bootstrap failures throw here.</summary>
     public ServiceHost<Notary.Program> StartNotary(string? rootKey)
     {
@@ -40,6 +48,7 @@ public class LedgerServices : IsolatedInfrastructure
             settings[key] = value;
         }
 
+        ServiceSettings("notary", settings);
         settings["Ledger:Notary:RootKey"] = rootKey;
         settings["Ledger:Notary:SweepSeconds"] = "1";
         if (NotaryChecksFeedVersions)
@@ -73,6 +82,7 @@ public class LedgerServices : IsolatedInfrastructure
             settings[key] = value;
         }
 
+        ServiceSettings(service, settings);
         settings[NotaryClients.UrlSetting] = notary.Server.BaseAddress.ToString();
         settings[OutgoingClientTokens.KeyFileSetting] = Clients.KeyFile(service);
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())

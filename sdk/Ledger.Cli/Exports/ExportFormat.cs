@@ -11,8 +11,9 @@ namespace Ledger.Cli.Exports;
 
 /// <summary>
 /// The export file (docs/EXPORT.md): NDJSON, one record per line — a header, every event in
-/// global sequence order, the current state of every projection's documents, and a trailer
-/// holding the counts and the SHA-256 of every line before it.
+/// global sequence order, the current state of every projection's documents, Notary's signature
+/// log entries and latest checkpoint (Notary only), and a trailer holding the counts and the
+/// SHA-256 of every line before it.
 /// </summary>
 internal static class ExportFormat
 {
@@ -23,16 +24,7 @@ internal static class ExportFormat
 
     public static JsonObject Line(ExportEventsResponse record) => record.RecordCase switch
     {
-        ExportEventsResponse.RecordOneofCase.Header => new JsonObject
-        {
-            ["kind"] = "header",
-            ["format"] = Name,
-            ["service"] = record.Header.Service,
-            ["exportedAt"] = Time(record.Header.ExportedAt),
-            ["highestSequence"] = record.Header.HighestSequence,
-            ["eventCount"] = record.Header.EventCount,
-            ["streamCount"] = record.Header.StreamCount,
-        },
+        ExportEventsResponse.RecordOneofCase.Header => Header(record.Header),
         ExportEventsResponse.RecordOneofCase.Event => new JsonObject
         {
             ["kind"] = "event",
@@ -51,18 +43,67 @@ internal static class ExportFormat
             ["id"] = record.State.Id,
             ["data"] = JsonNode.Parse(record.State.DataJson),
         },
+        ExportEventsResponse.RecordOneofCase.Signature => new JsonObject
+        {
+            ["kind"] = "signature",
+            ["index"] = record.Signature.Index,
+            ["at"] = Time(record.Signature.At),
+            ["kid"] = record.Signature.Kid,
+            ["purpose"] = record.Signature.Purpose,
+            ["client"] = record.Signature.Client,
+            ["subject"] = record.Signature.Subject,
+            ["inputSha256"] = Convert.ToHexStringLower(record.Signature.InputSha256.Span),
+            ["leafHash"] = Convert.ToHexStringLower(record.Signature.LeafHash.Span),
+        },
+        ExportEventsResponse.RecordOneofCase.Checkpoint => new JsonObject
+        {
+            ["kind"] = "checkpoint",
+            ["treeSize"] = record.Checkpoint.TreeSize,
+            ["rootHash"] = Convert.ToHexStringLower(record.Checkpoint.RootHash.Span),
+            ["at"] = Time(record.Checkpoint.At),
+            ["note"] = record.Checkpoint.Note,
+        },
         _ => throw new InvalidOperationException($"The service sent an export record ledgerctl does not know ({record.RecordCase}); update ledgerctl."),
     };
 
-    /// <summary>The trailer line: the service's counts and the digest of the lines written before it.</summary>
-    public static JsonObject Trailer(ExportTrailer trailer, byte[] digest) => new()
+    private static JsonObject Header(ExportHeader header)
     {
-        ["kind"] = "trailer",
-        ["eventCount"] = trailer.EventCount,
-        ["stateCount"] = trailer.StateCount,
-        ["highestSequence"] = trailer.HighestSequence,
-        ["sha256"] = Convert.ToHexStringLower(digest),
-    };
+        var line = new JsonObject
+        {
+            ["kind"] = "header",
+            ["format"] = Name,
+            ["service"] = header.Service,
+            ["exportedAt"] = Time(header.ExportedAt),
+            ["highestSequence"] = header.HighestSequence,
+            ["eventCount"] = header.EventCount,
+            ["streamCount"] = header.StreamCount,
+        };
+        if (header.HasSignatureCount)
+        {
+            line["signatureCount"] = header.SignatureCount;
+        }
+
+        return line;
+    }
+
+    /// <summary>The trailer line: the service's counts and the digest of the lines written before it.</summary>
+    public static JsonObject Trailer(ExportTrailer trailer, byte[] digest)
+    {
+        var line = new JsonObject
+        {
+            ["kind"] = "trailer",
+            ["eventCount"] = trailer.EventCount,
+            ["stateCount"] = trailer.StateCount,
+            ["highestSequence"] = trailer.HighestSequence,
+        };
+        if (trailer.HasSignatureCount)
+        {
+            line["signatureCount"] = trailer.SignatureCount;
+        }
+
+        line["sha256"] = Convert.ToHexStringLower(digest);
+        return line;
+    }
 
     /// <summary>Writes the records as NDJSON; returns the counts from the trailer.</summary>
     public static async Task<ExportTrailer> WriteAsync(IAsyncEnumerable<ExportEventsResponse> records, Stream output, CancellationToken cancellationToken)

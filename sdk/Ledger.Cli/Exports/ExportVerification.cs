@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ledger.Verification;
 
 namespace Ledger.Cli.Exports;
 
@@ -11,6 +12,11 @@ internal sealed record ExportReport(
     IReadOnlyList<(long After, long Before)> Gaps, int LicensesReplayed, IReadOnlyList<string> Problems)
 {
     public bool Valid => Problems.Count == 0;
+
+    /// <summary>Notary's export: the signature log entries in it, and the size of its checkpoint (null: none).</summary>
+    public long Signatures { get; init; }
+
+    public long? CheckpointSize { get; init; }
 }
 
 /// <summary>
@@ -52,6 +58,8 @@ internal static class ExportVerification
         var licenseEvents = new Dictionary<string, List<(string Type, JsonObject Data)>>();
         var licenseStates = new Dictionary<string, (JsonObject State, int Line)>();
         var statesOfStreams = new List<(string Projection, string Id, int Line)>();
+        var leafHashes = new List<byte[]>();
+        (JsonObject Record, int Line)? checkpoint = null;
 
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
@@ -167,6 +175,27 @@ internal static class ExportVerification
                     }
 
                     break;
+                case "signature":
+                    if (checkpoint is not null)
+                    {
+                        Problem($"line {lineNumber}: a signature after the checkpoint; the checkpoint follows the last signature.");
+                    }
+
+                    if (SignatureEntry(record, leafHashes.Count, out var leafHash) is { } wrong)
+                    {
+                        Problem($"line {lineNumber}: {wrong}");
+                    }
+
+                    leafHashes.Add(leafHash);
+                    break;
+                case "checkpoint":
+                    if (checkpoint is not null)
+                    {
+                        Problem($"line {lineNumber}: a second checkpoint; the export holds only the latest.");
+                    }
+
+                    checkpoint = (record, lineNumber);
+                    break;
                 case "trailer":
                     trailer = record;
                     var recorded = Text(record, "sha256");
@@ -178,7 +207,7 @@ internal static class ExportVerification
 
                     break;
                 default:
-                    Problem($"line {lineNumber}: unknown record kind '{kind}'; expected header, event, state or trailer.");
+                    Problem($"line {lineNumber}: unknown record kind '{kind}'; expected header, event, state, signature, checkpoint or trailer.");
                     break;
             }
         }
@@ -204,6 +233,20 @@ internal static class ExportVerification
         {
             Expect(Number(trailer, "eventCount"), events, "events", "trailer", Problem);
             Expect(Number(trailer, "stateCount"), states, "states", "trailer", Problem);
+        }
+
+        // Notary's signature log: the counts, and the checkpoint's root recomputed from the exported leaves.
+        foreach (var (counted, where) in new[] { (header, "header"), (trailer, "trailer") })
+        {
+            if (counted is not null && (counted.ContainsKey("signatureCount") || leafHashes.Count > 0))
+            {
+                Expect(Number(counted, "signatureCount"), leafHashes.Count, "signatures", where, Problem);
+            }
+        }
+
+        if (checkpoint is { } exportedCheckpoint && CheckpointProblem(exportedCheckpoint.Record, leafHashes) is { } checkpointProblem)
+        {
+            Problem($"line {exportedCheckpoint.Line}: {checkpointProblem}");
         }
 
         foreach (var (projection, id, line) in statesOfStreams.Where(s => !streamVersions.ContainsKey(s.Id)))
@@ -239,7 +282,92 @@ internal static class ExportVerification
             Problem($"line {line}: license {id} has a state but no license events.");
         }
 
-        return new ExportReport(header is null ? null : Text(header, "service"), events, streams, states, lastSequence, gaps, replayed, problems);
+        return new ExportReport(header is null ? null : Text(header, "service"), events, streams, states, lastSequence, gaps, replayed, problems)
+        {
+            Signatures = leafHashes.Count,
+            CheckpointSize = checkpoint is { } found ? Number(found.Record, "treeSize") : null,
+        };
+    }
+
+    /// <summary>Checks a signature line: its index is the next leaf, and its leaf hash is the one its members give (docs/TRANSPARENCY.md).</summary>
+    private static string? SignatureEntry(JsonObject record, int expectedIndex, out byte[] leafHash)
+    {
+        leafHash = new byte[MerkleTree.HashLength];
+        var index = Number(record, "index");
+        if (index != expectedIndex)
+        {
+            return $"signature index {index} where {expectedIndex} was due; the log's indexes run 0, 1, 2... (an entry is missing, moved or repeated).";
+        }
+
+        try
+        {
+            var recorded = Convert.FromHexString(Text(record, "leafHash") ?? "");
+            var entry = new SignatureLogEntry(index,
+                DateTimeOffset.Parse(Text(record, "at") ?? "", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind),
+                Text(record, "kid") ?? "", Text(record, "purpose") ?? "", Text(record, "client") ?? "", Text(record, "subject") ?? "",
+                Convert.FromHexString(Text(record, "inputSha256") ?? ""));
+            leafHash = entry.LeafHash();
+            return recorded.AsSpan().SequenceEqual(leafHash)
+                ? null
+                : $"signature {index}: its leafHash is not the hash of its members ({Convert.ToHexStringLower(leafHash)}); the entry was changed.";
+        }
+        catch (Exception e) when (e is FormatException or FeedFormatException or ArgumentException)
+        {
+            return $"signature {index}: unreadable members ({e.Message})";
+        }
+    }
+
+    /// <summary>The checkpoint's size is within the exported log, its note says the same size and root, and the root is the exported leaves' Merkle root.</summary>
+    private static string? CheckpointProblem(JsonObject record, IReadOnlyList<byte[]> leaves)
+    {
+        var size = Number(record, "treeSize");
+        if (size < 0 || size > leaves.Count)
+        {
+            return $"the checkpoint's tree size {size} is not within the {leaves.Count} signatures exported.";
+        }
+
+        byte[] root;
+        try
+        {
+            root = Convert.FromHexString(Text(record, "rootHash") ?? "");
+        }
+        catch (FormatException)
+        {
+            return "the checkpoint's rootHash is not hexadecimal.";
+        }
+
+        var note = (Text(record, "note") ?? "").Split('\n');
+        if (note.Length < 3 || note[1] != size.ToString(System.Globalization.CultureInfo.InvariantCulture) || note[2] != Convert.ToBase64String(root))
+        {
+            return "the checkpoint's note does not state its tree size and root hash.";
+        }
+
+        var computed = MerkleRoot(leaves, 0, (int)size);
+        return computed.AsSpan().SequenceEqual(root)
+            ? null
+            : $"the checkpoint's root hash is not the Merkle root of the first {size} signatures ({Convert.ToHexStringLower(computed)}): the log was changed.";
+    }
+
+    /// <summary>RFC 9162 §2.1.1 MTH over leaf hashes: the empty root, a leaf, or the node of the largest power-of-two split.</summary>
+    private static byte[] MerkleRoot(IReadOnlyList<byte[]> leaves, int start, int count)
+    {
+        if (count == 0)
+        {
+            return MerkleTree.EmptyRoot;
+        }
+
+        if (count == 1)
+        {
+            return leaves[start];
+        }
+
+        var split = 1;
+        while (split * 2 < count)
+        {
+            split *= 2;
+        }
+
+        return MerkleTree.NodeHash(MerkleRoot(leaves, start, split), MerkleRoot(leaves, start + split, count - split));
     }
 
     private static void Expect(long recorded, long found, string what, string where, Action<string> problem)

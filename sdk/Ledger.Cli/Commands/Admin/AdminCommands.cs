@@ -160,14 +160,22 @@ internal static class AdminCommands
                 throw;
             }
 
-            return run.Print(new JsonObject
+            var exported = new JsonObject
             {
                 ["service"] = run.Get(service),
                 ["file"] = path,
                 ["events"] = trailer.EventCount,
                 ["states"] = trailer.StateCount,
                 ["highest_sequence"] = trailer.HighestSequence,
-            }, $"Exported {run.Get(service)}: {Plural.Of(trailer.EventCount, "event")} (up to sequence {trailer.HighestSequence}) and {Plural.Of(trailer.StateCount, "state")} to {path}.\nCheck it with: ledgerctl admin verify-export {path}");
+            };
+            var signatures = "";
+            if (trailer.HasSignatureCount)
+            {
+                exported["signatures"] = trailer.SignatureCount;
+                signatures = $", {Plural.Of(trailer.SignatureCount, "signature log entry", "signature log entries")}";
+            }
+
+            return run.Print(exported, $"Exported {run.Get(service)}: {Plural.Of(trailer.EventCount, "event")} (up to sequence {trailer.HighestSequence}){signatures} and {Plural.Of(trailer.StateCount, "state")} to {path}.\nCheck it with: ledgerctl admin verify-export {path}");
         });
         return command;
     }
@@ -176,7 +184,7 @@ internal static class AdminCommands
     {
         var file = new Argument<string>("FILE") { Description = "An export written by 'ledgerctl admin export'." };
         var command = new CliCommand("verify-export",
-            "Check an export offline: header and trailer, digest and counts, sequence order (gaps are reported: appends that rolled back), contiguous stream versions, and that every license's events replay to its recorded state. Exit 0 valid, 1 refused.",
+            "Check an export offline: header and trailer, digest and counts, sequence order (gaps are reported: appends that rolled back), contiguous stream versions, that every license's events replay to its recorded state, and in Notary's export every signature log entry's leaf hash and the checkpoint's Merkle root. Exit 0 valid, 1 refused.",
             "ledgerctl admin verify-export issuance.ndjson");
         command.Add(file);
         command.Handle(async run =>
@@ -196,7 +204,11 @@ internal static class AdminCommands
             var gaps = report.Gaps.Count == 0
                 ? "no sequence gaps"
                 : $"{Plural.Of(report.Gaps.Count, "sequence gap")} (rolled-back appends, allowed): {string.Join(", ", report.Gaps.Take(5).Select(g => g.Before - g.After == 2 ? $"{g.After + 1}" : $"{g.After + 1}-{g.Before - 1}"))}{(report.Gaps.Count > 5 ? ", ..." : "")}";
-            var text = new StringBuilder($"{path}: {report.Service ?? "unknown service"}, {Plural.Of(report.Events, "event")} in {Plural.Of(report.Streams, "stream")}, {Plural.Of(report.States, "state")}, up to sequence {report.HighestSequence}; {gaps}; {Plural.Of(report.LicensesReplayed, "license")} replayed.\n");
+            var log = report.Signatures == 0 && report.CheckpointSize is null
+                ? ""
+                : $"; {Plural.Of(report.Signatures, "signature log entry", "signature log entries")}" +
+                  (report.CheckpointSize is { } size ? $", checkpoint of {size} recomputed" : ", no checkpoint");
+            var text = new StringBuilder($"{path}: {report.Service ?? "unknown service"}, {Plural.Of(report.Events, "event")} in {Plural.Of(report.Streams, "stream")}, {Plural.Of(report.States, "state")}, up to sequence {report.HighestSequence}; {gaps}; {Plural.Of(report.LicensesReplayed, "license")} replayed{log}.\n");
             if (report.Valid)
             {
                 text.Append("Valid: counts, order, versions and every replayed license match.");
@@ -220,6 +232,8 @@ internal static class AdminCommands
                 ["highest_sequence"] = report.HighestSequence,
                 ["gaps"] = new JsonArray([.. report.Gaps.Select(g => (JsonNode)new JsonObject { ["after"] = g.After, ["before"] = g.Before })]),
                 ["licenses_replayed"] = report.LicensesReplayed,
+                ["signatures"] = report.Signatures,
+                ["checkpoint_size"] = report.CheckpointSize,
                 ["problems"] = new JsonArray([.. report.Problems.Select(p => (JsonNode)JsonValue.Create(p))]),
             };
             return run.Print(json, text.ToString(), report.Valid ? ExitCodes.Success : ExitCodes.Refused);

@@ -69,6 +69,61 @@ public sealed class AdminTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
+    public async Task notarys_export_holds_its_signature_log_whose_checkpoint_verify_export_recomputes_and_an_edit_is_refused()
+    {
+        var (renewed, _) = await LicensesWithEveryEventAsync();
+        // A receipt makes Notary sign a checkpoint covering the license's latest key.
+        (await _online.RunAsync("license", "get", renewed, "--receipt")).Expect(0);
+
+        var exported = (await _online.RunAsync("admin", "export", "--service", "notary", "--output", "notary.ndjson", "--output-format", "json")).Expect(0);
+        var verified = (await _online.RunAsync("admin", "verify-export", "notary.ndjson", "--output-format", "json")).Expect(0);
+
+        var lines = (await File.ReadAllLinesAsync(_online["notary.ndjson"])).ToList();
+        var records = lines.Select(l => JsonNode.Parse(l)!).ToList();
+        var signatures = records.Where(r => Kind(r) == "signature").ToList();
+        // Issued, renewed, re-keyed: three license signatures about the renewed license, in the order they were made.
+        Assert.Equal(3, signatures.Count(s => s["purpose"]!.GetValue<string>() == "license" && s["subject"]!.GetValue<string>() == renewed));
+        Assert.Equal(Enumerable.Range(0, signatures.Count).Select(i => (long)i), signatures.Select(s => s["index"]!.GetValue<long>()));
+        Assert.Equal(signatures.Count, records[0]["signatureCount"]!.GetValue<long>());
+        Assert.Equal(signatures.Count, records[^1]["signatureCount"]!.GetValue<long>());
+        Assert.Equal(signatures.Count, exported.Json["signatures"]!.GetValue<long>());
+        var checkpoint = records.Single(r => Kind(r) == "checkpoint");
+        Assert.Equal("checkpoint", Kind(records[^2]));
+        Assert.True(checkpoint["treeSize"]!.GetValue<long>() > signatures.FindIndex(s => s["subject"]!.GetValue<string>() == renewed));
+        Assert.True(verified.Json["valid"]!.GetValue<bool>());
+        Assert.Equal(signatures.Count, verified.Json["signatures"]!.GetValue<long>());
+        Assert.Equal(checkpoint["treeSize"]!.GetValue<long>(), verified.Json["checkpoint_size"]!.GetValue<long>());
+
+        // Another service's export has no signature log.
+        (await _online.RunAsync("admin", "export", "--service", "issuance", "--output", "issuance.ndjson")).Expect(0);
+        Assert.Null(JsonNode.Parse((await File.ReadAllLinesAsync(_online["issuance.ndjson"]))[0])!["signatureCount"]);
+
+        // An entry's subject changed: its leaf hash no longer matches.
+        var first = lines.FindIndex(l => Kind(JsonNode.Parse(l)!) == "signature");
+        var edited = lines.ToList();
+        var entry = JsonNode.Parse(edited[first])!;
+        entry["subject"] = Guid.NewGuid().ToString();
+        edited[first] = entry.ToJsonString();
+        var editedResult = await VerifyAsync("notary-edited.ndjson", edited, recomputeDigest: true);
+        Assert.Contains("signature 0: its leafHash is not the hash of its members", editedResult.Stdout, StringComparison.Ordinal);
+
+        // The leaf hash recomputed too, as someone covering their tracks would: the checkpoint's root no longer matches.
+        entry["leafHash"] = Convert.ToHexStringLower(new Ledger.Verification.SignatureLogEntry(
+            0, DateTimeOffset.Parse(entry["at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+            entry["kid"]!.GetValue<string>(), entry["purpose"]!.GetValue<string>(), entry["client"]!.GetValue<string>(),
+            entry["subject"]!.GetValue<string>(), Convert.FromHexString(entry["inputSha256"]!.GetValue<string>())).LeafHash());
+        edited[first] = entry.ToJsonString();
+        var rehashedResult = await VerifyAsync("notary-rehashed.ndjson", edited, recomputeDigest: true);
+        Assert.Contains("the checkpoint's root hash is not the Merkle root of the first", rehashedResult.Stdout, StringComparison.Ordinal);
+
+        // An entry removed: the indexes and the counts say so.
+        var removed = lines.Where((_, i) => i != first).ToList();
+        var removedResult = await VerifyAsync("notary-removed.ndjson", removed, recomputeDigest: true);
+        Assert.Contains("signature index 1 where 0 was due", removedResult.Stdout, StringComparison.Ordinal);
+        Assert.Contains("signatures but the file has", removedResult.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task projections_are_listed_and_rebuilt_and_an_unknown_name_is_refused_with_the_valid_ones()
     {
         await LicensesWithEveryEventAsync();
