@@ -3,6 +3,8 @@ using Ledger.Contracts.Issuance.V1;
 using Ledger.Crypto;
 using Ledger.Testing;
 using Ledger.Verification;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Revocation.Tests.Features;
 
@@ -56,8 +58,7 @@ public sealed class SupersedingTests(LedgerWithRevocation ledger) : IClassFixtur
         Assert.Equal(1, RevisionOf(issued.LicenseKey));
         Assert.Equal(2, downgraded.Revision);
         Assert.Equal(2, RevisionOf(downgraded.LicenseKey));
-        var floor = Assert.Single(feed.Entries, e => e.Kind == RevocationEntry.Superseded);
-        Assert.Equal(Guid.Parse(issued.LicenseId), floor.Id);
+        var floor = Assert.Single(feed.Entries, e => e.Kind == RevocationEntry.Superseded && e.Id == Guid.Parse(issued.LicenseId));
         Assert.Equal(2, floor.Revision);
         Assert.Equal("superseded", floor.Reason);
         Assert.Equal(issued.ExpiresAt.ToDateTimeOffset().ToUnixTimeSeconds(), floor.ExpiresAt.ToUnixTimeSeconds());
@@ -70,7 +71,7 @@ public sealed class SupersedingTests(LedgerWithRevocation ledger) : IClassFixtur
         Assert.Equal(VerificationStatus.Valid, newKey.Status);
         Assert.Equal(VerificationStatus.Superseded, delta.Status);
         Assert.Equal(new RevisionFloor(2, floor.ExpiresAt), oldKey.Feed!.Superseded[Guid.Parse(issued.LicenseId)]);
-        Assert.Empty(oldKey.Feed.Revoked);
+        Assert.DoesNotContain(Guid.Parse(issued.LicenseId), oldKey.Feed.Revoked);
 
         // The stored state answers without a new feed; the filter says the same.
         Assert.Equal(VerificationStatus.Superseded, LicenseVerifier.Verify(issued.LicenseKey, jwks, Expected, DateTimeOffset.UtcNow, FeedState.Parse(oldKey.Feed.ToJson())).Status);
@@ -120,5 +121,39 @@ public sealed class SupersedingTests(LedgerWithRevocation ledger) : IClassFixtur
         {
             Assert.Equal(VerificationStatus.Valid, LicenseVerifier.Verify(key.LicenseKey, jwks, Expected, DateTimeOffset.UtcNow, feedJws, null).Status);
         }
+    }
+
+    [Fact]
+    public async Task a_floor_leaves_the_full_feed_once_every_key_it_supersedes_expired()
+    {
+        // Something before the floor, so a delta can start below it.
+        await ledger.RevokeAsync((await ledger.IssueKnownLicenseAsync("cust-floor-prune-first")).LicenseId);
+        var issued = await ledger.IssueKnownLicenseAsync("cust-floor-prune", 365, "sso", "audit");
+        var jwks = await ledger.FetchJwksAsync();
+        await ChangeAsync(issued.LicenseId, "sso");
+        var (_, withFloor) = await FeedWithFloorAsync(issued.LicenseId, jwks);
+        var floor = withFloor.Entries.Single(e => e.Kind == RevocationEntry.Superseded && e.Id == Guid.Parse(issued.LicenseId));
+
+        // Time passes for the floor alone: its entry's exp (not hashed into the chain) moves into the past.
+        var store = ledger.Revocation.Services.GetRequiredService<IDocumentStore>();
+        await using (var session = store.LightweightSession())
+        {
+            var record = await session.Query<Revocations.RevocationRecord>().SingleAsync(r => r.FeedVersion == floor.Version);
+            record.LicenseExpiresAt = DateTimeOffset.UtcNow.AddDays(-1);
+            session.Store(record);
+            await session.SaveChangesAsync();
+        }
+
+        // A new version, so the full feed is signed again.
+        var other = await ledger.IssueKnownLicenseAsync("cust-floor-prune-other");
+        await ledger.RevokeAsync(other.LicenseId);
+        var pruned = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(), jwks).Payload);
+
+        Assert.NotNull(pruned.PrunedBefore);
+        Assert.DoesNotContain(pruned.Entries, e => e.Version == floor.Version);
+        Assert.Contains(pruned.Entries, e => e.Id == Guid.Parse(other.LicenseId));
+        // A delta never prunes: it still carries the floor.
+        var delta = RevocationFeedPayload.Parse(Jws.Verify(await ledger.PullFeedAsync(floor.Version - 1), jwks).Payload);
+        Assert.Contains(delta.Entries, e => e.Version == floor.Version && e.Revision == 2);
     }
 }
