@@ -59,12 +59,13 @@ COPY --from=build /app/${SERVICE}/ ./
 LABEL org.opencontainers.image.title="ledger-${SERVICE}"
 # The image's non-root user (app, uid 1654); nothing in /app is writable by it.
 USER $APP_UID
-# Kestrel's two endpoints from appsettings.json (HTTP/1.1 for health, metrics and documents;
-# HTTP/2 for gRPC), moved off loopback. ASPNETCORE_HTTP_PORTS would add a third; clear it.
+# Kestrel's endpoints from appsettings.json (HTTP/1.1 for health and documents; HTTP/2 for
+# gRPC), moved off loopback; /metrics is on a third, the HTTP port + 100 (8180, MetricsListener.cs).
+# ASPNETCORE_HTTP_PORTS would add another; clear it.
 ENV ASPNETCORE_HTTP_PORTS= \
     Kestrel__Endpoints__Http__Url=http://0.0.0.0:8080 \
     Kestrel__Endpoints__Grpc__Url=http://0.0.0.0:8081
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8180
 # The image has no curl: the service's own binary probes readiness (HealthProbe.cs).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
     CMD ["ledger-service", "--health-probe", "http://127.0.0.1:8080/health/ready"]

@@ -93,6 +93,7 @@ for entry in "${services[@]}"; do
    && exec dotnet "$dll" \
      --Kestrel:Endpoints:Http:Url="http://127.0.0.1:$((base + offset))" \
      --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$((base + offset + 1))" \
+     --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$((base + offset + 100))" \
      --Ledger:Auth:ClientKeyFile="$state/clients/$name.private.jwk") > "$state/logs/$name.log" 2>&1 &
   pids+=($!)
 done
@@ -132,7 +133,7 @@ for entry in "${services[@]}"; do
     tail -n 30 "$state/logs/$name.log" >&2
     exit 1
   fi
-  printf 'run: %-12s ready  gRPC http://127.0.0.1:%s  HTTP http://127.0.0.1:%s (health /health/ready, metrics /metrics)\n' "$name" "$((http + 1))" "$http"
+  printf 'run: %-12s ready  gRPC http://127.0.0.1:%s  HTTP http://127.0.0.1:%s (health /health/ready)  metrics http://127.0.0.1:%s/metrics\n' "$name" "$((http + 1))" "$http" "$((http + 100))"
 done
 
 cat <<TXT

@@ -2,7 +2,8 @@ namespace Ledger.Verification;
 
 /// <summary>
 /// The verdict of an offline check. Everything but <see cref="Valid"/> is a refusal; the checks run in
-/// the order listed, so the first failing one names the verdict.
+/// the order listed, so the first failing one names the verdict. Values are stable (persisted and compared
+/// by number): <see cref="Superseded"/> came last and is numbered after the others.
 /// </summary>
 public enum VerificationStatus
 {
@@ -55,4 +56,11 @@ public enum VerificationStatus
 
     /// <summary>A checkpoint does not verify, shrinks below the stored one, or is not an append-only extension of another checkpoint.</summary>
     CheckpointInconsistent,
+
+    /// <summary>
+    /// The license key is an older revision: a downgrade (capabilities removed, expiry shortened) re-keyed the
+    /// license and the feed or filter holds a revision floor above this key's <c>rev</c>. Checked right after
+    /// <see cref="Revoked"/> (a revoked license is reported revoked). The newest key of the license is valid.
+    /// </summary>
+    Superseded,
 }

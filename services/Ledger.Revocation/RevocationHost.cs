@@ -26,7 +26,7 @@ public static class RevocationHost
     {
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
-                options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked)]);
+                options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked), typeof(LicenseRevisionSuperseded)]);
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
                 options.Schema.For<KnownLicense>().UseOptimisticConcurrency(true);
                 options.Schema.For<LicenseHorizon>().UseOptimisticConcurrency(true);

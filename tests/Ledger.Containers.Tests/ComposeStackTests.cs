@@ -23,7 +23,7 @@ public sealed class ComposeStackTests(DockerEngine engine, ITestOutputHelper out
     {
         var project = $"ledgertest{Guid.NewGuid():N}"[..18];
         var state = Directory.CreateTempSubdirectory("ledger-compose-test-").FullName;
-        var ports = FreePorts.Take(12);
+        var ports = FreePorts.Take(16);
         var (revocationHttp, prometheus) = (ports[6], ports[11]);
         var environment = new Dictionary<string, string?>
         {
@@ -43,6 +43,10 @@ public sealed class ComposeStackTests(DockerEngine engine, ITestOutputHelper out
             ["LEDGER_ISSUANCE_HTTP_PORT"] = ports[9].ToString(),
             ["LEDGER_ATTESTATION_HTTP_PORT"] = ports[10].ToString(),
             ["LEDGER_PROMETHEUS_PORT"] = prometheus.ToString(),
+            ["LEDGER_NOTARY_METRICS_PORT"] = ports[12].ToString(),
+            ["LEDGER_ISSUANCE_METRICS_PORT"] = ports[13].ToString(),
+            ["LEDGER_REVOCATION_METRICS_PORT"] = ports[14].ToString(),
+            ["LEDGER_ATTESTATION_METRICS_PORT"] = ports[15].ToString(),
         };
         output.WriteLine($"compose project {project} (engine API {engine.ApiVersion}), state {state}, ports {string.Join(',', ports)}");
 
@@ -166,7 +170,7 @@ public sealed class ComposeStackTests(DockerEngine engine, ITestOutputHelper out
         do
         {
             targets = await http.GetStringAsync($"http://127.0.0.1:{port}/api/v1/targets?state=active");
-            if (Services.All(s => targets.Contains($"\"instance\":\"{s}:8080\"", StringComparison.Ordinal)) &&
+            if (Services.All(s => targets.Contains($"\"instance\":\"{s}:8180\"", StringComparison.Ordinal)) &&
                 !targets.Contains("\"health\":\"unknown\"", StringComparison.Ordinal))
             {
                 break;
@@ -176,7 +180,7 @@ public sealed class ComposeStackTests(DockerEngine engine, ITestOutputHelper out
         }
         while (DateTime.UtcNow < deadline);
 
-        Assert.All(Services, s => Assert.Contains($"\"instance\":\"{s}:8080\"", targets, StringComparison.Ordinal));
+        Assert.All(Services, s => Assert.Contains($"\"instance\":\"{s}:8180\"", targets, StringComparison.Ordinal));
         Assert.DoesNotContain("\"health\":\"down\"", targets, StringComparison.Ordinal);
         Assert.DoesNotContain("\"health\":\"unknown\"", targets, StringComparison.Ordinal);
     }

@@ -43,6 +43,18 @@ public sealed class ServiceHost<TProgram>(
         return GrpcChannel.ForAddress(Server.BaseAddress, options);
     }
 
+    /// <summary>
+    /// An HTTP client for <c>/metrics</c>: its requests arrive as if on the service's metrics port (the
+    /// in-memory test server has no sockets; Ledger serves /metrics only on connections to that port).
+    /// </summary>
+    public HttpClient CreateMetricsClient()
+    {
+        var url = Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Kestrel:Endpoints:Metrics:Url"]
+            ?? throw new InvalidOperationException("The service has no metrics endpoint (Kestrel:Endpoints:Metrics:Url).");
+        var port = int.Parse(url[(url.LastIndexOf(':') + 1)..].TrimEnd('/'), System.Globalization.CultureInfo.InvariantCulture);
+        return new HttpClient(Server.CreateHandler(context => context.Connection.LocalPort = port)) { BaseAddress = Server.BaseAddress };
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

@@ -93,7 +93,8 @@ public sealed class FeedSizeScenario : IScenario
         buildWatch.Stop();
         var cascadeBytes = built.ToBytes();
         var cascade = RevocationCascade.Parse(cascadeBytes);
-        var filter = new RevocationFilterPayload(BenchIssuer.Issuer, history.Version, FeedChain.Encode(history.Chain), now.AddMinutes(-5), now.AddHours(24), now.AddMinutes(-10), cascadeBytes);
+        var filter = new RevocationFilterPayload(BenchIssuer.Issuer, history.Version, FeedChain.Encode(history.Chain), now.AddMinutes(-5), now.AddHours(24), now.AddMinutes(-10), cascadeBytes,
+            new Dictionary<Guid, int>());
         var filterJws = issuer.SignFilter(filter);
 
         log.Step("checking the cascade answers exactly for every issued id");

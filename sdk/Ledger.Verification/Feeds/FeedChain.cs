@@ -7,7 +7,8 @@ namespace Ledger.Verification;
 /// <summary>
 /// The revocation hash chain of docs/FEEDS.md: chain(0) = SHA-256("ledger-revocation-feed-v1\n" + iss),
 /// chain(v) = SHA-256(chain(prev) || UTF-8("&lt;v&gt;\n&lt;id&gt;\n&lt;at&gt;\n&lt;reason&gt;\n")) with v in
-/// decimal, id in lowercase 8-4-4-4-12 form and at in whole Unix seconds.
+/// decimal, id in lowercase 8-4-4-4-12 form and at in whole Unix seconds. A revision floor (kind
+/// <c>superseded</c>) hashes its <c>rev</c> too, as a fifth line: "&lt;v&gt;\n&lt;id&gt;\n&lt;at&gt;\nsuperseded\n&lt;rev&gt;\n".
 /// </summary>
 public static class FeedChain
 {
@@ -29,7 +30,13 @@ public static class FeedChain
             throw new ArgumentException($"A chain hash is {HashLength} bytes, not {previous.Length}.", nameof(previous));
         }
 
-        var text = Encoding.UTF8.GetBytes($"{entry.Version}\n{entry.Id:D}\n{entry.RevokedAt.ToUnixTimeSeconds()}\n{entry.Reason}\n");
+        var line = $"{entry.Version}\n{entry.Id:D}\n{entry.RevokedAt.ToUnixTimeSeconds()}\n{entry.Reason}\n";
+        if (entry.Kind == RevocationEntry.Superseded)
+        {
+            line += $"{entry.Revision ?? throw new ArgumentException("A revision floor carries its rev.", nameof(entry))}\n";
+        }
+
+        var text = Encoding.UTF8.GetBytes(line);
         var input = new byte[HashLength + text.Length];
         previous.CopyTo(input);
         text.CopyTo(input, HashLength);

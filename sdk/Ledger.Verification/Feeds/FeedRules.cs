@@ -70,9 +70,26 @@ internal static class FeedRules
             throw new FeedFormatException($"The {what} 'reason' must be an RFC 5280 CRLReason name such as 'keyCompromise': 1 to {RevocationEntry.MaxReasonLength} ASCII letters.");
         }
 
-        if (entry.Kind is not (RevocationEntry.License or RevocationEntry.Attestation))
+        if (entry.Kind is not (RevocationEntry.License or RevocationEntry.Attestation or RevocationEntry.Superseded))
         {
-            throw new FeedFormatException($"The {what} 'kind' is '{JsonMembers.Printable(entry.Kind ?? string.Empty)}'; it must be 'license' or 'attestation'.");
+            throw new FeedFormatException($"The {what} 'kind' is '{JsonMembers.Printable(entry.Kind ?? string.Empty)}'; it must be 'license', 'attestation' or 'superseded'.");
+        }
+
+        if (entry.Kind == RevocationEntry.Superseded)
+        {
+            if (entry.Revision is not >= 2)
+            {
+                throw new FeedFormatException($"The {what} is a revision floor ('kind' superseded) whose 'rev' is {entry.Revision?.ToString() ?? "missing"}; it must be a whole number of at least 2 (the lowest valid license key revision).");
+            }
+
+            if (entry.Reason != RevocationEntry.SupersededReason)
+            {
+                throw new FeedFormatException($"The {what} is a revision floor whose 'reason' is '{JsonMembers.Printable(entry.Reason)}'; a floor's reason is 'superseded'.");
+            }
+        }
+        else if (entry.Revision is not null)
+        {
+            throw new FeedFormatException($"The {what} is a revocation ('kind' {entry.Kind}) with a 'rev'; only a revision floor ('kind' superseded) carries one.");
         }
     }
 }

@@ -12,7 +12,7 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
 {
     private const string What = "stored feed state";
 
-    private static readonly string[] Members = ["iss", "ver", "chain", "revoked", "revoked_exp", "exp", "pruned_before", "from_filter"];
+    private static readonly string[] Members = ["iss", "ver", "chain", "revoked", "revoked_exp", "superseded", "exp", "pruned_before", "from_filter"];
 
     /// <summary>
     /// The license expiry (<c>exp</c>) the feed gave each revoked id: a later full feed may leave an id
@@ -20,6 +20,14 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
     /// before this member existed) are never let go.
     /// </summary>
     public IReadOnlyDictionary<Guid, DateTimeOffset> RevokedExpiresAt { get; init; } = new Dictionary<Guid, DateTimeOffset>();
+
+    /// <summary>
+    /// Each license's revision floor (the highest the feed gave it): a key of that license with a lower
+    /// <c>rev</c> is <see cref="VerificationStatus.Superseded"/>. Kept like a revocation: a later full feed
+    /// may lower or leave out a floor only once its exp is before that feed's <c>pruned_before</c>.
+    /// Empty in a state written before this member existed.
+    /// </summary>
+    public IReadOnlyDictionary<Guid, RevisionFloor> Superseded { get; init; } = new Dictionary<Guid, RevisionFloor>();
 
     /// <summary>
     /// True when the state came from a filter: it holds (version, chain) for rollback checks but no
@@ -47,6 +55,16 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
             foreach (var (id, exp) in RevokedExpiresAt.Where(e => Revoked.Contains(e.Key)).OrderBy(e => e.Key))
             {
                 json.WriteNumber(id.ToString("D"), exp.ToUnixTimeSeconds());
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("superseded");
+            foreach (var (id, floor) in Superseded.OrderBy(e => e.Key))
+            {
+                json.WriteStartObject(id.ToString("D"));
+                json.WriteNumber("rev", floor.Revision);
+                json.WriteNumber("exp", floor.ExpiresAt.ToUnixTimeSeconds());
+                json.WriteEndObject();
             }
 
             json.WriteEndObject();
@@ -93,6 +111,26 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
             }
         }
 
+        var floors = new Dictionary<Guid, RevisionFloor>();
+        if (document.RootElement.TryGetProperty("superseded", out var superseded))
+        {
+            if (superseded.ValueKind != JsonValueKind.Object)
+            {
+                throw new FeedFormatException($"The {What} 'superseded' must be an object of license id to {{\"rev\", \"exp\"}}.");
+            }
+
+            foreach (var member in superseded.EnumerateObject())
+            {
+                if (!JsonMembers.TryParseCanonicalUuid(member.Name, out var id) || floors.ContainsKey(id))
+                {
+                    throw new FeedFormatException($"The {What} 'superseded' must name each license once, by its id in lowercase 8-4-4-4-12 form.");
+                }
+
+                var floor = JsonMembers.Of(member.Value, $"{What} 'superseded' floor of {id}", ["rev", "exp"]);
+                floors[id] = new RevisionFloor((int)floor.Integer("rev", 2, int.MaxValue), floor.Seconds("exp"));
+            }
+        }
+
         if (!document.RootElement.TryGetProperty("from_filter", out var fromFilter) || fromFilter.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
             throw new FeedFormatException($"The {What} 'from_filter' must be true or false.");
@@ -108,6 +146,7 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
         {
             FromFilter = fromFilter.GetBoolean(),
             RevokedExpiresAt = expires,
+            Superseded = floors,
         };
         Check(state);
         return state;
@@ -123,7 +162,9 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
         && FromFilter == other.FromFilter
         && Revoked.SetEquals(other.Revoked)
         && RevokedExpiresAt.Count == other.RevokedExpiresAt.Count
-        && RevokedExpiresAt.All(e => other.RevokedExpiresAt.TryGetValue(e.Key, out var exp) && exp == e.Value);
+        && RevokedExpiresAt.All(e => other.RevokedExpiresAt.TryGetValue(e.Key, out var exp) && exp == e.Value)
+        && Superseded.Count == other.Superseded.Count
+        && Superseded.All(e => other.Superseded.TryGetValue(e.Key, out var floor) && floor == e.Value);
 
     public override int GetHashCode() => HashCode.Combine(Issuer, Version, Chain, Revoked.Count);
 
@@ -138,9 +179,19 @@ public sealed record FeedState(string Issuer, long Version, string Chain, IReadO
 
         FeedRules.ChainHash(state.Chain, "chain", What);
         FeedRules.Time(state.ExpiresAt, "exp", What);
-        if (state.FromFilter && state.Revoked.Count > 0)
+        if (state.FromFilter && (state.Revoked.Count > 0 || state.Superseded.Count > 0))
         {
-            throw new FeedFormatException($"The {What} came from a filter but lists revoked ids; a filter state holds none.");
+            throw new FeedFormatException($"The {What} came from a filter but lists revoked ids or revision floors; a filter state holds none.");
+        }
+
+        foreach (var (id, floor) in state.Superseded)
+        {
+            if (floor.Revision < 2)
+            {
+                throw new FeedFormatException($"The {What} gives license {id} the revision floor {floor.Revision}; a floor is at least 2.");
+            }
+
+            FeedRules.Time(floor.ExpiresAt, "superseded exp", What);
         }
     }
 }

@@ -35,6 +35,8 @@ public sealed record RevocationFeedPayload(
 
     private static readonly string[] EntryMembers = ["v", "id", "at", "reason", "exp", "kind"];
 
+    private static readonly string[] FloorMembers = ["v", "id", "at", "reason", "exp", "kind", "rev"];
+
     public bool IsDelta => Kind == Delta;
 
     /// <summary>Compact JSON with members in the order of docs/FEEDS.md.</summary>
@@ -65,6 +67,11 @@ public sealed record RevocationFeedPayload(
                 json.WriteString("reason", entry.Reason);
                 json.WriteSeconds("exp", entry.ExpiresAt);
                 json.WriteString("kind", entry.Kind);
+                if (entry.Revision is { } revision)
+                {
+                    json.WriteNumber("rev", revision);
+                }
+
                 json.WriteEndObject();
             }
 
@@ -83,14 +90,18 @@ public sealed record RevocationFeedPayload(
         var index = 0;
         foreach (var item in root.Array("entries", int.MaxValue).EnumerateArray())
         {
-            var entry = JsonMembers.Of(item, $"{What} entry #{index}", EntryMembers);
+            // A revision floor has exactly one member more than a revocation: its rev.
+            var floor = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("kind", out var kind)
+                && kind.ValueKind == JsonValueKind.String && kind.ValueEquals(RevocationEntry.Superseded);
+            var entry = JsonMembers.Of(item, $"{What} entry #{index}", floor ? FloorMembers : EntryMembers);
             entries.Add(new RevocationEntry(
                 entry.Integer("v", 1, long.MaxValue),
                 entry.Uuid("id"),
                 entry.Seconds("at"),
                 entry.String("reason", RevocationEntry.MaxReasonLength),
                 entry.Seconds("exp"),
-                entry.String("kind", 16)));
+                entry.String("kind", 16),
+                floor ? (int)entry.Integer("rev", 2, int.MaxValue) : null));
             index++;
         }
 

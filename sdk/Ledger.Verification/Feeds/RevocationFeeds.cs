@@ -110,9 +110,10 @@ public static class RevocationFeeds
 
         // A verifier never forgets a revocation: an id it holds may leave only by pruning, once its
         // license expired before the feed's pruned_before. Otherwise the history was forked or rewritten.
+        var floors = RevisionFloor.Of(feed.Entries);
         if (previous is { FromFilter: false })
         {
-            var listed = feed.Entries.Select(e => e.Id).ToHashSet();
+            var listed = feed.Entries.Where(e => e.IsRevocation).Select(e => e.Id).ToHashSet();
             foreach (var id in previous.Revoked.Where(id => !listed.Contains(id)).Order())
             {
                 var known = previous.RevokedExpiresAt.TryGetValue(id, out var exp);
@@ -124,14 +125,36 @@ public static class RevocationFeeds
                         ". A revocation is never forgotten: keep the stored state and alert the operators.");
                 }
             }
+
+            // A revision floor is never forgotten either: it may fall (or go) only by pruning, once every key
+            // it supersedes expired before the feed's pruned_before.
+            foreach (var (id, held) in previous.Superseded.OrderBy(e => e.Key))
+            {
+                if (floors.TryGetValue(id, out var floor) && floor.Revision >= held.Revision)
+                {
+                    continue;
+                }
+
+                if (feed.PrunedBefore is not { } prunedBefore || held.ExpiresAt >= prunedBefore)
+                {
+                    return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken,
+                        $"The full feed at version {feed.Version} " +
+                        (floors.TryGetValue(id, out var lower) ? $"gives license {id} the revision floor {lower.Revision}" : $"leaves out the revision floor of license {id}") +
+                        $", but the stored state holds the floor {held.Revision} (its superseded keys expire {held.ExpiresAt.Text()}" +
+                        (feed.PrunedBefore is { } cut ? $", not before the feed's pruned_before {cut.Text()})" : "; the feed pruned nothing)") +
+                        ". A superseded key never becomes valid again: keep the stored state and alert the operators.");
+                }
+            }
         }
 
-        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, feed.Entries.Select(e => e.Id).ToHashSet(), feed.ExpiresAt, feed.PrunedBefore)
+        var revocations = feed.Entries.Where(e => e.IsRevocation).ToList();
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revocations.Select(e => e.Id).ToHashSet(), feed.ExpiresAt, feed.PrunedBefore)
         {
-            RevokedExpiresAt = feed.Entries.ToDictionary(e => e.Id, e => e.ExpiresAt),
+            RevokedExpiresAt = revocations.ToDictionary(e => e.Id, e => e.ExpiresAt),
+            Superseded = floors,
         };
         var news = previous is null ? "first feed" : $"replaces version {previous.Version}";
-        return new FeedAcceptance(VerificationStatus.Valid, $"Full feed version {feed.Version} accepted ({news}): {state.Revoked.Count} revoked ids. Persist the returned state.", state);
+        return new FeedAcceptance(VerificationStatus.Valid, $"Full feed version {feed.Version} accepted ({news}): {state.Revoked.Count} revoked ids, {floors.Count} revision floors. Persist the returned state.", state);
     }
 
     private static FeedAcceptance ApplyDelta(RevocationFeedPayload feed, FeedState? previous)
@@ -164,16 +187,18 @@ public static class RevocationFeeds
             return FeedAcceptance.Refuse(VerificationStatus.FeedChainBroken, broken);
         }
 
+        var revocations = feed.Entries.Where(e => e.IsRevocation).ToList();
         var revoked = previous.Revoked.ToHashSet();
-        revoked.UnionWith(feed.Entries.Select(e => e.Id));
+        revoked.UnionWith(revocations.Select(e => e.Id));
         var expires = previous.RevokedExpiresAt.ToDictionary();
-        foreach (var entry in feed.Entries)
+        foreach (var entry in revocations)
         {
             expires[entry.Id] = entry.ExpiresAt;
         }
 
-        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revoked, feed.ExpiresAt, previous.PrunedBefore) { RevokedExpiresAt = expires };
-        return new FeedAcceptance(VerificationStatus.Valid, $"Delta from version {baseVersion} to {feed.Version} applied: {feed.Entries.Count} new revocations, {revoked.Count} revoked ids in all. Persist the returned state.", state);
+        var floors = RevisionFloor.Of(feed.Entries, previous.Superseded);
+        var state = new FeedState(feed.Issuer, feed.Version, feed.Chain, revoked, feed.ExpiresAt, previous.PrunedBefore) { RevokedExpiresAt = expires, Superseded = floors };
+        return new FeedAcceptance(VerificationStatus.Valid, $"Delta from version {baseVersion} to {feed.Version} applied: {revocations.Count} new revocations, {feed.Entries.Count - revocations.Count} revision floors; {revoked.Count} revoked ids and {floors.Count} floors in all. Persist the returned state.", state);
     }
 
     /// <summary>

@@ -87,6 +87,11 @@ public static class LicenseVerifier
             return new LicenseVerdict(VerificationStatus.Revoked, $"License {license.LicenseId} is revoked according to filter version {filter.Version}. Stop honouring it; the customer should contact the vendor.", license, state);
         }
 
+        if (filter.Superseded.TryGetValue(license.LicenseId, out var floor) && license.Revision < floor)
+        {
+            return new LicenseVerdict(VerificationStatus.Superseded, Superseded(license, floor, $"filter version {filter.Version}"), license, state);
+        }
+
         return new LicenseVerdict(VerificationStatus.Valid, $"License {license.LicenseId} is valid for '{license.Audience}' until {license.ExpiresAt.Text()}, and not revoked as of filter version {filter.Version}.", license, state);
     }
 
@@ -222,6 +227,11 @@ public static class LicenseVerifier
             return new LicenseVerdict(VerificationStatus.Revoked, $"License {license.LicenseId} is revoked (feed version {feed.Version}). Stop honouring it; the customer should contact the vendor.", license, feed);
         }
 
+        if (feed.Superseded.TryGetValue(license.LicenseId, out var floor) && license.Revision < floor.Revision)
+        {
+            return new LicenseVerdict(VerificationStatus.Superseded, Superseded(license, floor.Revision, $"feed version {feed.Version}"), license, feed);
+        }
+
         return new LicenseVerdict(VerificationStatus.Valid, $"License {license.LicenseId} is valid for '{license.Audience}' until {license.ExpiresAt.Text()}, and not revoked as of feed version {feed.Version}.", license, feed);
     }
 
@@ -258,6 +268,9 @@ public static class LicenseVerifier
         var state = new FeedState(filter.Issuer, filter.Version, filter.Chain, new HashSet<Guid>(), filter.ExpiresAt, null) { FromFilter = true };
         return (filter, state, null);
     }
+
+    private static string Superseded(LicenseClaims license, int floor, string source) =>
+        $"License key revision {license.Revision} of license {license.LicenseId} is superseded ({source}): the license was re-keyed with fewer rights or a shorter term, and only keys of revision {floor} or later are valid. Install the license's current key (ledgerctl license get).";
 
     private static (LicenseClaims?, LicenseVerdict?) Fail(VerificationStatus status, string detail, LicenseClaims? claims = null) =>
         (null, new LicenseVerdict(status, detail, claims, null));

@@ -32,6 +32,16 @@ public sealed class KnownLicense
     /// <summary>The newest key revision learned or authorized (1 for the key issued with the license).</summary>
     public int Revision { get; set; }
 
+    /// <summary>
+    /// The capabilities of the newest key learned from Issuance's events, in Issuance's order (null when not
+    /// learned: a license known only from a re-keying check or an import, or learned before this was kept).
+    /// A change that removes any of them is a downgrade.
+    /// </summary>
+    public List<string>? Capabilities { get; set; }
+
+    /// <summary>The license's revision floor: keys with a lower revision are superseded (0: none).</summary>
+    public int SupersededBelow { get; set; }
+
     /// <summary>True once LicenseIssued was applied; false for a license known only from a re-keying check.</summary>
     public bool Learned { get; set; }
 

@@ -26,3 +26,21 @@ public sealed record AttestationWasRevoked(
     string PreviousChain,
     string Chain,
     string RequestedBy);
+
+/// <summary>
+/// A downgrade (capabilities removed, or expiry shortened) re-keyed a license: keys with a revision below
+/// <paramref name="MinimumRevision"/> are superseded. Learned from Issuance's event at
+/// <paramref name="IssuanceSequence"/>, in Issuance's order, and appended to the revocation log as a
+/// revision floor (feed entry kind <c>superseded</c>); <paramref name="ExpiresAt"/> is the latest expiry
+/// of any key the license had then, so the floor is pruned only after every superseded key expired.
+/// </summary>
+public sealed record LicenseRevisionSuperseded(
+    Guid LicenseId,
+    string Issuer,
+    int MinimumRevision,
+    DateTimeOffset SupersededAt,
+    DateTimeOffset ExpiresAt,
+    long FeedVersion,
+    string PreviousChain,
+    string Chain,
+    long IssuanceSequence);

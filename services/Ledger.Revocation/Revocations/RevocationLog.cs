@@ -3,7 +3,8 @@ using Ledger.Verification;
 namespace Ledger.Revocation.Revocations;
 
 /// <summary>
-/// The head of the revocation log: one stream (fixed id) holding every revocation in order.
+/// The head of the revocation log: one stream (fixed id) holding every revocation, and every revision
+/// floor, in order.
 /// Its version is the feed version and <see cref="Chain"/> the feed chain after the last entry.
 /// Appends use optimistic concurrency on this stream, so versions are contiguous and the
 /// chain has no forks.
@@ -22,6 +23,8 @@ public sealed class RevocationLog
     public void Apply(LicenseWasRevoked e) => Chain = e.Chain;
 
     public void Apply(AttestationWasRevoked e) => Chain = e.Chain;
+
+    public void Apply(LicenseRevisionSuperseded e) => Chain = e.Chain;
 
     public static string GenesisChain(string issuer) => FeedChain.Encode(FeedChain.Genesis(issuer));
 }

@@ -2,11 +2,16 @@ using Ledger.Verification;
 
 namespace Ledger.Revocation.Revocations;
 
-/// <summary>One revoked license or attestation, as feeds and status queries read it. Id = license or attestation id.</summary>
+/// <summary>
+/// One entry of the revocation log, as feeds and status queries read it: a revoked license or attestation
+/// (Id = license or attestation id), or a license's revision floor (kind <see cref="SupersededKind"/>: Id is
+/// the entry's own, <see cref="LicenseId"/> the license; a license may get several floors over time).
+/// </summary>
 public sealed class RevocationRecord
 {
     public const string LicenseKind = "license";
     public const string AttestationKind = "attestation";
+    public const string SupersededKind = RevocationEntry.Superseded;
 
     /// <summary>Attestations that never expire are never pruned from full feeds.</summary>
     public static readonly DateTimeOffset NeverExpires = new(9999, 12, 31, 0, 0, 0, TimeSpan.Zero);
@@ -35,7 +40,31 @@ public sealed class RevocationRecord
 
     public string Chain { get; set; } = "";
 
-    public RevocationEntry ToEntry() => new(FeedVersion, Id, RevokedAt, Reason, LicenseExpiresAt, Kind);
+    /// <summary>For a revision floor: the license it is for. Null for a revocation.</summary>
+    public Guid? LicenseId { get; set; }
+
+    /// <summary>For a revision floor: the lowest license key revision still valid. Null for a revocation.</summary>
+    public int? MinimumRevision { get; set; }
+
+    public bool IsRevisionFloor => Kind == SupersededKind;
+
+    public RevocationEntry ToEntry() => new(FeedVersion, LicenseId ?? Id, RevokedAt, Reason, LicenseExpiresAt, Kind, MinimumRevision);
+
+    public static RevocationRecord From(LicenseRevisionSuperseded e) => new()
+    {
+        Id = Guid.CreateVersion7(e.SupersededAt),
+        Kind = SupersededKind,
+        Issuer = e.Issuer,
+        Reason = RevocationEntry.SupersededReason,
+        RevokedAt = e.SupersededAt,
+        LicenseExpiresAt = e.ExpiresAt,
+        FeedVersion = e.FeedVersion,
+        RequestedBy = "issuance",
+        PreviousChain = e.PreviousChain,
+        Chain = e.Chain,
+        LicenseId = e.LicenseId,
+        MinimumRevision = e.MinimumRevision,
+    };
 
     public static RevocationRecord From(LicenseWasRevoked e) => new()
     {

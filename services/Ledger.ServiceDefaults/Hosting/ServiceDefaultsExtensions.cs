@@ -38,6 +38,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(new LedgerServiceIdentity(serviceName));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.WebHost.ConfigureKestrel(ConfigureLimits);
+        MetricsListener.AddEndpoint(builder);
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
@@ -91,7 +92,7 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Health, gRPC health and reflection, and the Prometheus scrape endpoint.</summary>
+    /// <summary>Health, gRPC health and reflection, and the Prometheus scrape endpoint (served only on the metrics port, <see cref="MetricsListener"/>).</summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) }).AllowAnonymous();
@@ -115,7 +116,7 @@ public static class ServiceDefaultsExtensions
         // Health and reflection stay open: probes and grpcurl have no client key.
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
-        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint(MetricsListener.Path).AllowAnonymous();
         return app;
     }
 

@@ -58,7 +58,7 @@ public sealed class LedgerWithMetrics : LedgerServices
 
     public async Task<PrometheusScrape> ScrapeAsync()
     {
-        using var http = Revocation.CreateClient();
+        using var http = Revocation.CreateMetricsClient();
         return await PrometheusScrape.FromAsync(http);
     }
 }

@@ -26,9 +26,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         _settings = settings;
         LogFile = logFile;
         _log = new StreamWriter(logFile, append: true) { AutoFlush = true };
-        var httpPort = FreePort();
+        var (httpPort, metricsPort) = (FreePort(), FreePort());
         GrpcUrl = $"http://127.0.0.1:{grpcPort ?? FreePort()}";
         HttpUrl = $"http://127.0.0.1:{httpPort}";
+        MetricsUrl = $"http://127.0.0.1:{metricsPort}";
     }
 
     /// <summary>The service's name: its client id and the audience of tokens for it ("issuance").</summary>
@@ -39,6 +40,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     public string GrpcUrl { get; }
 
     public string HttpUrl { get; }
+
+    /// <summary>Where the service serves /metrics (its metrics port, apart from the public ones).</summary>
+    public string MetricsUrl { get; }
 
     public string LogFile { get; }
 
@@ -194,6 +198,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.ArgumentList.Add(dll);
         start.Environment["Kestrel__Endpoints__Grpc__Url"] = GrpcUrl;
         start.Environment["Kestrel__Endpoints__Http__Url"] = HttpUrl;
+        start.Environment["Kestrel__Endpoints__Metrics__Url"] = MetricsUrl;
         foreach (var (key, value) in _settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -20,6 +20,19 @@ public sealed class FeedChainTests
     }
 
     [Fact]
+    public void a_revision_floor_hashes_its_rev_as_a_fifth_line_and_matches_the_documented_vector()
+    {
+        var first = FeedChain.Extend(FeedChain.Genesis("ledger"), Example with { Version = 1 });
+        var floor = new RevocationEntry(2, Example.Id, DateTimeOffset.FromUnixTimeSeconds(1763895590), "superseded", Example.ExpiresAt, RevocationEntry.Superseded, 2);
+        var expected = SHA256.HashData([.. first, .. Encoding.UTF8.GetBytes("2\n0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\n1763895590\nsuperseded\n2\n")]);
+
+        Assert.Equal(expected, FeedChain.Extend(first, floor));
+        Assert.Equal("iaJEG7sZJNNipQRDEytm_cN9FIT7jfuLkzzMtLVZcy4", FeedChain.Encode(FeedChain.Extend(first, floor)));
+        Assert.NotEqual(FeedChain.Extend(first, floor), FeedChain.Extend(first, floor with { Revision = 3 }));
+        Assert.NotEqual(FeedChain.Extend(first, floor), FeedChain.Extend(first, floor with { Kind = RevocationEntry.License, Revision = null }));
+    }
+
+    [Fact]
     public void link_hashes_the_previous_hash_then_version_lowercase_id_unix_seconds_and_reason()
     {
         var previous = SHA256.HashData("anything"u8);

@@ -25,7 +25,7 @@ public sealed class FeedStateTests
 
         Assert.Equal(State.ToJson(), reversed.ToJson());
         Assert.Equal(
-            $"{{\"iss\":\"ledger\",\"ver\":1042,\"chain\":\"{State.Chain}\",\"revoked\":[\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\",\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e10\"],\"revoked_exp\":{{}},\"exp\":1763978400,\"pruned_before\":1760000000,\"from_filter\":false}}",
+            $"{{\"iss\":\"ledger\",\"ver\":1042,\"chain\":\"{State.Chain}\",\"revoked\":[\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f\",\"0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e10\"],\"revoked_exp\":{{}},\"superseded\":{{}},\"exp\":1763978400,\"pruned_before\":1760000000,\"from_filter\":false}}",
             State.ToJson());
     }
 

@@ -88,6 +88,8 @@ public sealed class RevocationFeedPayloadTests
     [InlineData("entries/0/kind", "\"device\"")]
     [InlineData("entries/0/exp", null)]
     [InlineData("entries/0/note", "\"extra\"")]
+    [InlineData("entries/0/rev", "2")]
+    [InlineData("entries/0/kind", "\"superseded\"")]
     public void parse_refuses_a_payload_with_a_missing_mistyped_or_unknown_member(string path, string? rawValue)
     {
         var json = JsonNode.Parse(Delta.ToJson())!;
@@ -104,6 +106,30 @@ public sealed class RevocationFeedPayloadTests
 
         var error = Assert.Throws<FeedFormatException>(() => RevocationFeedPayload.Parse(Encoding.UTF8.GetBytes(json.ToJsonString())));
         Assert.NotEmpty(error.Message);
+    }
+
+    [Theory]
+    [InlineData(null, "superseded")]
+    [InlineData("1", "superseded")]
+    [InlineData("0", "superseded")]
+    [InlineData("2.0", "superseded")]
+    [InlineData("\"2\"", "superseded")]
+    [InlineData("2", "keyCompromise")]
+    public void parse_refuses_a_revision_floor_without_a_whole_rev_of_at_least_2_or_with_another_reason(string? rev, string reason)
+    {
+        var json = JsonNode.Parse(Delta.ToJson())!;
+        var entry = json["entries"]![0]!.AsObject();
+        entry["kind"] = "superseded";
+        entry["reason"] = reason;
+        if (rev is not null)
+        {
+            entry["rev"] = JsonNode.Parse(rev);
+        }
+
+        Assert.Throws<FeedFormatException>(() => RevocationFeedPayload.Parse(Encoding.UTF8.GetBytes(json.ToJsonString())));
+        entry["rev"] = 2;
+        entry["reason"] = "superseded";
+        Assert.Equal(2, RevocationFeedPayload.Parse(Encoding.UTF8.GetBytes(json.ToJsonString())).Entries[0].Revision);
     }
 
     [Theory]

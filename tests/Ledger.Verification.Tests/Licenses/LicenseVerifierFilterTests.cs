@@ -133,7 +133,8 @@ public sealed class LicenseVerifierFilterTests : IDisposable
     {
         var cascade = RevocationCascade.Build([revoked.Id], [kept.Id, .. Enumerable.Range(0, 50).Select(_ => UuidV7.NewId(Now.AddDays(-40)))]);
         return new RevocationFilterPayload(
-            LedgerWithSigningKeys.Issuer, ledger.History.Version, ledger.History.ChainAt(ledger.History.Version), Now.AddMinutes(-5), Now.AddHours(23), CoversUntil, cascade.ToBytes());
+            LedgerWithSigningKeys.Issuer, ledger.History.Version, ledger.History.ChainAt(ledger.History.Version), Now.AddMinutes(-5), Now.AddHours(23), CoversUntil, cascade.ToBytes(),
+            new Dictionary<Guid, int>());
     }
 
     private string Filter() => ledger.SignFilter(FilterPayload());

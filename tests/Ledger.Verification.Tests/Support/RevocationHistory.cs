@@ -24,6 +24,16 @@ public sealed class RevocationHistory(string issuer)
         return entry;
     }
 
+    /// <summary>Publishes a revision floor for <paramref name="id"/> at the next version: keys below <paramref name="revision"/> are superseded.</summary>
+    public RevocationEntry Supersede(Guid id, int revision, DateTimeOffset? at = null, DateTimeOffset? keysExpire = null)
+    {
+        var supersededAt = at ?? LedgerWithSigningKeys.Now.AddHours(-1);
+        var entry = new RevocationEntry(Version + 1, id, supersededAt, RevocationEntry.SupersededReason, keysExpire ?? supersededAt.AddDays(300), RevocationEntry.Superseded, revision);
+        var previous = log.Count == 0 ? FeedChain.Genesis(issuer) : log[^1].Chain;
+        log.Add((entry, FeedChain.Extend(previous, entry)));
+        return entry;
+    }
+
     public Guid RevokeNew(DateTimeOffset? at = null) => Revoke(UuidV7.NewId(LedgerWithSigningKeys.Now.AddDays(-60)), at).Id;
 
     public RevocationFeedPayload Full(DateTimeOffset issuedAt, TimeSpan? lifetime = null, DateTimeOffset? prunedBefore = null) =>

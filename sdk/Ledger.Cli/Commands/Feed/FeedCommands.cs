@@ -113,6 +113,7 @@ internal static class FeedCommands
                 ["source"] = location,
                 ["version"] = acceptance.State?.Version,
                 ["revoked_count"] = acceptance.State?.Revoked.Count,
+                ["superseded_count"] = acceptance.State?.Superseded.Count,
                 ["expires_at"] = Json.Time(acceptance.State?.ExpiresAt),
                 ["previous_version"] = previous?.Version,
                 ["state_file"] = store.PathFor(expectedIssuer),

@@ -43,13 +43,19 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
                 .Select(r => r.Id)
                 .ToListAsync(cancellationToken)).ToHashSet();
             var known = await session.Query<KnownLicense>().Select(k => k.Id).ToListAsync(cancellationToken);
+            // Every revision floor in the history up to the log head: the highest per license.
+            var floors = (await session.Query<RevocationRecord>()
+                    .Where(r => r.Kind == RevocationRecord.SupersededKind && r.FeedVersion <= version)
+                    .ToListAsync(cancellationToken))
+                .GroupBy(r => r.LicenseId!.Value)
+                .ToDictionary(g => g.Key, g => g.Max(r => r.MinimumRevision!.Value));
             // Every revoked id is in the cascade, imported ones included; the unrevoked side is every
             // known license the filter covers, so it answers exactly for each of them.
             var cascade = RevocationCascade.Build(
                 revoked.ToList(),
                 known.Where(id => !revoked.Contains(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
             var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-            var payload = new RevocationFilterPayload(issuer.Name, version, chain, issuedAt, issuedAt + policy.Lifetime, coversUntil, cascade.ToBytes());
+            var payload = new RevocationFilterPayload(issuer.Name, version, chain, issuedAt, issuedAt + policy.Lifetime, coversUntil, cascade.ToBytes(), floors);
             var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FilterType, payload.ExpiresAt, cancellationToken);
             var signed = new SignedFeed(jws, version, "filter", now);
             _cached = (version, horizon.Sequence, signed);

@@ -2,7 +2,9 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
+using Ledger.Crypto;
 using Ledger.ServiceDefaults.Hosting;
+using Ledger.Verification;
 using Marten;
 using V1 = Ledger.IntegrationEvents.V1;
 
@@ -16,12 +18,20 @@ namespace Ledger.Revocation.Features.LearningLicenses;
 /// gap closes, with a log line naming the missing range and the <c>ledger.revocation.learning.waiting</c>
 /// gauge. Every step moves <see cref="LicenseHorizon"/> under optimistic concurrency, so replicas
 /// and queues never apply an event twice or out of order; a conflict throws and the consumer retries.
+/// A downgrade (a capability removed, or an expiry moved earlier) appends a revision floor to the
+/// revocation log in the same commit, so the floors enter feeds in Issuance's order.
 /// </summary>
-public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearning> logger)
+public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, ILogger<LicenseLearning> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static long _horizon;
     private static long _waiting;
+
+    private static readonly Counter<long> Floors =
+        LedgerTelemetry.Meter.CreateCounter<long>("ledger.revocation.revision_floors", description: "Revision floors published after a license downgrade");
+
+    /// <summary>A downgrade learned in this batch: keys of the license below <paramref name="Revision"/> are superseded.</summary>
+    private sealed record Downgrade(KnownLicense License, int Revision, DateTimeOffset At, long Sequence);
 
     // One learner per replica at a time: conflicts are then only between replicas.
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -49,6 +59,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
             }
 
             var licenses = new Dictionary<Guid, (KnownLicense License, bool IsNew)>();
+            var downgrades = new List<Downgrade>();
             if (previous > horizon.Sequence)
             {
                 session.Store(new PendingLicenseEvent
@@ -67,7 +78,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                 return;
             }
 
-            await ApplyAsync(session, message, licenses, horizon, cancellationToken);
+            await ApplyAsync(session, message, sequence, licenses, downgrades, horizon, cancellationToken);
             horizon.Sequence = sequence;
             var applied = new List<long>();
             while (true)
@@ -87,7 +98,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                     session.Delete(pending);
                     if (pending.Id > horizon.Sequence)
                     {
-                        await ApplyAsync(session, Deserialize(pending), licenses, horizon, cancellationToken);
+                        await ApplyAsync(session, Deserialize(pending), pending.Id, licenses, downgrades, horizon, cancellationToken);
                         horizon.Sequence = pending.Id;
                     }
                 }
@@ -105,9 +116,18 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                 }
             }
 
+            await AppendFloorsAsync(session, downgrades, cancellationToken);
             Save(session, horizon, isNew);
             await session.SaveChangesAsync(cancellationToken);
             Volatile.Write(ref _horizon, horizon.Sequence);
+            foreach (var downgrade in downgrades)
+            {
+                Floors.Add(1);
+                logger.LogInformation(
+                    "License {LicenseId} was downgraded at Issuance sequence {Sequence}: keys below revision {Revision} are superseded from now on",
+                    downgrade.License.Id, downgrade.Sequence, downgrade.Revision);
+            }
+
             if (applied.Count > 0)
             {
                 var waiting = await session.Query<PendingLicenseEvent>().CountAsync(cancellationToken);
@@ -133,10 +153,50 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
         }
     }
 
-    private static async Task ApplyAsync(
-        IDocumentSession session, object message, Dictionary<Guid, (KnownLicense License, bool IsNew)> licenses, LicenseHorizon horizon,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends each downgrade's revision floor to the revocation log (next feed version, next chain hash)
+    /// in the learning commit: a concurrent revocation conflicts on the log's version, and the consumer retries.
+    /// </summary>
+    private async Task AppendFloorsAsync(IDocumentSession session, List<Downgrade> downgrades, CancellationToken cancellationToken)
     {
+        if (downgrades.Count == 0)
+        {
+            return;
+        }
+
+        var log = await session.Events.FetchForWriting<RevocationLog>(RevocationLog.StreamId, cancellationToken);
+        var version = (long)(log.Aggregate?.Version ?? 0);
+        var chain = log.Aggregate?.Chain is { Length: > 0 } head ? head : RevocationLog.GenesisChain(issuer.Name);
+        foreach (var downgrade in downgrades)
+        {
+            var license = downgrade.License;
+            version++;
+            var at = DateTimeOffset.FromUnixTimeSeconds(downgrade.At.ToUnixTimeSeconds());
+            var expiresAt = DateTimeOffset.FromUnixTimeSeconds(license.LatestExpiresAt.ToUnixTimeSeconds());
+            var entry = new RevocationEntry(version, license.Id, at, RevocationEntry.SupersededReason, expiresAt, RevocationEntry.Superseded, downgrade.Revision);
+            var next = FeedChain.Encode(FeedChain.Extend(Base64Url.Decode(chain), entry));
+            var floor = new LicenseRevisionSuperseded(license.Id, license.Issuer, downgrade.Revision, at, expiresAt, version, chain, next, downgrade.Sequence);
+            log.AppendOne(floor);
+            session.Insert(RevocationRecord.From(floor));
+            chain = next;
+        }
+    }
+
+    private static async Task ApplyAsync(
+        IDocumentSession session, object message, long sequence, Dictionary<Guid, (KnownLicense License, bool IsNew)> licenses,
+        List<Downgrade> downgrades, LicenseHorizon horizon, CancellationToken cancellationToken)
+    {
+        // Keys below the new revision are superseded, unless the license is revoked (every key is, already)
+        // or already has this floor or a higher one.
+        void Supersede(KnownLicense license, int revision, DateTimeOffset at)
+        {
+            if (license.RevokedAt is null && revision > license.SupersededBelow && revision >= 2)
+            {
+                license.SupersededBelow = revision;
+                downgrades.Add(new Downgrade(license, revision, at, sequence));
+            }
+        }
+
         async Task<KnownLicense> LicenseAsync(Guid id, string issuer, DateTimeOffset at)
         {
             if (licenses.TryGetValue(id, out var loaded))
@@ -166,6 +226,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                 }
 
                 license.Extend(e.ExpiresAt);
+                license.Capabilities = [.. e.Capabilities];
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 at = e.IssuedAt;
                 break;
@@ -181,6 +242,12 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
 
                 license.Extend(e.ExpiresAt);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
+                // A renewal that moves the expiry earlier takes away the term the older keys still have.
+                if (e.ExpiresAt < e.PreviousExpiresAt)
+                {
+                    Supersede(license, e.Revision, e.RenewedAt);
+                }
+
                 at = e.RenewedAt;
                 break;
             }
@@ -188,6 +255,15 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
             {
                 var license = await LicenseAsync(e.LicenseId, e.Issuer, e.ChangedAt);
                 license.Revision = Math.Max(license.Revision, e.Revision);
+                // Removing any capability is a downgrade; adding some is not (older keys hold fewer rights).
+                // Capabilities not learned (a license known only from a check or an import) count as a
+                // downgrade: an old key with unknown rights must not outlive the change.
+                if (license.Capabilities is not { } before || before.Except(e.Capabilities, StringComparer.Ordinal).Any())
+                {
+                    Supersede(license, e.Revision, e.ChangedAt);
+                }
+
+                license.Capabilities = [.. e.Capabilities];
                 at = e.ChangedAt;
                 break;
             }

@@ -42,7 +42,7 @@ public sealed class RevocationWatch(IDocumentStore store, RevocationSignal signa
             await using (var session = store.QuerySession())
             {
                 batch = await session.Query<RevocationRecord>()
-                    .Where(r => r.FeedVersion > last)
+                    .Where(r => r.FeedVersion > last && r.Kind != RevocationRecord.SupersededKind)
                     .OrderBy(r => r.FeedVersion)
                     .Take(500)
                     .ToListAsync(cancellationToken);

@@ -58,6 +58,21 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task a_key_below_the_feeds_revision_floor_is_superseded_also_from_the_stored_state()
+    {
+        // keygen-signed keys carry no rev: revision 0, below any floor.
+        var license = await _issuer.SignLicenseAsync();
+        var feed = Feed([], floors: [(LicenseId(license), 2)]);
+
+        var superseded = (await Verify(license, feed)).Expect(1);
+        Assert.Equal("Superseded", superseded.Json["status"]!.GetValue<string>());
+        Assert.Contains("revision 2 or later", superseded.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var stored = (await Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--output-format", "json")).Expect(1);
+        Assert.Equal("Superseded", stored.Json["status"]!.GetValue<string>());
+        Assert.Equal("stored-state", stored.Json["revocation"]!["source"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task a_stale_feed_is_refused()
     {
         var license = await _issuer.SignLicenseAsync();
@@ -125,10 +140,10 @@ public sealed class FeedVerificationTests : IAsyncLifetime
     private Task<Ledgerctl.Result> Verify(string license, string feed) =>
         Workspace.RunAsync("verify", "license-key", license, "--key", Keys, "--audience", "acme-app", "--feed", feed, "--output-format", "json");
 
-    private string Feed(IReadOnlyList<Guid> revoked, DateTimeOffset? issuedAt = null)
+    private string Feed(IReadOnlyList<Guid> revoked, DateTimeOffset? issuedAt = null, IReadOnlyList<(Guid, int)>? floors = null)
     {
         var path = _issuer.NewPath(".jws");
-        File.WriteAllText(path, SignedFeeds.Full(FeedKey, "acme", revoked, issuedAt));
+        File.WriteAllText(path, SignedFeeds.Full(FeedKey, "acme", revoked, issuedAt, floors: floors));
         return path;
     }
 
