@@ -117,6 +117,11 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
     public async Task<Rotation?> EnsureActiveAsync(KeyPurpose purpose, CancellationToken cancellationToken)
     {
         await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
+        return await EnsureActiveUnderLockAsync(purpose, cancellationToken);
+    }
+
+    private async Task<Rotation?> EnsureActiveUnderLockAsync(KeyPurpose purpose, CancellationToken cancellationToken)
+    {
         await using var session = store.LightweightSession();
         var current = await session.Query<SigningKey>()
             .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
@@ -177,11 +182,12 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             {
                 return (await LoadAsync(kid, cancellationToken), null);
             }
-        }
 
-        // The ring must keep signing: replace the compromised active key at once.
-        var rotation = await EnsureActiveAsync(key.Purpose, cancellationToken);
-        return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
+            // The ring must keep signing: replace the compromised active key at once, under the same
+            // lock, so no other replica's sweep gives the ring its new key in between.
+            var rotation = await EnsureActiveUnderLockAsync(key.Purpose, cancellationToken);
+            return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
+        }
     }
 
     /// <summary>Retires every retiring key whose signatures have all expired.</summary>
