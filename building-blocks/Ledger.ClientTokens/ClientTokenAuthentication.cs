@@ -75,13 +75,19 @@ public sealed class ClientTokenAuthentication(
             return Fail("the token is expired or not yet valid (check the client's clock)", client.Id);
         }
 
-        if (!await replays.TryUseAsync(client.Id, claims.Id, claims.ExpiresAt + Leeway, now, Context.RequestAborted))
-        {
-            return Fail("the token was already used (replay); mint a new token for every call", client.Id);
-        }
-
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, client.Id), .. client.Roles.Select(r => new Claim(ClaimTypes.Role, r))], SchemeName);
+        if (ReplayGuard.IsGrpc(Request))
+        {
+            // Checked by the gRPC pipeline before the method runs (ReplayGuard.UsePendingAsync), where an
+            // unreachable database becomes UNAVAILABLE with retry advice instead of a failed authentication.
+            ReplayGuard.MarkPending(identity, claims.Id, claims.ExpiresAt + Leeway);
+        }
+        else if (!await replays.TryUseAsync(client.Id, claims.Id, claims.ExpiresAt + Leeway, now, Context.RequestAborted))
+        {
+            return Fail(ReplayGuard.ReplayRefusal, client.Id);
+        }
+
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

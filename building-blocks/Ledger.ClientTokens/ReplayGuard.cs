@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http;
 
 namespace Ledger.ClientTokens;
 
@@ -7,8 +10,13 @@ namespace Ledger.ClientTokens;
 /// or after a restart. The shared <see cref="IAcceptedTokenIds"/> decides; a replica's own memory
 /// of what it accepted or refused only answers a replay it has already seen without a round trip.
 /// </summary>
-public sealed class ReplayGuard(IAcceptedTokenIds shared)
+public sealed class ReplayGuard(IAcceptedTokenIds shared, TimeProvider clock)
 {
+    public const string ReplayRefusal = "the token was already used (replay); mint a new token for every call";
+
+    private const string PendingJtiClaim = "ledger:replay-jti";
+    private const string PendingUntilClaim = "ledger:replay-until";
+
     private readonly ConcurrentDictionary<(string Client, string Jti), DateTimeOffset> _seen = new();
     private long _calls;
 
@@ -34,6 +42,37 @@ public sealed class ReplayGuard(IAcceptedTokenIds shared)
         var first = await shared.TryRecordAsync(client, jti, forgetAfter, cancellationToken);
         _seen.TryAdd((client, jti), forgetAfter);
         return first;
+    }
+
+    /// <summary>
+    /// Uses the token of an authenticated gRPC call whose replay check was left to the gRPC pipeline
+    /// (<see cref="MarkPending"/>): true when it was not pending or is used for the first time.
+    /// </summary>
+    public async Task<bool> UsePendingAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (user.Identity is not ClaimsIdentity { AuthenticationType: ClientTokenAuthentication.SchemeName } identity
+            || identity.FindFirst(PendingJtiClaim)?.Value is not { } jti
+            || identity.FindFirst(PendingUntilClaim)?.Value is not { } until
+            || identity.Name is not { } client)
+        {
+            return true;
+        }
+
+        var forgetAfter = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(until, CultureInfo.InvariantCulture));
+        return await TryUseAsync(client, jti, forgetAfter, clock.GetUtcNow(), cancellationToken);
+    }
+
+    /// <summary>Whether <paramref name="user"/> came with a client token whose replay check is still to be done.</summary>
+    public static bool IsPending(ClaimsPrincipal user) =>
+        user.Identity is ClaimsIdentity { AuthenticationType: ClientTokenAuthentication.SchemeName } identity && identity.HasClaim(c => c.Type == PendingJtiClaim);
+
+    internal static bool IsGrpc(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
+
+    internal static void MarkPending(ClaimsIdentity identity, string jti, DateTimeOffset forgetAfter)
+    {
+        identity.AddClaim(new Claim(PendingJtiClaim, jti));
+        identity.AddClaim(new Claim(PendingUntilClaim, forgetAfter.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
     }
 }
 

@@ -6,6 +6,7 @@ using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ledger.ServiceDefaults.EventStore;
 
@@ -30,6 +31,7 @@ public static class EventStoreExtensions
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AcceptedClientTokens>();
         builder.Services.AddSingleton<Ledger.ClientTokens.IAcceptedTokenIds>(sp => sp.GetRequiredService<AcceptedClientTokens>());
         builder.Services.AddSingleton<AcceptedClientTokensSweep>();
