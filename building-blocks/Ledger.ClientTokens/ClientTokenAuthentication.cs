@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Ledger.Crypto;
@@ -11,7 +10,8 @@ namespace Ledger.ClientTokens;
 /// <summary>
 /// Authenticates <c>authorization: Bearer &lt;client token&gt;</c>: signature by a registered
 /// client key, type, issuer = the key's client, audience = this service, lifetime at most ten
-/// minutes with 30 s leeway, and each jti used once while the token lives. Failures are logged
+/// minutes with 30 s leeway, and each jti used once while the token lives, on any replica
+/// (<see cref="ReplayGuard"/>). Failures are logged
 /// with the reason and never the token.
 /// </summary>
 public sealed class ClientTokenAuthentication(
@@ -27,12 +27,12 @@ public sealed class ClientTokenAuthentication(
     private static readonly TimeSpan Leeway = TimeSpan.FromSeconds(30);
     private static readonly JwsVerifyOptions TokenRules = new() { RequiredType = ClientToken.TokenType, MaxTokenBytes = 4096 };
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         string header = Request.Headers.Authorization.ToString();
         if (string.IsNullOrEmpty(header))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
@@ -75,42 +75,25 @@ public sealed class ClientTokenAuthentication(
             return Fail("the token is expired or not yet valid (check the client's clock)", client.Id);
         }
 
-        if (!replays.TryUse(client.Id, claims.Id, claims.ExpiresAt + Leeway, now))
-        {
-            return Fail("the token was already used (replay); mint a new token for every call", client.Id);
-        }
-
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, client.Id), .. client.Roles.Select(r => new Claim(ClaimTypes.Role, r))], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-    }
-
-    private Task<AuthenticateResult> Fail(string reason, string? clientId)
-    {
-        Logger.LogWarning("Refused client token from {Client} for {Path}: {Reason}", clientId ?? "unknown client", Request.Path, reason);
-        return Task.FromResult(AuthenticateResult.Fail($"Client token refused: {reason}."));
-    }
-}
-
-/// <summary>Remembers each client token id until the token expires, so a captured token cannot be replayed.</summary>
-public sealed class ReplayGuard
-{
-    private readonly ConcurrentDictionary<(string Client, string Jti), DateTimeOffset> _used = new();
-    private long _calls;
-
-    public bool TryUse(string client, string jti, DateTimeOffset forgetAfter, DateTimeOffset now)
-    {
-        if (Interlocked.Increment(ref _calls) % 1024 == 0)
+        if (ReplayGuard.IsGrpc(Request))
         {
-            foreach (var (key, until) in _used)
-            {
-                if (until < now)
-                {
-                    _used.TryRemove(key, out _);
-                }
-            }
+            // Checked by the gRPC pipeline before the method runs (ReplayGuard.UsePendingAsync), where an
+            // unreachable database becomes UNAVAILABLE with retry advice instead of a failed authentication.
+            ReplayGuard.MarkPending(identity, claims.Id, claims.ExpiresAt + Leeway);
+        }
+        else if (!await replays.TryUseAsync(client.Id, claims.Id, claims.ExpiresAt + Leeway, now, Context.RequestAborted))
+        {
+            return Fail(ReplayGuard.ReplayRefusal, client.Id);
         }
 
-        return _used.TryAdd((client, jti), forgetAfter);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private AuthenticateResult Fail(string reason, string? clientId)
+    {
+        Logger.LogWarning("Refused client token from {Client} for {Path}: {Reason}", clientId ?? "unknown client", Request.Path, reason);
+        return AuthenticateResult.Fail($"Client token refused: {reason}.");
     }
 }

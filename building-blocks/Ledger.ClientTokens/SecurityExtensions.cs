@@ -12,6 +12,7 @@ public static class SecurityExtensions
     public static WebApplicationBuilder AddLedgerSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(sp => ClientRegistry.FromConfiguration(sp.GetRequiredService<IConfiguration>()));
+        // ReplayGuard needs the shared IAcceptedTokenIds: the event store registers it (AcceptedClientTokens, in the service's database).
         builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<OutgoingClientTokens>();
         builder.Services.AddAuthentication(ClientTokenAuthentication.SchemeName)

@@ -6,6 +6,7 @@ using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Ledger.ServiceDefaults.EventStore;
 
@@ -30,20 +31,26 @@ public static class EventStoreExtensions
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AcceptedClientTokens>();
+        builder.Services.AddSingleton<Ledger.ClientTokens.IAcceptedTokenIds>(sp => sp.GetRequiredService<AcceptedClientTokens>());
+        builder.Services.AddSingleton<AcceptedClientTokensSweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AcceptedClientTokensSweep>());
         return builder.Services
             .AddMarten(sp =>
             {
                 var configuration = sp.GetRequiredService<IConfiguration>();
-                var server = ConnectionString(configuration);
+                var server = DeploymentDatabase.EnsureExists(ConnectionString(configuration));
                 var options = new StoreOptions();
-                options.Connection(ServiceDatabase(server, schema));
+                var deployment = new Npgsql.NpgsqlConnectionStringBuilder(server);
+                options.Connection(DeploymentDatabase.EnsureExists(ServiceDatabase(server, schema), deployment.Database ?? deployment.Username ?? "postgres"));
                 // Each service owns a database of its own, created on first start. Sharing one
                 // database would let another service's long-lived daemon lock transaction look
                 // like a live writer to this service's daemon and hold its projections and its
                 // outbox at every sequence gap (a rolled-back append).
                 options.CreateDatabasesForTenants(c =>
                 {
-                    c.MaintenanceDatabase(DeploymentDatabase.EnsureExists(server));
+                    c.MaintenanceDatabase(server);
                     c.ForTenant().CheckAgainstPgDatabase();
                 });
                 options.DatabaseSchemaName = schema;
@@ -59,6 +66,8 @@ public static class EventStoreExtensions
                 options.Events.UseListenNotifyForEventAppends = true;
                 options.Events.MetadataConfig.HeadersEnabled = true;
                 options.Listeners.Add(new TraceContextHeaders());
+                // Client-token replays are refused across replicas and restarts (ReplayGuard).
+                options.Storage.ExtendedSchemaObjects.Add(AcceptedClientTokens.Table(schema));
                 configure(options, sp);
                 return options;
             })

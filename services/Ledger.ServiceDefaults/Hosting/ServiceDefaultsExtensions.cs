@@ -77,6 +77,8 @@ public static class ServiceDefaultsExtensions
             o.MaxReceiveMessageSize = GrpcLimits.MaxRequestBytes;
             o.MaxSendMessageSize = GrpcLimits.MaxResponseBytes;
             o.Interceptors.Add<RpcExceptionInterceptor>();
+            // Inside the exception mapping: a replay check that cannot reach PostgreSQL is UNAVAILABLE.
+            o.Interceptors.Add<ClientTokenReplayInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks(o =>
         {

@@ -21,6 +21,14 @@ public static class MessagingExtensions
     public const string QuorumQueuesSetting = "Ledger:Messaging:QuorumQueues";
 
     /// <summary>
+    /// Configuration key (env: Ledger__Messaging__ClusterNodes): the other nodes of a RabbitMQ
+    /// cluster, as <c>host[:port]</c> separated by commas. The bus connects to any node that answers,
+    /// the URI's host included, and reconnects to another when its node goes down. Credentials and
+    /// virtual host come from the URI, and a node without a port uses the URI's.
+    /// </summary>
+    public const string ClusterNodesSetting = "Ledger:Messaging:ClusterNodes";
+
+    /// <summary>
     /// Adds the bus. Receive endpoints are kebab-case and prefixed with the service name
     /// (<c>issuance-license-revoked</c>) so each service gets its own queue per consumer.
     /// The host starts even when RabbitMQ is down; events wait in the event store.
@@ -54,10 +62,15 @@ public static class MessagingExtensions
             x.UsingRabbitMq((context, cfg) =>
             {
                 var broker = BrokerAddress(context.GetRequiredService<IConfiguration>());
+                var nodes = context.Settings<MessagingSettings>().Nodes(broker);
                 cfg.Host(broker.Host, broker.Port, broker.VirtualHost, h =>
                 {
                     h.Username(broker.Username);
                     h.Password(broker.Password);
+                    if (nodes.Count > 1)
+                    {
+                        h.UseCluster(cluster => UseClusterNodes(cluster, nodes));
+                    }
                 });
                 cfg.ConfigureEndpoints(context);
             });
@@ -68,6 +81,14 @@ public static class MessagingExtensions
             o.StopTimeout = TimeSpan.FromSeconds(10);
         });
         return builder;
+    }
+
+    private static void UseClusterNodes(IRabbitMqClusterConfigurator cluster, IReadOnlyList<string> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            cluster.Node(node);
+        }
     }
 
     public static BrokerAddress BrokerAddress(IConfiguration configuration)
@@ -97,7 +118,70 @@ public sealed class MessagingSettings : IValidatedSettings
     /// <summary>See <see cref="MessagingExtensions.QuorumQueuesSetting"/>.</summary>
     public bool QuorumQueues { get; set; }
 
-    public IEnumerable<(string Key, string Problem)> Problems() => [];
+    /// <summary>See <see cref="MessagingExtensions.ClusterNodesSetting"/>.</summary>
+    public string? ClusterNodes { get; set; }
+
+    /// <summary>Every node the bus may connect to as <c>host:port</c>: the URI's first, then the cluster nodes, each once.</summary>
+    public IReadOnlyList<string> Nodes(BrokerAddress broker)
+    {
+        var nodes = new List<string> { $"{broker.Host}:{broker.Port}" };
+        foreach (var (host, port) in ParseClusterNodes(ClusterNodes, out _))
+        {
+            var node = $"{host}:{port ?? broker.Port}";
+            if (!nodes.Contains(node, StringComparer.OrdinalIgnoreCase))
+            {
+                nodes.Add(node);
+            }
+        }
+
+        return nodes;
+    }
+
+    public IEnumerable<(string Key, string Problem)> Problems()
+    {
+        ParseClusterNodes(ClusterNodes, out var problem);
+        if (problem is not null)
+        {
+            yield return ("ClusterNodes", problem);
+        }
+    }
+
+    private static List<(string Host, ushort? Port)> ParseClusterNodes(string? text, out string? problem)
+    {
+        var nodes = new List<(string, ushort?)>();
+        problem = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return nodes;
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var colon = part.LastIndexOf(':');
+            var host = colon < 0 ? part : part[..colon];
+            ushort? port = null;
+            if (colon >= 0)
+            {
+                if (!ushort.TryParse(part[(colon + 1)..], out var parsed) || parsed == 0)
+                {
+                    problem = $"must list RabbitMQ nodes as host or host:port separated by commas; '{part}' has no valid port (1-65535)";
+                    return [];
+                }
+
+                port = parsed;
+            }
+
+            if (Uri.CheckHostName(host) is UriHostNameType.Unknown or UriHostNameType.Basic)
+            {
+                problem = $"must list RabbitMQ nodes as host or host:port separated by commas (no amqp://, no credentials: those come from ConnectionStrings:RabbitMq); '{part}' is not one";
+                return [];
+            }
+
+            nodes.Add((host, port));
+        }
+
+        return nodes;
+    }
 }
 
 /// <summary>Where the broker is, parsed from the amqp:// URI.</summary>

@@ -20,6 +20,13 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
     {
         await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
+        return await RotateUnderLockAsync(purpose, activateAt, reason, requestedBy, cancellationToken);
+    }
+
+    /// <summary>A rotation for a caller that holds the ring's lock: reads the ring afresh and commits the new key.</summary>
+    private async Task<Rotation> RotateUnderLockAsync(
+        KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
         await using var session = store.LightweightSession();
         var current = await session.Query<SigningKey>()
             .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
@@ -103,34 +110,37 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         return new Rotation(await LoadAsync(kid, cancellationToken), activate ? active : null);
     }
 
-    /// <summary>Gives a ring an active key when it has none (first start), and activates a pending key whose time has come.</summary>
+    /// <summary>
+    /// Gives a ring an active key when it has none (first start), and activates a pending key whose time has come.
+    /// Decided and done under the ring's lock: replicas starting together on an empty database create one first key.
+    /// </summary>
     public async Task<Rotation?> EnsureActiveAsync(KeyPurpose purpose, CancellationToken cancellationToken)
     {
-        await using (var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken))
-        {
-            await using var session = store.LightweightSession();
-            var current = await session.Query<SigningKey>()
-                .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
-                .ToListAsync(cancellationToken);
-            var now = clock.GetUtcNow();
-            var active = current.FirstOrDefault(k => k.Status == KeyStatus.Active);
-            var due = current.FirstOrDefault(k => k.Status == KeyStatus.Pending && (k.ActivatesAt is null || k.ActivatesAt <= now || active is null));
-            if (due is not null)
-            {
-                session.Events.Append(due.Id, new KeyActivated(due.Id, purpose, active?.Id, due.PublicJwk, now, SigningKey.NotaryActor));
-                RotateOut(session, active, due.Id, now, SigningKey.NotaryActor);
-                await session.SaveChangesAsync(cancellationToken);
-                await ring.RefreshAsync(cancellationToken);
-                return new Rotation(await LoadAsync(due.Id, cancellationToken), active);
-            }
+        await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
+        return await EnsureActiveUnderLockAsync(purpose, cancellationToken);
+    }
 
-            if (active is not null)
-            {
-                return null;
-            }
+    private async Task<Rotation?> EnsureActiveUnderLockAsync(KeyPurpose purpose, CancellationToken cancellationToken)
+    {
+        await using var session = store.LightweightSession();
+        var current = await session.Query<SigningKey>()
+            .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
+            .ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var active = current.FirstOrDefault(k => k.Status == KeyStatus.Active);
+        var due = current.FirstOrDefault(k => k.Status == KeyStatus.Pending && (k.ActivatesAt is null || k.ActivatesAt <= now || active is null));
+        if (due is not null)
+        {
+            session.Events.Append(due.Id, new KeyActivated(due.Id, purpose, active?.Id, due.PublicJwk, now, SigningKey.NotaryActor));
+            RotateOut(session, active, due.Id, now, SigningKey.NotaryActor);
+            await session.SaveChangesAsync(cancellationToken);
+            await ring.RefreshAsync(cancellationToken);
+            return new Rotation(await LoadAsync(due.Id, cancellationToken), active);
         }
 
-        return await RotateAsync(purpose, null, "initial key of the ring", SigningKey.NotaryActor, cancellationToken);
+        return active is null
+            ? await RotateUnderLockAsync(purpose, null, "initial key of the ring", SigningKey.NotaryActor, cancellationToken)
+            : null;
     }
 
     public async Task<SigningKey> RetireAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
@@ -172,11 +182,12 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             {
                 return (await LoadAsync(kid, cancellationToken), null);
             }
-        }
 
-        // The ring must keep signing: replace the compromised active key at once.
-        var rotation = await EnsureActiveAsync(key.Purpose, cancellationToken);
-        return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
+            // The ring must keep signing: replace the compromised active key at once, under the same
+            // lock, so no other replica's sweep gives the ring its new key in between.
+            var rotation = await EnsureActiveUnderLockAsync(key.Purpose, cancellationToken);
+            return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
+        }
     }
 
     /// <summary>Retires every retiring key whose signatures have all expired.</summary>

@@ -157,7 +157,10 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
     private void FeedCommon(string issuer, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string field, RequestValidation validation, DateTimeOffset now)
     {
         validation.Require(issuer == limits.Issuer, $"{field}.iss", $"rule feed-issuer: must be this ledger's issuer '{limits.Issuer}', not '{Printable(issuer)}'");
-        validation.Require(issuedAt <= now + Skew && issuedAt >= now - Skew, $"{field}.iat", "rule feed-iat: a feed is signed when it is issued (iat within 2 minutes of now)");
+        // A feed's iat is the start of Revocation's refresh window (the same on every replica, docs/FEEDS.md),
+        // so it may lie in the past; never in the future, and a feed is signed only while it is still live.
+        validation.Require(issuedAt <= now + Skew && expiresAt > now, $"{field}.iat",
+            "rule feed-iat: a feed is not issued in the future (iat at most 2 minutes after now) and is signed while it is live (exp after now)");
         validation.Require(expiresAt - issuedAt <= limits.MaxFeedLifetime && expiresAt > issuedAt, $"{field}.exp",
             $"rule feed-lifetime: a feed lives at most {limits.MaxFeedLifetime.TotalSeconds:0} seconds after iat");
     }

@@ -9,7 +9,7 @@ namespace Ledger.Revocation.Features.Feeds;
 /// clock difference between Issuance replicas). The filter covers ids minted up to the license
 /// horizon's time minus this: a later one may not be known yet, so it is reported "not covered".
 /// </param>
-/// <param name="FilterRebuild">How often at most the filter is rebuilt only because new licenses were learned.</param>
+/// <param name="FilterRebuild">The step in which the filter's covers_until advances (0: whole seconds): how often at most it is rebuilt only because new licenses were learned.</param>
 public sealed record FeedPolicy(TimeSpan Lifetime, TimeSpan Refresh, int MaxDeltaEntries, TimeSpan FilterLag, TimeSpan FilterRebuild)
 {
     public const string Section = "Ledger:Revocation:Feed";

@@ -9,9 +9,11 @@ using Marten;
 namespace Ledger.Revocation.Features.Feeds;
 
 /// <summary>
-/// Builds and signs feeds from the revocation log. A signed feed is reused while the log has
-/// not moved and it is younger than the refresh interval, so verifiers polling in step cost
-/// one signature per version, not one per request.
+/// Builds and signs feeds from the revocation log. A feed's content and issue time depend only on
+/// the log version and the refresh window (<see cref="FeedIssueTime"/>), never on which replica
+/// signs it or when, so every replica serves the same bytes and ETag. A signed feed is reused for
+/// its version and window, so verifiers polling in step cost one signature per version and
+/// window, not one per request.
 /// </summary>
 public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, LedgerIssuer issuer, FeedPolicy policy, FeedMetrics metrics, TimeProvider clock)
 {
@@ -19,6 +21,7 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
     public const int MaxCachedFeeds = 64;
 
     private readonly ConcurrentDictionary<string, SignedFeed> _signed = new();
+    private volatile VersionCommit? _lastCommit;
 
     public async Task<(long Version, string Chain)> HeadAsync(CancellationToken cancellationToken)
     {
@@ -38,17 +41,21 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
         var (version, chain) = await HeadAsync(cancellationToken);
         var delta = since > 0 && since <= version;
         var upTo = delta ? Math.Min(version, since + policy.MaxDeltaEntries) : version;
-        var key = delta ? $"delta:{since}:{upTo}" : $"full:{version}";
         var now = clock.GetUtcNow();
-        if (_signed.TryGetValue(key, out var cached) && now - cached.SignedAt < policy.Refresh)
+        var window = FeedIssueTime.WindowStartAt(now, policy.Refresh);
+        var key = delta ? $"delta:{since}:{upTo}:{window.ToUnixTimeSeconds()}" : $"full:{version}:{window.ToUnixTimeSeconds()}";
+        if (_signed.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
+        var issued = await IssueTimeAsync(upTo, now, cancellationToken);
         var signed = delta
-            ? await SignDeltaAsync(since, upTo, upTo == version ? chain : null, now, cancellationToken)
-            : await SignFullAsync(version, chain, now, cancellationToken);
-        foreach (var stale in _signed.Keys.Where(k => k.StartsWith("full:", StringComparison.Ordinal) && k != key))
+            ? await SignDeltaAsync(since, upTo, upTo == version ? chain : null, issued.IssuedAt, now, cancellationToken)
+            : await SignFullAsync(version, chain, issued.IssuedAt, now, cancellationToken);
+        // A full feed is kept for the head version only, and nothing from an earlier window.
+        var inWindow = $":{window.ToUnixTimeSeconds()}";
+        foreach (var stale in _signed.Keys.Where(k => k != key && (k.StartsWith("full:", StringComparison.Ordinal) || !k.EndsWith(inWindow, StringComparison.Ordinal))))
         {
             _signed.TryRemove(stale, out _);
         }
@@ -63,37 +70,59 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
         return signed;
     }
 
-    private async Task<SignedFeed> SignFullAsync(long version, string chain, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The issue time of a feed at <paramref name="version"/> signed now: from the refresh window and
+    /// the version's commit time (the newest record's revocation time, written in the commit that made it).
+    /// </summary>
+    public async Task<FeedIssueTime> IssueTimeAsync(long version, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (version == 0)
+        {
+            return FeedIssueTime.For(now, policy.Refresh, null);
+        }
+
+        if (_lastCommit is not { } last || last.Version != version)
+        {
+            await using var session = store.QuerySession();
+            var record = await session.Query<RevocationRecord>().FirstAsync(r => r.FeedVersion == version, cancellationToken);
+            _lastCommit = last = new VersionCommit(version, record.RevokedAt);
+        }
+
+        return FeedIssueTime.For(now, policy.Refresh, last.CommittedAt);
+    }
+
+    private async Task<SignedFeed> SignFullAsync(long version, string chain, DateTimeOffset issuedAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
         // Licenses whose every key expired anyway need no entry (as CRLs prune expired certificates).
         // pruned_before is null when nothing was left out, so the verifier can refold the whole chain.
-        var cutoff = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        // The cutoff is the issue time, not this replica's clock: every replica prunes the same entries.
+        var cutoff = issuedAt;
         var records = await session.Query<RevocationRecord>()
             .Where(r => r.FeedVersion <= version && r.LicenseExpiresAt >= cutoff)
-            .OrderBy(r => r.FeedVersion)
+            .OrderBy(r => r.FeedVersion).ThenBy(r => r.Id)
             .ToListAsync(cancellationToken);
         DateTimeOffset? prunedBefore = await session.Query<RevocationRecord>().AnyAsync(r => r.FeedVersion <= version && r.LicenseExpiresAt < cutoff, cancellationToken)
             ? cutoff
             : null;
         var previous = await PreviousChainAsync(session, version, cancellationToken);
-        var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, previous, chain, Seconds(now),
-            Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());
+        var payload = new RevocationFeedPayload(issuer.Name, version, "full", null, previous, chain, issuedAt,
+            issuedAt + policy.Lifetime, (int)policy.Refresh.TotalSeconds, prunedBefore, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "full", now, cancellationToken);
     }
 
     /// <param name="chain">The chain at <paramref name="version"/> when it is the head; null to read it from the log.</param>
-    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string? chain, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<SignedFeed> SignDeltaAsync(long since, long version, string? chain, DateTimeOffset issuedAt, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
         var records = await session.Query<RevocationRecord>()
             .Where(r => r.FeedVersion > since && r.FeedVersion <= version)
-            .OrderBy(r => r.FeedVersion)
+            .OrderBy(r => r.FeedVersion).ThenBy(r => r.Id)
             .ToListAsync(cancellationToken);
         var previous = await PreviousChainAsync(session, version, cancellationToken);
         chain ??= records.Count > 0 ? records[^1].Chain : (await HeadAsync(cancellationToken)).Chain;
-        var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, previous, chain, Seconds(now),
-            Seconds(now + policy.Lifetime), (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
+        var payload = new RevocationFeedPayload(issuer.Name, version, "delta", since, previous, chain, issuedAt,
+            issuedAt + policy.Lifetime, (int)policy.Refresh.TotalSeconds, null, records.Select(r => r.ToEntry()).ToList());
         return await SignAsync(payload, "delta", now, cancellationToken);
     }
 
@@ -116,5 +145,5 @@ public sealed class FeedPublisher(IDocumentStore store, FeedSigner signer, Ledge
         return signed;
     }
 
-    private static DateTimeOffset Seconds(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds());
+    private sealed record VersionCommit(long Version, DateTimeOffset CommittedAt);
 }

@@ -12,15 +12,17 @@ namespace Ledger.Revocation.Features.Feeds;
 /// Builds the signed Bloom-filter cascade over every known license. Its <c>covers_until</c> is the
 /// license horizon's time minus <see cref="FeedPolicy.FilterLag"/> (Issuance's longest mint-to-commit
 /// time, docs/FEEDS.md), never the wall clock: during a broker outage or backlog it stops, and every
-/// license it covers is in the cascade's universe. Served from cache: a request reads two small
-/// documents (the log head and the horizon); the cascade is rebuilt when the log moves, when the
-/// horizon moved and the cached filter is older than <see cref="FeedPolicy.FilterRebuild"/>, and
-/// re-signed within the refresh interval.
+/// license it covers is in the cascade's universe. <c>covers_until</c> moves in steps of
+/// <see cref="FeedPolicy.FilterRebuild"/>, and the issue time is the feed's (<see cref="FeedIssueTime"/>),
+/// so the filter's bytes depend only on the log version, that step and the refresh window: every
+/// replica signs the same filter. Served from cache: a request reads two small documents (the log
+/// head and the horizon); the cascade is rebuilt when the log moves or <c>covers_until</c> takes a
+/// step, and re-signed in each refresh window.
 /// </summary>
 public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, FeedSigner signer, LedgerIssuer issuer, FeedPolicy policy, TimeProvider clock)
 {
     private readonly SemaphoreSlim _building = new(1, 1);
-    private (long Version, long Horizon, SignedFeed Signed)? _cached;
+    private (long Version, DateTimeOffset CoversUntil, DateTimeOffset Window, SignedFeed Signed)? _cached;
 
     public async Task<SignedFeed> GetAsync(CancellationToken cancellationToken)
     {
@@ -31,13 +33,13 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
             await using var session = store.QuerySession();
             var horizon = await session.LoadAsync<LicenseHorizon>(LicenseHorizon.DocumentId, cancellationToken) ?? new LicenseHorizon();
             var now = clock.GetUtcNow();
-            if (_cached is { } cached && cached.Version == version && now - cached.Signed.SignedAt < policy.Refresh
-                && (cached.Horizon == horizon.Sequence || now - cached.Signed.SignedAt < policy.FilterRebuild))
+            var coversUntil = CoversUntil(horizon);
+            var issued = await feeds.IssueTimeAsync(version, now, cancellationToken);
+            if (_cached is { } cached && cached.Version == version && cached.CoversUntil == coversUntil && cached.Window == issued.WindowStart)
             {
                 return cached.Signed;
             }
 
-            var coversUntil = CoversUntil(horizon);
             var revoked = (await session.Query<RevocationRecord>()
                 .Where(r => r.Kind == RevocationRecord.LicenseKind && r.FeedVersion <= version)
                 .Select(r => r.Id)
@@ -54,11 +56,10 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
             var cascade = RevocationCascade.Build(
                 revoked.ToList(),
                 known.Where(id => !revoked.Contains(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
-            var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
-            var payload = new RevocationFilterPayload(issuer.Name, version, chain, issuedAt, issuedAt + policy.Lifetime, coversUntil, cascade.ToBytes(), floors);
+            var payload = new RevocationFilterPayload(issuer.Name, version, chain, issued.IssuedAt, issued.IssuedAt + policy.Lifetime, coversUntil, cascade.ToBytes(), floors);
             var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FilterType, payload.ExpiresAt, cancellationToken);
             var signed = new SignedFeed(jws, version, "filter", now);
-            _cached = (version, horizon.Sequence, signed);
+            _cached = (version, coversUntil, issued.WindowStart, signed);
             return signed;
         }
         finally
@@ -67,10 +68,21 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
         }
     }
 
-    /// <summary>Whole seconds, never before the epoch: a horizon that has learned nothing covers nothing.</summary>
+    /// <summary>
+    /// The horizon's time minus the lag, rounded down to a whole step of <see cref="FeedPolicy.FilterRebuild"/>
+    /// (whole seconds when it is 0) since the epoch, never before the epoch: a horizon that has learned
+    /// nothing covers nothing. Replicas reading the horizon moments apart land on the same step.
+    /// </summary>
     private DateTimeOffset CoversUntil(LicenseHorizon horizon)
     {
         var until = horizon.At - policy.FilterLag;
-        return until <= DateTimeOffset.UnixEpoch ? DateTimeOffset.UnixEpoch : DateTimeOffset.FromUnixTimeSeconds(until.ToUnixTimeSeconds());
+        if (until <= DateTimeOffset.UnixEpoch)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+
+        var step = Math.Max(1L, (long)policy.FilterRebuild.TotalSeconds);
+        var seconds = until.ToUnixTimeSeconds();
+        return DateTimeOffset.FromUnixTimeSeconds(seconds - (seconds % step));
     }
 }
