@@ -44,10 +44,11 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
                 .ToListAsync(cancellationToken)).ToHashSet();
             var known = await session.Query<KnownLicense>().Select(k => k.Id).ToListAsync(cancellationToken);
             // Every revoked id is in the cascade, imported ones included; the unrevoked side is every
-            // known license the filter covers, so it answers exactly for each of them.
+            // known license the filter covers, so it answers exactly for each of them. Flux-format (UUIDv6)
+            // ids carry no Unix time to cover them by; verifiers check those against the feed.
             var cascade = RevocationCascade.Build(
                 revoked.ToList(),
-                known.Where(id => !revoked.Contains(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
+                known.Where(id => !revoked.Contains(id) && UuidV7.IsVersion7(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
             var issuedAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
             var payload = new RevocationFilterPayload(issuer.Name, version, chain, issuedAt, issuedAt + policy.Lifetime, coversUntil, cascade.ToBytes());
             var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FilterType, payload.ExpiresAt, cancellationToken);

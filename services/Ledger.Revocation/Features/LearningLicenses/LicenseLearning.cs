@@ -9,7 +9,7 @@ using V1 = Ledger.IntegrationEvents.V1;
 namespace Ledger.Revocation.Features.LearningLicenses;
 
 /// <summary>
-/// Applies Issuance's events (LicenseIssued, LicenseRenewed, LicenseCapabilitiesChanged,
+/// Applies Issuance's events (LicenseIssued, LicenseImported, LicenseRenewed, LicenseCapabilitiesChanged,
 /// IssuanceHeartbeat) in Issuance's commit order. Each message says its own sequence and the
 /// sequence of the message Issuance published before it; one that arrives before its predecessor
 /// (another queue, a redelivery, a backlog) waits as a <see cref="PendingLicenseEvent"/> until the
@@ -170,6 +170,25 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                 at = e.IssuedAt;
                 break;
             }
+            case V1.LicenseImported e:
+            {
+                // Its key was signed outside the ledger, with no rev: it counts as the license's first key.
+                var license = await LicenseAsync(e.LicenseId, e.Issuer, e.IssuedAt);
+                license.Learned = true;
+                license.Issuer = e.Issuer;
+                license.IssuedAt = e.IssuedAt;
+                if (license.Revision <= 1)
+                {
+                    license.ExpiresAt = e.ExpiresAt;
+                    license.Revision = 1;
+                }
+
+                license.Extend(e.ExpiresAt);
+                await KeepRevokedEntryAsync(session, license, cancellationToken);
+                // Issuance's decision time, not the key's (older) iat.
+                at = e.ImportedAt;
+                break;
+            }
             case V1.LicenseRenewed e:
             {
                 var license = await LicenseAsync(e.LicenseId, e.Issuer, e.RenewedAt);
@@ -223,6 +242,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
     private static object Deserialize(PendingLicenseEvent pending) => pending.Type switch
     {
         nameof(V1.LicenseIssued) => JsonSerializer.Deserialize<V1.LicenseIssued>(pending.Body, Json)!,
+        nameof(V1.LicenseImported) => JsonSerializer.Deserialize<V1.LicenseImported>(pending.Body, Json)!,
         nameof(V1.LicenseRenewed) => JsonSerializer.Deserialize<V1.LicenseRenewed>(pending.Body, Json)!,
         nameof(V1.LicenseCapabilitiesChanged) => JsonSerializer.Deserialize<V1.LicenseCapabilitiesChanged>(pending.Body, Json)!,
         nameof(V1.IssuanceHeartbeat) => JsonSerializer.Deserialize<V1.IssuanceHeartbeat>(pending.Body, Json)!,
