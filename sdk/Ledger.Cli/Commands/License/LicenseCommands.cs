@@ -11,7 +11,8 @@ namespace Ledger.Cli.Commands.License;
 
 /// <summary>
 /// <c>ledgerctl license ...</c>: the license ledger online. Issuance (issue, batch-issue, renew,
-/// change-capabilities, get, list, history, count, import) and Revocation (revoke, status).
+/// change-capabilities, get, list, history, count, import) and Revocation (revoke, status,
+/// import-revocations).
 /// </summary>
 internal static class LicenseCommands
 {
@@ -28,6 +29,7 @@ internal static class LicenseCommands
         license.Add(History());
         license.Add(Count());
         license.Add(Import());
+        license.Add(ImportRevocations());
         license.Add(Revoke());
         license.Add(Status());
         return license;
@@ -369,6 +371,40 @@ internal static class LicenseCommands
             }
 
             return run.Print(json, text.ToString());
+        });
+        return command;
+    }
+
+    private static CliCommand ImportRevocations()
+    {
+        var online = new OnlineOptions(LedgerService.Revocation);
+        var file = new Argument<string>("FILE") { Description = "A Flux revocations.json ({\"issuer\": ..., \"keys\": {\"<jti>\": <unix seconds>}}) of this ledger's issuer." };
+        var reason = new Option<string>("--reason") { Description = $"RFC 5280 reason recorded for each: {string.Join(", ", ProtoValues.Names<RevocationReason>())}.", DefaultValueFactory = _ => "unspecified" };
+        reason.CompletionSources.Add(ProtoValues.Names<RevocationReason>());
+        var expireBy = new Option<string>("--licenses-expire-by") { Description = "Latest expiry of the listed licenses the ledger does not know (their feed entries are kept until then; default 5 years from now, at most 10).", HelpName = "TIME" };
+        var command = new CliCommand("import-revocations", "Record the revocations of a Flux revocations.json (keeping their times), so the signed feeds and the served revocations.json carry them. Importing it again changes nothing.",
+            "ledgerctl license import-revocations bin/distro/licenses/revocations.json");
+        command.Add(file);
+        command.Add(reason);
+        command.Add(expireBy);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new ImportRevocationsRequest
+            {
+                RevocationsJson = LocalFiles.ReadText(run.Get(file)!, 4 * 1024 * 1024, "revocations.json"),
+                Reason = run.Get(reason) is { Length: > 0 } named && named != "unspecified" ? ProtoValues.ParseName<RevocationReason>(named, "--reason") : RevocationReason.Unspecified,
+            };
+            if (run.Get(expireBy) is { Length: > 0 } until)
+            {
+                request.LicensesExpireBy = ProtoValues.ParseTime(until, "--licenses-expire-by");
+            }
+
+            using var connection = online.Connect(run);
+            var response = await new Revocations.RevocationsClient(connection.Channel).ImportRevocationsAsync(request, connection.Call());
+            return run.Print(
+                new JsonObject { ["imported"] = response.Imported, ["already_revoked"] = response.AlreadyRevoked, ["feed_version"] = response.FeedVersion },
+                $"Imported {Plural.Of(response.Imported, "revocation")} ({response.AlreadyRevoked} already revoked); the feed is at version {response.FeedVersion}.");
         });
         return command;
     }
