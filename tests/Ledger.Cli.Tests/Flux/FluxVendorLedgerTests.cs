@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ledger.Cli.Tests.Support;
+using Ledger.Testing;
+using Ledger.Testing.Processes;
 using NSec.Cryptography;
 
 namespace Ledger.Cli.Tests.Flux;
@@ -11,7 +14,8 @@ namespace Ledger.Cli.Tests.Flux;
 /// verifier rules accept (checked here with NSec and the rules of FLUX_COMPAT.md, not with Ledger's
 /// reader, and with <c>ledgerctl verify license-key</c> under the Flux rules), and Flux license keys
 /// made in the test (<see cref="FluxIssuer"/>) are imported, listed, revoked online and then refused
-/// against the signed feed.
+/// against the signed feed. The migration steps of docs/CLI.md ("Migrating a Flux vendor", copied in
+/// README) run as written, by bash, from a Flux vendor's bin/distro.
 /// </summary>
 public sealed class FluxVendorLedgerTests(FluxVendorLedger ledger) : IClassFixture<FluxVendorLedger>, IDisposable
 {
@@ -152,7 +156,109 @@ public sealed class FluxVendorLedgerTests(FluxVendorLedger ledger) : IClassFixtu
         (await Tool.RunAsync("license", "get", Jti(File.ReadAllText(_files["named.jwt"])))).Expect(2);
     }
 
+    [Fact]
+    public async Task the_migration_steps_of_coming_from_flux_run_as_written()
+    {
+        var steps = MigrationSteps();
+        Assert.Contains(steps, File.ReadAllText(Path.Combine(BuildOutput.Root, "README.md")), StringComparison.Ordinal);
+
+        // The Flux vendor's state, made by the walkthrough's commands: its key, a license key, and the revoked set holding it.
+        Directory.CreateDirectory(_files["bin/distro/licenses"]);
+        (await _files.Tool.RunAsync("keygen", "sig", FluxVendorLedger.FluxIssuer, "--output-dir=bin/distro/keys")).Expect(0);
+        var keys = _files["bin/distro/keys"];
+        var offline = _files.Tool
+            .With("FLUX_DISTRO_SIG_PRIVATE_JWKS", File.ReadAllText(Path.Combine(keys, FluxFormat.SigningPrivateFile(FluxVendorLedger.FluxIssuer))))
+            .With("FLUX_DISTRO_SIG_PUBLIC_JWKS", File.ReadAllText(Path.Combine(keys, FluxFormat.SigningPublicFile(FluxVendorLedger.FluxIssuer))));
+        (await offline.RunAsync("sign", "license-key", "--customer=ControlPlane Group Limited", "--duration=365", "--capabilities=feature1,feature2",
+            "--output=bin/distro/licenses/cp-license.jwt")).Expect(0);
+        (await offline.RunAsync("revoke", "license-key", "bin/distro/licenses/cp-license.jwt", "--output=bin/distro/licenses/revocations.json")).Expect(0);
+        var cpLicense = File.ReadAllText(_files["bin/distro/licenses/cp-license.jwt"]).Trim();
+
+        var calls = await RunAsBashAsync(steps);
+
+        Assert.Equal(
+            ["keys import", "license import", "license import-revocations", "keys jwks", "verify license-key", "license issue", "verify license-key"],
+            calls.Select(c => c.Command));
+        Assert.True(calls.Select(c => c.ExitCode).SequenceEqual([0, 0, 0, 0, 1, 0, 0]),
+            string.Join('\n', calls.Select(c => $"{c.Command}: exit {c.ExitCode}\n{c.Stdout}{c.Stderr}")));
+        Assert.Contains("Imported 1 license key", calls[1].Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("Revoked:", calls[4].Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("Valid:", calls[6].Stdout, StringComparison.Ordinal);
+
+        var imported = (await Tool.RunAsync("license", "list", "--customer-id", "controlplane", "--output-format", "json")).Expect(0)
+            .Json["licenses"]!.AsArray().Select(l => l!["license_key"]!.GetValue<string>()).ToList();
+        Assert.Contains(cpLicense, imported);
+        var issued = File.ReadAllText(_files["bin/distro/licenses/cp-license-2.jwt"]).Trim();
+        Assert.Contains(issued, imported);
+        FluxVerifierRules.Accept(issued, await LicenseJwksAsync());
+
+        var served = JsonNode.Parse(File.ReadAllText(_files["bin/distro/licenses/revocations.json"]))!;
+        Assert.Equal(FluxVendorLedger.FluxIssuer, served["issuer"]!.GetValue<string>());
+        Assert.Contains(Jti(cpLicense), served["keys"]!.AsObject().Select(k => k.Key));
+    }
+
     public void Dispose() => _files.Dispose();
+
+    /// <summary>The sh block of docs/CLI.md's "Migrating a Flux vendor", without the list item's indentation.</summary>
+    private static string MigrationSteps()
+    {
+        var page = File.ReadAllText(Path.Combine(BuildOutput.Root, "docs", "CLI.md"));
+        var section = page.IndexOf("### Migrating a Flux vendor", StringComparison.Ordinal);
+        var start = page.IndexOf("   ```sh\n", section, StringComparison.Ordinal) + "   ```sh\n".Length;
+        var end = page.IndexOf("   ```\n", start, StringComparison.Ordinal);
+        return string.Join('\n', page[start..end].Split('\n').Select(line => line.StartsWith("   ", StringComparison.Ordinal) ? line[3..] : line));
+    }
+
+    /// <summary>Runs the commands with bash; ledgerctl is a function recording each call's arguments, exit code and output (still written to its stdout, which the steps may redirect).</summary>
+    private async Task<IReadOnlyList<(string Command, int ExitCode, string Stdout, string Stderr)>> RunAsBashAsync(string commands)
+    {
+        var calls = _files["calls"];
+        Directory.CreateDirectory(calls);
+        var prelude = Write("prelude.sh", $$"""
+            n=0
+            ledgerctl() {
+              n=$((n + 1))
+              printf '%s\n' "$@" > "{{calls}}/$n.args"
+              dotnet "{{BuildOutput.Ledgerctl}}" "$@" 2> "{{calls}}/$n.err" | tee "{{calls}}/$n.out"
+              local rc=${PIPESTATUS[0]}
+              printf '%s' "$rc" > "{{calls}}/$n.rc"
+              return $rc
+            }
+            """);
+        var script = Write("migrate.sh", commands);
+        var start = new ProcessStartInfo("bash", ["-c", $". '{prelude}'; . '{script}'"])
+        {
+            WorkingDirectory = _files.Directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LEDGER_", StringComparison.Ordinal) || k.StartsWith("FLUX_DISTRO_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["LEDGER_NOTARY_URL"] = ledger.Notary.GrpcUrl;
+        start.Environment["LEDGER_ISSUANCE_URL"] = ledger.Issuance.GrpcUrl;
+        start.Environment["LEDGER_REVOCATION_URL"] = ledger.Revocation.GrpcUrl;
+        start.Environment["LEDGER_ATTESTATION_URL"] = ledger.Attestation.GrpcUrl;
+        start.Environment["LEDGER_CLIENT_KEY"] = ledger.Clients.KeyFile(TestClients.Admin);
+        start.Environment["LEDGER_FEED_URL"] = FeedUrl;
+        start.Environment["LEDGER_STATE_DIR"] = _files[".state"];
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var bash = Process.Start(start)!;
+        var stdout = bash.StandardOutput.ReadToEndAsync();
+        var stderr = bash.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await bash.WaitForExitAsync(timeout.Token);
+        Assert.True(bash.ExitCode == 0, $"bash exited {bash.ExitCode}\n{await stdout}\n{await stderr}");
+
+        return [.. Enumerable.Range(1, Directory.GetFiles(calls, "*.rc").Length).Select(i => (
+            string.Join(' ', File.ReadAllLines(Path.Combine(calls, $"{i}.args")).Take(2)),
+            int.Parse(File.ReadAllText(Path.Combine(calls, $"{i}.rc")), System.Globalization.CultureInfo.InvariantCulture),
+            File.ReadAllText(Path.Combine(calls, $"{i}.out")),
+            File.ReadAllText(Path.Combine(calls, $"{i}.err"))))];
+    }
 
     private async Task ImportSigningKeyAsync(FluxIssuer flux)
     {
