@@ -143,7 +143,7 @@ alternatives() { local IFS='|'; printf '%s' "$*"; }
 publishes() {
   case "$1" in
     notary) alternatives "$(event SigningKeyRotated)" "$(event SigningKeyRetired)" "$(event SigningKeyCompromised)" ;;
-    issuance) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" ;;
+    issuance) alternatives "$(event LicenseIssued)" "$(event LicenseImported)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" ;;
     revocation) event LicenseRevoked ;;
     attestation) alternatives "$(event AttestationIssued)" "$(event AttestationRevoked)" ;;
   esac
@@ -151,7 +151,7 @@ publishes() {
 consumes() {
   case "$1" in
     issuance) event LicenseRevoked ;;
-    revocation) alternatives "$(event LicenseIssued)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" "$(event AttestationRevoked)" ;;
+    revocation) alternatives "$(event LicenseIssued)" "$(event LicenseImported)" "$(event LicenseRenewed)" "$(event LicenseCapabilitiesChanged)" "$(event IssuanceHeartbeat)" "$(event AttestationRevoked)" ;;
     *) echo "" ;;
   esac
 }

@@ -1,6 +1,7 @@
 using Ledger.Issuance.Features;
 using Ledger.Issuance.Features.ChangingCapabilities;
 using Ledger.Issuance.Features.Heartbeat;
+using Ledger.Issuance.Features.Importing;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.Receipts;
@@ -29,7 +30,7 @@ public static class IssuanceHost
     {
         builder.AddLedgerEventStore(ServiceName, (options, _) =>
             {
-                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded), typeof(HeartbeatRecorded)]);
+                options.Events.AddEventTypes([typeof(LicenseIssued), typeof(LicenseRenewed), typeof(LicenseCapabilitiesChanged), typeof(LicenseRevocationRecorded), typeof(HeartbeatRecorded), typeof(LicenseImported)]);
                 options.Schema.For<License>()
                     .Index(l => l.CustomerId)
                     .Index(l => l.IssuedAt);
@@ -50,6 +51,8 @@ public static class IssuanceHost
         builder.Services.AddSingleton<CapabilityChange>();
         builder.Services.AddSingleton<LicenseQueries>();
         builder.Services.AddSingleton<LicenseReceipts>();
+        builder.Services.AddSingleton<LicenseRing>();
+        builder.Services.AddSingleton<LicenseImport>();
         builder.Services.AddHostedService<IssuanceHeartbeats>();
         return builder;
     }

@@ -37,6 +37,7 @@ public static class RevocationHost
         builder.AddLedgerMessaging(ServiceName, bus =>
         {
             bus.AddConsumer<LicenseIssuedConsumer, RetryingConsumerDefinition<LicenseIssuedConsumer>>();
+            bus.AddConsumer<LicenseImportedConsumer, RetryingConsumerDefinition<LicenseImportedConsumer>>();
             bus.AddConsumer<LicenseRenewedConsumer, RetryingConsumerDefinition<LicenseRenewedConsumer>>();
             bus.AddConsumer<LicenseCapabilitiesChangedConsumer, RetryingConsumerDefinition<LicenseCapabilitiesChangedConsumer>>();
             bus.AddConsumer<IssuanceHeartbeatConsumer, RetryingConsumerDefinition<IssuanceHeartbeatConsumer>>();

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Issuance.Features.ChangingCapabilities;
+using Ledger.Issuance.Features.Importing;
 using Ledger.Issuance.Features.Issuing;
 using Ledger.Issuance.Features.Querying;
 using Ledger.Issuance.Features.Receipts;
@@ -22,6 +23,7 @@ public sealed class LicensesService(
     CapabilityChange capabilityChange,
     LicenseQueries queries,
     LicenseReceipts receipts,
+    LicenseImport import,
     TimeProvider clock) : Ledger.Contracts.Issuance.V1.Licenses.LicensesBase
 {
     [Authorize(Roles = LedgerRoles.Issuer)]
@@ -129,6 +131,30 @@ public sealed class LicensesService(
     [Authorize(Roles = LedgerRoles.IssuerOrAuditor)]
     public override Task<CountLicensesResponse> CountLicenses(CountLicensesRequest request, ServerCallContext context) =>
         queries.CountAsync(request.CustomerId.Trim(), context.CancellationToken);
+
+    /// <summary>Issuer role: recording a vendor's existing license keys is part of issuing, and signs nothing.</summary>
+    [Authorize(Roles = LedgerRoles.Issuer)]
+    public override async Task<ImportLicensesResponse> ImportLicenses(ImportLicensesRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        validation.Require(request.LicenseKeys.Count is > 0 and <= LicenseImport.MaxKeys, "license_keys",
+            $"1 to {LicenseImport.MaxKeys} license keys per call; {request.LicenseKeys.Count} given (split larger imports)");
+        validation.Require(request.CustomerId.Length <= LicenseLimits.MaxTextLength && !request.CustomerId.Any(char.IsControl), "customer_id",
+            $"at most {LicenseLimits.MaxTextLength} characters, no control characters");
+        validation.Require(request.CustomerName.Length <= LicenseLimits.MaxTextLength && !request.CustomerName.Any(char.IsControl), "customer_name",
+            $"at most {LicenseLimits.MaxTextLength} characters, no control characters");
+        validation.Require(request.Product.Length == 0 || LicenseLimits.IsIdentifier(request.Product, LicenseLimits.MaxCapabilityLength), "product",
+            "1-64 characters of a-z, 0-9, ':', '.', '_', '-', or empty (then the key's product claim or audience)");
+        validation.ThrowIfInvalid();
+
+        static string? Given(string value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+        var outcomes = await import.ImportAsync(request.LicenseKeys, new ImportedLicenseKey.Customer(Given(request.CustomerId), Given(request.CustomerName), Given(request.Product)),
+            CallerIdentity.Of(context), context.CancellationToken);
+        var now = clock.GetUtcNow();
+        var response = new ImportLicensesResponse();
+        response.Licenses.AddRange(outcomes.Select(o => new ImportedLicense { License = o.License.ToProto(now), Imported = o.NewlyImported }));
+        return response;
+    }
 
     private static Guid LicenseId(RequestValidation validation, string value)
     {

@@ -17,6 +17,8 @@ public sealed class IssuanceEventMap(LedgerIssuer issuer) : IIntegrationEventMap
             e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At),
         LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At),
         LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At),
+        LicenseImported e => new V1.LicenseImported(e.LicenseId, issuer.Name, e.CustomerId, e.Subject, e.Product, e.Edition, e.Audiences[0],
+            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.IssuedAt, e.At),
         HeartbeatRecorded e => new V1.IssuanceHeartbeat(issuer.Name, e.At),
         _ => null,
     };

@@ -49,6 +49,15 @@ public sealed class License
 
     public string? RevocationReason { get; set; }
 
+    /// <summary>The format of its keys (<see cref="LicenseProfile"/>); "ledger" for licenses issued before profiles existed.</summary>
+    public string Profile { get; set; } = LicenseProfile.Ledger;
+
+    /// <summary>Every audience of its keys, when more than <see cref="Audience"/> (an imported Flux key may name several).</summary>
+    public List<string> Audiences { get; set; } = [];
+
+    /// <summary>Recorded by ImportLicenses: its first key was signed outside the ledger.</summary>
+    public bool Imported { get; set; }
+
     public LicenseStatus StatusAt(DateTimeOffset now) =>
         Revoked ? LicenseStatus.Revoked
         : now >= ExpiresAt ? LicenseStatus.Expired
@@ -72,6 +81,28 @@ public sealed class License
         LicenseKey = e.Key.Token,
         Kid = e.Key.Kid,
         Revision = e.Key.Revision,
+        Profile = e.Profile ?? LicenseProfile.Ledger,
+    };
+
+    public static License Create(LicenseImported e) => new()
+    {
+        Id = e.LicenseId,
+        CustomerId = e.CustomerId,
+        CustomerName = e.CustomerName,
+        Subject = e.Subject,
+        Product = e.Product,
+        Edition = e.Edition,
+        Audience = e.Audiences[0],
+        Audiences = [.. e.Audiences],
+        Capabilities = [.. e.Capabilities],
+        ValidFrom = e.ValidFrom,
+        ExpiresAt = e.ExpiresAt,
+        IssuedAt = e.IssuedAt,
+        LicenseKey = e.Key.Token,
+        Kid = e.Key.Kid,
+        Revision = e.Key.Revision,
+        Profile = e.Profile,
+        Imported = true,
     };
 
     public void Apply(LicenseRenewed e)

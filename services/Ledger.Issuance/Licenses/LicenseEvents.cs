@@ -31,7 +31,8 @@ public sealed record LicenseIssued(
     SignedLicenseKey Key,
     DateTimeOffset At,
     string RequestedBy,
-    string? IdempotencyKey) : ILicenseEvent;
+    string? IdempotencyKey,
+    string? Profile = null) : ILicenseEvent;
 
 public sealed record LicenseRenewed(
     Guid LicenseId, DateTimeOffset PreviousExpiresAt, DateTimeOffset ExpiresAt, SignedLicenseKey Key,
@@ -45,3 +46,28 @@ public sealed record LicenseCapabilitiesChanged(
 public sealed record LicenseRevocationRecorded(
     Guid LicenseId, string Reason, DateTimeOffset RevokedAt, Guid RevocationMessageId,
     DateTimeOffset At, string RequestedBy, string? IdempotencyKey) : ILicenseEvent;
+
+/// <summary>
+/// A license key signed outside the ledger (the Flux Operator's distro tooling) was recorded as a
+/// license: <see cref="ClaimsJson"/> is its payload exactly as signed and <see cref="Key"/> the key
+/// verbatim (revision 1). <see cref="IssuedAt"/>, <see cref="ValidFrom"/> and <see cref="ExpiresAt"/>
+/// are its iat, nbf and exp; <see cref="At"/> is when it was imported.
+/// </summary>
+public sealed record LicenseImported(
+    Guid LicenseId,
+    string CustomerId,
+    string CustomerName,
+    string Subject,
+    string Product,
+    string? Edition,
+    IReadOnlyList<string> Audiences,
+    IReadOnlyList<string> Capabilities,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ValidFrom,
+    DateTimeOffset ExpiresAt,
+    string Profile,
+    string ClaimsJson,
+    SignedLicenseKey Key,
+    DateTimeOffset At,
+    string RequestedBy,
+    string? IdempotencyKey) : ILicenseEvent;

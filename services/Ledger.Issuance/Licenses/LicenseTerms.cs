@@ -10,7 +10,8 @@ public sealed record LicenseTerms(
     string Audience,
     IReadOnlyList<string> Capabilities,
     DateTimeOffset ValidFrom,
-    DateTimeOffset ExpiresAt);
+    DateTimeOffset ExpiresAt,
+    string Profile = LicenseProfile.Ledger);
 
 /// <summary>The bounds a license must stay within; the gRPC layer reports violations by field.</summary>
 public static class LicenseLimits

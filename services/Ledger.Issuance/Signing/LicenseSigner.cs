@@ -10,16 +10,16 @@ namespace Ledger.Issuance.Signing;
 /// <summary>Has Notary sign license keys; Issuance never holds a private key.</summary>
 public sealed class LicenseSigner(Contracts.Notary.V1.Signing.SigningClient notary)
 {
-    /// <summary>Signs the payloads; each result carries its index in Notary's signature log, to be stored with the license.</summary>
+    /// <summary>Signs the payloads (all of one profile, <paramref name="typ"/>); each result carries its index in Notary's signature log, to be stored with the license.</summary>
     public async Task<IReadOnlyList<(string Token, string Kid, long LogIndex)>> SignAsync(
-        IReadOnlyList<byte[]> payloads, DateTimeOffset latestExpiry, CancellationToken cancellationToken)
+        IReadOnlyList<byte[]> payloads, DateTimeOffset latestExpiry, CancellationToken cancellationToken, string typ = LicenseClaims.TokenType)
     {
         try
         {
             var request = new SignBatchRequest
             {
                 Purpose = KeyPurpose.License,
-                Typ = LicenseClaims.TokenType,
+                Typ = typ,
                 ExpiresAt = Timestamp.FromDateTimeOffset(latestExpiry),
             };
             request.Payloads.AddRange(payloads.Select(ByteString.CopyFrom));

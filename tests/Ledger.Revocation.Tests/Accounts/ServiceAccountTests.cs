@@ -94,6 +94,7 @@ public sealed class ServiceAccountTests(AccountsOnly fixture) : IClassFixture<Ac
     [Theory]
     [InlineData("issuance", "LicenseIssued")]
     [InlineData("issuance", "IssuanceHeartbeat")]
+    [InlineData("issuance", "LicenseImported")]
     [InlineData("revocation", "LicenseRevoked")]
     [InlineData("attestation", "AttestationRevoked")]
     [InlineData("notary", "SigningKeyRotated")]

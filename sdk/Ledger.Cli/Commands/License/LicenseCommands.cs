@@ -11,7 +11,8 @@ namespace Ledger.Cli.Commands.License;
 
 /// <summary>
 /// <c>ledgerctl license ...</c>: the license ledger online. Issuance (issue, batch-issue, renew,
-/// change-capabilities, get, list, history, count) and Revocation (revoke, status).
+/// change-capabilities, get, list, history, count, import) and Revocation (revoke, status,
+/// import-revocations).
 /// </summary>
 internal static class LicenseCommands
 {
@@ -27,6 +28,8 @@ internal static class LicenseCommands
         license.Add(List());
         license.Add(History());
         license.Add(Count());
+        license.Add(Import());
+        license.Add(ImportRevocations());
         license.Add(Revoke());
         license.Add(Status());
         return license;
@@ -40,16 +43,23 @@ internal static class LicenseCommands
         var customerContact = new Option<string>("--customer-contact") { Description = "A contact, e.g. an e-mail address (kept in the ledger only)." };
         var product = new Option<string>("--product") { Description = "Product id, e.g. flux-enterprise.", Required = true };
         var edition = new Option<string>("--edition") { Description = "Edition, e.g. standard." };
-        var audience = new Option<string>("--audience") { Description = "Who the license key is for: the product's verifier id (the token's 'aud').", Required = true };
+        var audience = new Option<string>("--audience") { Description = "Who the license key is for: the product's verifier id (the token's 'aud'). Required, except with --profile flux (default flux-operator)." };
         var capabilities = new Option<string[]>("--capabilities") { Description = "Capabilities, comma-separated (e.g. sso,fips); repeatable.", HelpName = "a,b" };
         var duration = new Option<int?>("--duration") { Description = "Days from --valid-from to expiry (1-3650).", HelpName = "DAYS" };
         var expiresAt = new Option<string>("--expires-at") { Description = "An explicit expiry instead of --duration (ISO 8601).", HelpName = "TIME" };
         var validFrom = new Option<string>("--valid-from") { Description = "Valid from this time (ISO 8601; default now, at most a year ahead).", HelpName = "TIME" };
         var keyFile = new Option<string>("--license-key-file") { Description = "Also write the signed license key to this file (never overwritten).", HelpName = "FILE" };
+        var profile = new Option<string>("--profile")
+        {
+            Description = "License key format: 'ledger' (default; typ license+jwt) or 'flux' (the Flux Operator's: typ JWT, UUIDv6 id, sub c-<16 hex of SHA-256(customer id)>, aud [\"flux-operator\"] unless --audience). Kept by renewals.",
+            DefaultValueFactory = _ => "ledger",
+        };
+        profile.AcceptOnlyFromAmong("ledger", "flux");
         var idempotencyKey = IdempotencyKeys.Option();
         var command = new CliCommand("issue", "Issue one license; prints it with its signed license key.",
-            "ledgerctl license issue --customer-id acme-42 --customer-name 'Acme Corp' --product flux-enterprise --audience acme-app --capabilities sso,fips --duration 365 --license-key-file acme-42.jwt");
-        foreach (var option in new Option[] { customerId, customerName, customerContact, product, edition, audience, capabilities, duration, expiresAt, validFrom, keyFile, idempotencyKey })
+            "ledgerctl license issue --customer-id acme-42 --customer-name 'Acme Corp' --product flux-enterprise --audience acme-app --capabilities sso,fips --duration 365 --license-key-file acme-42.jwt",
+            "ledgerctl license issue --profile flux --customer-id acme-42 --customer-name 'Acme Corp' --product flux-operator --capabilities feature1 --duration 365 --license-key-file acme-42.jwt");
+        foreach (var option in new Option[] { customerId, customerName, customerContact, product, edition, audience, capabilities, duration, expiresAt, validFrom, keyFile, profile, idempotencyKey })
         {
             command.Add(option);
         }
@@ -72,7 +82,13 @@ internal static class LicenseCommands
                 Audience = run.Get(audience) ?? string.Empty,
                 Capabilities = { LicenseTermsRules.Capabilities(run.Get(capabilities)) },
                 DurationDays = run.Get(duration) ?? 0,
+                Profile = run.Get(profile) == "flux" ? LicenseProfile.Flux : LicenseProfile.Ledger,
             };
+            if (terms.Profile != LicenseProfile.Flux && terms.Audience.Length == 0)
+            {
+                throw CliFailure.Usage("Give --audience (the product's verifier id); only --profile flux has a default (flux-operator).");
+            }
+
             if (run.Get(expiresAt) is { Length: > 0 } expiry)
             {
                 terms.ExpiresAt = ProtoValues.ParseTime(expiry, "--expires-at");
@@ -300,6 +316,95 @@ internal static class LicenseCommands
             var counts = await new Licenses.LicensesClient(connection.Channel).CountLicensesAsync(new CountLicensesRequest { CustomerId = run.Get(customerId) ?? string.Empty }, connection.Call());
             var json = new JsonObject { ["active"] = counts.Active, ["not_yet_valid"] = counts.NotYetValid, ["expired"] = counts.Expired, ["revoked"] = counts.Revoked };
             return run.Print(json, $"active {counts.Active}, not yet valid {counts.NotYetValid}, expired {counts.Expired}, revoked {counts.Revoked}");
+        });
+        return command;
+    }
+
+    private static CliCommand Import()
+    {
+        var online = new OnlineOptions(LedgerService.Issuance);
+        var files = new Argument<string[]>("FILE") { Description = "License key files written by the Flux Operator's 'distro sign license-key' (or 'ledgerctl sign license-key').", Arity = ArgumentArity.OneOrMore };
+        var customerId = new Option<string>("--customer-id") { Description = "File the licenses under this customer id (default: each key's 'sub')." };
+        var customerName = new Option<string>("--customer-name") { Description = "The customer's name, as given to 'sign license-key -c' (checked against the key's sub)." };
+        var product = new Option<string>("--product") { Description = "Product id to file them under (default: the key's product claim, else its audience, e.g. flux-operator)." };
+        var command = new CliCommand("import", "Record existing Flux license keys in the ledger (kept verbatim) so they can be listed, audited and revoked online. Their signing key must be in Notary's license ring ('keys import'). Importing a key again changes nothing.",
+            "ledgerctl keys import bin/distro/keys/*sig-private.jwks --purpose license --signed-until 2027-12-31T00:00:00Z",
+            "ledgerctl license import licenses/*.jwt --customer-name 'ControlPlane Group Limited' --customer-id cp-1");
+        command.Add(files);
+        command.Add(customerId);
+        command.Add(customerName);
+        command.Add(product);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var paths = run.Get(files) ?? [];
+            if (paths.Length > 100)
+            {
+                throw CliFailure.Usage($"At most 100 license key files per import; {paths.Length} given. Import them in several runs (importing a key twice changes nothing).");
+            }
+
+            var request = new ImportLicensesRequest
+            {
+                CustomerId = run.Get(customerId) ?? string.Empty,
+                CustomerName = run.Get(customerName) ?? string.Empty,
+                Product = run.Get(product) ?? string.Empty,
+            };
+            request.LicenseKeys.AddRange(paths.Select(LicenseKeyFile.Read));
+            using var connection = online.Connect(run);
+            var response = await new Licenses.LicensesClient(connection.Channel).ImportLicensesAsync(request, connection.Call());
+            var json = new JsonObject
+            {
+                ["imported"] = response.Licenses.Count(l => l.Imported),
+                ["already_imported"] = response.Licenses.Count(l => !l.Imported),
+                ["licenses"] = new JsonArray([.. response.Licenses.Select((l, i) =>
+                {
+                    var view = LicenseView.Json(l.License);
+                    view["file"] = paths[i];
+                    view["newly_imported"] = l.Imported;
+                    return (JsonNode)view;
+                })]),
+            };
+            var text = new StringBuilder($"Imported {Plural.Of(response.Licenses.Count(l => l.Imported), "license key")}, {response.Licenses.Count(l => !l.Imported)} already in the ledger:\n");
+            for (var i = 0; i < response.Licenses.Count; i++)
+            {
+                text.AppendLine($"  {paths[i]}  {(response.Licenses[i].Imported ? "imported" : "already  ")}  {LicenseView.Line(response.Licenses[i].License)}");
+            }
+
+            return run.Print(json, text.ToString());
+        });
+        return command;
+    }
+
+    private static CliCommand ImportRevocations()
+    {
+        var online = new OnlineOptions(LedgerService.Revocation);
+        var file = new Argument<string>("FILE") { Description = "A Flux revocations.json ({\"issuer\": ..., \"keys\": {\"<jti>\": <unix seconds>}}) of this ledger's issuer." };
+        var reason = new Option<string>("--reason") { Description = $"RFC 5280 reason recorded for each: {string.Join(", ", ProtoValues.Names<RevocationReason>())}.", DefaultValueFactory = _ => "unspecified" };
+        reason.CompletionSources.Add(ProtoValues.Names<RevocationReason>());
+        var expireBy = new Option<string>("--licenses-expire-by") { Description = "Latest expiry of the listed licenses the ledger does not know (their feed entries are kept until then; default 5 years from now, at most 10).", HelpName = "TIME" };
+        var command = new CliCommand("import-revocations", "Record the revocations of a Flux revocations.json (keeping their times), so the signed feeds and the served revocations.json carry them. Importing it again changes nothing.",
+            "ledgerctl license import-revocations bin/distro/licenses/revocations.json");
+        command.Add(file);
+        command.Add(reason);
+        command.Add(expireBy);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var request = new ImportRevocationsRequest
+            {
+                RevocationsJson = LocalFiles.ReadText(run.Get(file)!, 4 * 1024 * 1024, "revocations.json"),
+                Reason = run.Get(reason) is { Length: > 0 } named && named != "unspecified" ? ProtoValues.ParseName<RevocationReason>(named, "--reason") : RevocationReason.Unspecified,
+            };
+            if (run.Get(expireBy) is { Length: > 0 } until)
+            {
+                request.LicensesExpireBy = ProtoValues.ParseTime(until, "--licenses-expire-by");
+            }
+
+            using var connection = online.Connect(run);
+            var response = await new Revocations.RevocationsClient(connection.Channel).ImportRevocationsAsync(request, connection.Call());
+            return run.Print(
+                new JsonObject { ["imported"] = response.Imported, ["already_revoked"] = response.AlreadyRevoked, ["feed_version"] = response.FeedVersion },
+                $"Imported {Plural.Of(response.Imported, "revocation")} ({response.AlreadyRevoked} already revoked); the feed is at version {response.FeedVersion}.");
         });
         return command;
     }

@@ -24,6 +24,8 @@ internal static class LicenseView
         ["expires_at"] = ProtoValues.Time(license.ExpiresAt),
         ["issued_at"] = ProtoValues.Time(license.IssuedAt),
         ["revision"] = license.Revision,
+        ["profile"] = license.Profile == Contracts.Issuance.V1.LicenseProfile.Flux ? "flux" : "ledger",
+        ["imported"] = license.Imported,
         ["kid"] = license.Kid,
         ["revoked_at"] = ProtoValues.Time(license.RevokedAt),
         ["revocation_reason"] = license.RevocationReason,
@@ -40,7 +42,8 @@ internal static class LicenseView
         text.AppendLine($"  audience     {license.Audience}");
         text.AppendLine($"  capabilities {(license.Capabilities.Count == 0 ? "(none)" : string.Join(", ", license.Capabilities))}");
         text.AppendLine($"  valid        {ProtoValues.TimeText(license.ValidFrom)} to {ProtoValues.TimeText(license.ExpiresAt)}");
-        text.AppendLine($"  issued       {ProtoValues.TimeText(license.IssuedAt)} (signed by {license.Kid})");
+        text.AppendLine($"  issued       {ProtoValues.TimeText(license.IssuedAt)} (signed by {license.Kid}){(license.Imported ? ", imported" : string.Empty)}");
+        text.AppendLine($"  profile      {(license.Profile == Contracts.Issuance.V1.LicenseProfile.Flux ? "flux (typ JWT)" : "ledger (typ license+jwt)")}");
         if (license.RevokedAt is not null)
         {
             text.AppendLine($"  revoked      {ProtoValues.TimeText(license.RevokedAt)} ({license.RevocationReason})");

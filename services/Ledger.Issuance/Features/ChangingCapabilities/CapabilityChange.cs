@@ -23,8 +23,8 @@ public sealed class CapabilityChange(LicenseSigner signer, RekeyClearance revoca
         var plan = LicenseDecisions.ChangeCapabilities(license, capabilities, now);
         // Revocation decides, against its own record, before any new key exists.
         await revocation.EnsureAsync(license.Id, license.ExpiresAt, plan.Revision, cancellationToken);
-        var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, license.ExpiresAt, plan.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
-        var signed = (await signer.SignAsync([claims], license.ExpiresAt, cancellationToken))[0];
+        var claims = LicenseProfile.NextKey(license, issuer.Name, now, license.ExpiresAt, plan.Capabilities, plan.Revision);
+        var signed = (await signer.SignAsync([LicenseProfile.Payload(license.Profile, claims)], license.ExpiresAt, cancellationToken, LicenseProfile.TokenType(license.Profile)))[0];
         var changed = new LicenseCapabilitiesChanged(license.Id, plan.Capabilities,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
         stream.AppendOne(changed);

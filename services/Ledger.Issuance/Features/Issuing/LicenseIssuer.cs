@@ -27,11 +27,26 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
         // Whole microseconds, as PostgreSQL stores and compares times: a paging cursor made from this
         // time then names exactly the stored value (no rounding that could repeat or skip a page).
         var now = WholeMicroseconds(clock.GetUtcNow());
-        var pseudonyms = await CustomerPseudonym.ForAsync(store, licenses.Select(t => t.CustomerId), cancellationToken);
-        var planned = licenses.Select(terms => (Id: UuidV7.NewId(), Terms: terms, Subject: pseudonyms[terms.CustomerId])).ToList();
+        // A Flux-profile license has the Flux Operator's id and pseudonym (UUIDv6, c- + SHA-256 of the
+        // customer id); a Ledger one a UUIDv7 and the customer's random pseudonym.
+        var pseudonyms = await CustomerPseudonym.ForAsync(store, licenses.Where(t => t.Profile != LicenseProfile.Flux).Select(t => t.CustomerId), cancellationToken);
+        var planned = licenses.Select(terms => terms.Profile == LicenseProfile.Flux
+            ? (Id: UuidV6.NewId(), Terms: terms, Subject: LicenseClaims.FluxSubject(terms.CustomerId))
+            : (Id: UuidV7.NewId(), Terms: terms, Subject: pseudonyms[terms.CustomerId])).ToList();
 
-        var payloads = planned.Select(p => new LicenseClaims(p.Id, issuer.Name, p.Subject, p.Terms.Audience, now, p.Terms.ValidFrom, p.Terms.ExpiresAt, p.Terms.Capabilities, p.Terms.Product, p.Terms.Edition, 1).ToJson()).ToList();
-        var signed = await signer.SignAsync(payloads, planned.Max(p => p.Terms.ExpiresAt), cancellationToken);
+        // One Notary call per profile (a batch carries one typ), results put back in request order.
+        var signed = new (string Token, string Kid, long LogIndex)[planned.Count];
+        foreach (var profile in planned.Select(p => p.Terms.Profile).Distinct())
+        {
+            var indexes = Enumerable.Range(0, planned.Count).Where(i => planned[i].Terms.Profile == profile).ToList();
+            var payloads = indexes.Select(i => LicenseProfile.Payload(profile, new LicenseClaims(planned[i].Id, issuer.Name, planned[i].Subject, planned[i].Terms.Audience, now,
+                planned[i].Terms.ValidFrom, planned[i].Terms.ExpiresAt, planned[i].Terms.Capabilities, planned[i].Terms.Product, planned[i].Terms.Edition, 1))).ToList();
+            var results = await signer.SignAsync(payloads, indexes.Max(i => planned[i].Terms.ExpiresAt), cancellationToken, LicenseProfile.TokenType(profile));
+            for (var j = 0; j < indexes.Count; j++)
+            {
+                signed[indexes[j]] = results[j];
+            }
+        }
 
         if (clock.GetUtcNow() - now > MaxMintAge)
         {
@@ -45,7 +60,7 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
             var (id, terms, subject) = planned[i];
             var issued = new LicenseIssued(id, terms.CustomerId, terms.CustomerName, terms.CustomerContact, subject, terms.Product,
                 terms.Edition, terms.Audience, terms.Capabilities, terms.ValidFrom, terms.ExpiresAt,
-                new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, requestedBy, idempotencyKey);
+                new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, requestedBy, idempotencyKey, terms.Profile);
             session.Events.StartStream<License>(id, issued);
             session.Store(LicenseKeyLogEntry.For(id, 1, signed[i].LogIndex));
             var license = License.Create(issued);

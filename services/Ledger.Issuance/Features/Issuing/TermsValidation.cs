@@ -1,5 +1,6 @@
 using Ledger.Issuance.Licenses;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.Verification;
 using V1 = Ledger.Contracts.Issuance.V1;
 
 namespace Ledger.Issuance.Features.Issuing;
@@ -23,7 +24,16 @@ public static class TermsValidation
             "required: 1-64 characters of a-z, 0-9, ':', '.', '_', '-' (e.g. flux-enterprise)");
         validation.Require(terms.Edition.Length == 0 || LicenseLimits.IsIdentifier(terms.Edition, LicenseLimits.MaxCapabilityLength),
             $"{path}.edition", "1-64 characters of a-z, 0-9, ':', '.', '_', '-', or empty");
-        Text(validation, terms.Audience, $"{path}.audience", required: true);
+        var profile = terms.Profile switch
+        {
+            V1.LicenseProfile.Unspecified or V1.LicenseProfile.Ledger => LicenseProfile.Ledger,
+            V1.LicenseProfile.Flux => LicenseProfile.Flux,
+            _ => null,
+        };
+        validation.Require(profile is not null, $"{path}.profile", "LICENSE_PROFILE_LEDGER (default) or LICENSE_PROFILE_FLUX");
+        // The Flux Operator writes and requires one audience; a Flux-profile license defaults to it.
+        var audience = profile == LicenseProfile.Flux && string.IsNullOrWhiteSpace(terms.Audience) ? LicenseClaims.FluxAudience : terms.Audience;
+        Text(validation, audience, $"{path}.audience", required: true);
         var capabilities = Capabilities(validation, terms.Capabilities, $"{path}.capabilities");
 
         var validFrom = terms.ValidFrom?.ToDateTimeOffset() ?? now;
@@ -51,7 +61,7 @@ public static class TermsValidation
         return validation.Count > before
             ? null
             : new LicenseTerms(terms.CustomerId.Trim(), terms.CustomerName.Trim(), Optional(terms.CustomerContact), terms.Product,
-                Optional(terms.Edition), terms.Audience.Trim(), capabilities, validFrom, expiresAt);
+                Optional(terms.Edition), audience.Trim(), capabilities, validFrom, expiresAt, profile!);
     }
 
     public static IReadOnlyList<string> Capabilities(RequestValidation validation, IReadOnlyList<string> requested, string path)

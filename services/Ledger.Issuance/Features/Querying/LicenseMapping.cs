@@ -32,6 +32,8 @@ public static class LicenseMapping
             Kid = license.Kid,
             Revision = license.Revision,
             RevocationReason = license.RevocationReason ?? "",
+            Profile = license.Profile == LicenseProfile.Flux ? V1.LicenseProfile.Flux : V1.LicenseProfile.Ledger,
+            Imported = license.Imported,
         };
         proto.Capabilities.AddRange(license.Capabilities);
         if (license.RevokedAt is { } revokedAt)

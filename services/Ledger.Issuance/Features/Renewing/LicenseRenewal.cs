@@ -22,8 +22,8 @@ public sealed class LicenseRenewal(LicenseSigner signer, RekeyClearance revocati
         var plan = LicenseDecisions.Renew(license, durationDays, now);
         // Revocation decides, against its own record, before any new key exists.
         await revocation.EnsureAsync(license.Id, plan.ExpiresAt, plan.Revision, cancellationToken);
-        var claims = new LicenseClaims(license.Id, issuer.Name, license.Subject, license.Audience, now, license.ValidFrom, plan.ExpiresAt, license.Capabilities, license.Product, license.Edition, plan.Revision).ToJson();
-        var signed = (await signer.SignAsync([claims], plan.ExpiresAt, cancellationToken))[0];
+        var claims = LicenseProfile.NextKey(license, issuer.Name, now, plan.ExpiresAt, license.Capabilities, plan.Revision);
+        var signed = (await signer.SignAsync([LicenseProfile.Payload(license.Profile, claims)], plan.ExpiresAt, cancellationToken, LicenseProfile.TokenType(license.Profile)))[0];
         var renewed = new LicenseRenewed(license.Id, plan.PreviousExpiresAt, plan.ExpiresAt,
             new SignedLicenseKey(signed.Token, signed.Kid, plan.Revision), now, requestedBy, idempotencyKey);
         stream.AppendOne(renewed);

@@ -8,7 +8,8 @@ namespace Ledger.Notary.Features.Signing;
 
 /// <summary>
 /// What Notary agrees to sign, per purpose (docs/SECURITY.md, "What Notary signs"). The <c>typ</c> is
-/// fixed by the purpose; a license payload is a license claim set of the ledger's issuer within the
+/// fixed by the purpose (a license is typed <c>license+jwt</c>, or <c>JWT</c> in the Flux profile with a
+/// UUIDv6 jti and an aud array); a license payload is a license claim set of the ledger's issuer within the
 /// license limits; a feed or filter payload parses under the feed rules, with a bounded lifetime and a
 /// version no higher than the revocation log's; an attestation payload is an attestation statement of
 /// the ledger's issuer. <c>expires_at</c> is required, covers what is signed and is capped. Every broken
@@ -17,6 +18,9 @@ namespace Ledger.Notary.Features.Signing;
 public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
 {
     public const string LicenseType = LicenseClaims.TokenType;
+
+    /// <summary>A license key of the Flux profile (FLUX_COMPAT.md): typ JWT, UUIDv6 jti, aud an array.</summary>
+    public const string FluxLicenseType = LicenseClaims.FluxTokenType;
     public const string FeedType = RevocationFeedPayload.TokenType;
     public const string FilterType = RevocationFilterPayload.TokenType;
     public const string AttestationType = "attestation+jwt";
@@ -69,7 +73,7 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
             var before = validation.Count;
             var subject = purpose switch
             {
-                KeyPurpose.License => License(payloads[i].Span, field, validation, now),
+                KeyPurpose.License => License(payloads[i].Span, typ, field, validation, now),
                 KeyPurpose.Feed => typ == FilterType ? Filter(payloads[i].Span, field, validation, now) : Feed(payloads[i].Span, field, validation, now),
                 _ => Attestation(payloads[i].Span, field, validation, now),
             };
@@ -92,13 +96,13 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
 
     public static IReadOnlyList<string> AllowedTypes(KeyPurpose purpose) => purpose switch
     {
-        KeyPurpose.License => [LicenseType],
+        KeyPurpose.License => [LicenseType, FluxLicenseType],
         KeyPurpose.Feed => [FeedType, FilterType],
         KeyPurpose.Attestation => [AttestationType],
         _ => [],
     };
 
-    private Subject License(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now)
+    private Subject License(ReadOnlySpan<byte> payload, string typ, string field, RequestValidation validation, DateTimeOffset now)
     {
         LicenseClaims claims;
         try
@@ -111,13 +115,29 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
             return new Subject("-", now);
         }
 
-        validation.Require(UuidV7.IsVersion7(claims.LicenseId), $"{field}.jti", "rule license-jti: a license id is a UUIDv7");
+        if (typ == FluxLicenseType)
+        {
+            // The Flux format: the Flux Operator's verifier requires a UUIDv6 jti and reads aud as an array.
+            validation.Require(UuidV6.IsVersion6(claims.LicenseId), $"{field}.jti", "rule license-jti: a Flux-format (typ JWT) license id is a UUIDv6");
+            validation.Require(AudienceIsArray(payload), $"{field}.aud", "rule license-flux-aud: a Flux-format (typ JWT) license key's aud is an array");
+        }
+        else
+        {
+            validation.Require(UuidV7.IsVersion7(claims.LicenseId), $"{field}.jti", "rule license-jti: a license id is a UUIDv7");
+        }
+
         validation.Require(claims.Issuer == limits.Issuer, $"{field}.iss", $"rule license-issuer: must be this ledger's issuer '{limits.Issuer}', not '{Printable(claims.Issuer)}'");
         validation.Require(claims.ExpiresAt > claims.NotBefore, $"{field}.exp", "rule license-lifetime: exp must be after nbf");
         validation.Require(claims.ExpiresAt <= now + limits.MaxLicenseExpiry, $"{field}.exp",
             $"rule license-expiry-cap: a license expires at most {limits.MaxLicenseExpiry.TotalDays:0} days from now");
         validation.Require(claims.IssuedAt <= now + Skew, $"{field}.iat", "rule license-iat: a license is not issued in the future");
         return new Subject(claims.LicenseId.ToString(), claims.ExpiresAt);
+    }
+
+    private static bool AudienceIsArray(ReadOnlySpan<byte> payload)
+    {
+        using var document = JsonDocument.Parse(payload.ToArray());
+        return document.RootElement.TryGetProperty("aud", out var aud) && aud.ValueKind == JsonValueKind.Array;
     }
 
     private Subject Feed(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now)

@@ -52,10 +52,11 @@ public sealed class FilterPublisher(IDocumentStore store, FeedPublisher feeds, F
                 .GroupBy(r => r.LicenseId!.Value)
                 .ToDictionary(g => g.Key, g => g.Max(r => r.MinimumRevision!.Value));
             // Every revoked id is in the cascade, imported ones included; the unrevoked side is every
-            // known license the filter covers, so it answers exactly for each of them.
+            // known license the filter covers, so it answers exactly for each of them. Flux-format (UUIDv6)
+            // ids carry no Unix time to cover them by; verifiers check those against the feed.
             var cascade = RevocationCascade.Build(
                 revoked.ToList(),
-                known.Where(id => !revoked.Contains(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
+                known.Where(id => !revoked.Contains(id) && UuidV7.IsVersion7(id) && UuidV7.Timestamp(id) <= coversUntil).ToList());
             var payload = new RevocationFilterPayload(issuer.Name, version, chain, issued.IssuedAt, issued.IssuedAt + policy.Lifetime, coversUntil, cascade.ToBytes(), floors);
             var jws = await signer.SignAsync(payload.ToJson(), FeedSigner.FilterType, payload.ExpiresAt, cancellationToken);
             var signed = new SignedFeed(jws, version, "filter", now);

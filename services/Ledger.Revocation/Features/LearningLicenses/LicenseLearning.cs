@@ -11,7 +11,7 @@ using V1 = Ledger.IntegrationEvents.V1;
 namespace Ledger.Revocation.Features.LearningLicenses;
 
 /// <summary>
-/// Applies Issuance's events (LicenseIssued, LicenseRenewed, LicenseCapabilitiesChanged,
+/// Applies Issuance's events (LicenseIssued, LicenseImported, LicenseRenewed, LicenseCapabilitiesChanged,
 /// IssuanceHeartbeat) in Issuance's commit order. Each message says its own sequence and the
 /// sequence of the message Issuance published before it; one that arrives before its predecessor
 /// (another queue, a redelivery, a backlog) waits as a <see cref="PendingLicenseEvent"/> until the
@@ -231,6 +231,27 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 at = e.IssuedAt;
                 break;
             }
+            case V1.LicenseImported e:
+            {
+                // Its key was signed outside the ledger, with no rev: it counts as the license's first key.
+                var license = await LicenseAsync(e.LicenseId, e.Issuer, e.IssuedAt);
+                license.Learned = true;
+                license.Issuer = e.Issuer;
+                license.IssuedAt = e.IssuedAt;
+                if (license.Revision <= 1)
+                {
+                    license.ExpiresAt = e.ExpiresAt;
+                    license.Revision = 1;
+                }
+
+                license.Extend(e.ExpiresAt);
+                // Its capabilities as signed: a later change that removes one is a downgrade like any other.
+                license.Capabilities = [.. e.Capabilities];
+                await KeepRevokedEntryAsync(session, license, cancellationToken);
+                // Issuance's decision time, not the key's (older) iat.
+                at = e.ImportedAt;
+                break;
+            }
             case V1.LicenseRenewed e:
             {
                 var license = await LicenseAsync(e.LicenseId, e.Issuer, e.RenewedAt);
@@ -303,6 +324,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
     internal static object? Read(string type, string json) => type switch
     {
         nameof(V1.LicenseIssued) => JsonSerializer.Deserialize<V1.LicenseIssued>(json, Json)!,
+        nameof(V1.LicenseImported) => JsonSerializer.Deserialize<V1.LicenseImported>(json, Json)!,
         nameof(V1.LicenseRenewed) => JsonSerializer.Deserialize<V1.LicenseRenewed>(json, Json)!,
         nameof(V1.LicenseCapabilitiesChanged) => JsonSerializer.Deserialize<V1.LicenseCapabilitiesChanged>(json, Json)!,
         nameof(V1.IssuanceHeartbeat) => JsonSerializer.Deserialize<V1.IssuanceHeartbeat>(json, Json)!,
