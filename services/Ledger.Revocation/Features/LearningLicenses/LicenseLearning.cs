@@ -158,6 +158,7 @@ public sealed class LicenseLearning(IDocumentStore store, ILogger<LicenseLearnin
                 var license = await LicenseAsync(e.LicenseId, e.Issuer, e.IssuedAt);
                 license.Learned = true;
                 license.Issuer = e.Issuer;
+                license.CustomerId = e.CustomerId;
                 license.IssuedAt = e.IssuedAt;
                 if (license.Revision <= 1)
                 {
