@@ -7,7 +7,7 @@ namespace Ledger.Benchmarks.Harness;
 /// <summary>
 /// CPU time (user + system, from /proc/&lt;pid&gt;/stat) spent during a measured window by each part of
 /// an end-to-end run: each service process, the PostgreSQL backends serving the run's databases,
-/// PostgreSQL's own background processes, the RabbitMQ node and the load driver (this process), so
+/// PostgreSQL's own background processes, the RabbitMQ node the services use (the process listening on their AMQP port) and the load driver (this process), so
 /// a rate says where its time went. The broker and PostgreSQL's background processes serve the whole
 /// machine: on a shared machine their share includes other users' work.
 /// </summary>
@@ -42,10 +42,9 @@ public sealed class CpuMeter
 
     private static IEnumerable<(string, Func<Task<IReadOnlyCollection<int>>>)> Common(string serverConnectionString, string databaseFamily)
     {
-        yield return ("postgres_backends", () => PostgresPidsAsync(serverConnectionString,
-            "backend_type = 'client backend' AND (datname = @family OR datname LIKE @prefix)", databaseFamily));
-        yield return ("postgres_background", () => PostgresPidsAsync(serverConnectionString, "backend_type <> 'client backend'", databaseFamily));
-        yield return ("rabbitmq", () => Task.FromResult(ProcessesNamed("beam.smp")));
+        yield return ("postgres_backends", () => PostgresPidsAsync(serverConnectionString, databaseFamily));
+        yield return ("postgres_background", () => Task.FromResult(PostgresBackground(new NpgsqlConnectionStringBuilder(serverConnectionString).Port)));
+        yield return ("rabbitmq", () => Task.FromResult(ListeningOn(BrokerPort())));
         yield return ("load_driver", () => Task.FromResult<IReadOnlyCollection<int>>([Environment.ProcessId]));
     }
 
@@ -117,35 +116,113 @@ public sealed class CpuMeter
         }
     }
 
-    private static IReadOnlyCollection<int> ProcessesNamed(string command)
+    private static readonly string[] BackgroundProcesses =
+        ["checkpointer", "background writer", "walwriter", "autovacuum", "logical replication", "archiver", "stats collector", "walsender"];
+
+    /// <summary>
+    /// The postmaster listening on <paramref name="port"/> and its background children (checkpointer,
+    /// WAL writer, autovacuum, ...), found by parent pid and title, since a role without
+    /// pg_read_all_stats does not see them in pg_stat_activity; other clusters on the machine are left out.
+    /// </summary>
+    private static IReadOnlyCollection<int> PostgresBackground(int port)
     {
-        var pids = new List<int>();
+        var postmasters = ListeningOn(port).ToHashSet();
+        var pids = new List<int>(postmasters);
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(directory), out var pid))
+            if (!int.TryParse(Path.GetFileName(directory), out var pid) || postmasters.Contains(pid))
             {
-                try
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                if (postmasters.Contains(parent)
+                    && File.ReadAllText(Path.Combine(directory, "cmdline")) is var title
+                    && BackgroundProcesses.Any(b => title.Contains(b, StringComparison.Ordinal)))
                 {
-                    if (File.ReadAllText(Path.Combine(directory, "comm")).Trim() == command)
-                    {
-                        pids.Add(pid);
-                    }
+                    pids.Add(pid);
                 }
-                catch (IOException)
-                {
-                    // Gone meanwhile.
-                }
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
             }
         }
 
         return pids;
     }
 
-    private static async Task<IReadOnlyCollection<int>> PostgresPidsAsync(string serverConnectionString, string condition, string family)
+    /// <summary>The AMQP port the services are given (LEDGER_TEST_RABBITMQ, as infra/env.sh sets it; 5672 otherwise).</summary>
+    private static int BrokerPort() =>
+        Environment.GetEnvironmentVariable("LEDGER_TEST_RABBITMQ") is { Length: > 0 } amqp && Uri.TryCreate(amqp, UriKind.Absolute, out var uri) && uri.Port > 0
+            ? uri.Port
+            : 5672;
+
+    /// <summary>
+    /// The processes holding a socket that listens on <paramref name="port"/> (from /proc/net/tcp and
+    /// tcp6, then each process's fds): the broker node the services talk to, not other nodes on the machine.
+    /// </summary>
+    private static IReadOnlyCollection<int> ListeningOn(int port)
+    {
+        var inodes = new HashSet<string>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            if (!File.Exists(table))
+            {
+                continue;
+            }
+
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                // local_address is HEX_IP:HEX_PORT, st 0A is LISTEN, inode is field 9.
+                if (fields.Length > 9 && fields[3] == "0A"
+                    && int.Parse(fields[1][(fields[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                {
+                    inodes.Add($"socket:[{fields[9]}]");
+                }
+            }
+        }
+
+        var pids = new List<int>();
+        if (inodes.Count == 0)
+        {
+            return pids;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(Path.Combine(directory, "fd"))
+                    .Any(fd => new FileInfo(fd).LinkTarget is { } target && inodes.Contains(target)))
+                {
+                    pids.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+
+        return pids;
+    }
+
+    private static async Task<IReadOnlyCollection<int>> PostgresPidsAsync(string serverConnectionString, string family)
     {
         await using var connection = new NpgsqlConnection(serverConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"SELECT pid FROM pg_stat_activity WHERE {condition}", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND (datname = @family OR datname LIKE @prefix)", connection);
         command.Parameters.AddWithValue("family", family);
         command.Parameters.AddWithValue("prefix", family.Replace("_", "\\_", StringComparison.Ordinal) + "\\_%");
         var pids = new List<int>();

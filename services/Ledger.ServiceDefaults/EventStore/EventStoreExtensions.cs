@@ -36,7 +36,7 @@ public static class EventStoreExtensions
                 var configuration = sp.GetRequiredService<IConfiguration>();
                 var server = ConnectionString(configuration);
                 var options = new StoreOptions();
-                options.Connection(ServiceDatabase(server, schema));
+                options.Connection(PostgresConnectionTuning.Apply(ServiceDatabase(server, schema), configuration));
                 // Each service owns a database of its own, created on first start. Sharing one
                 // database would let another service's long-lived daemon lock transaction look
                 // like a live writer to this service's daemon and hold its projections and its
