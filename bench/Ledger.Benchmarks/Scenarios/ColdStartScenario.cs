@@ -29,6 +29,14 @@ public sealed class ColdStartScenario : IScenario
 
     public ScenarioReport Run(ScenarioLog log) => RunAsync(log).GetAwaiter().GetResult();
 
+    private static async Task DrainAsync(LedgerBacklog backlog, ScenarioLog log)
+    {
+        var drained = await backlog.DrainAsync(MaxDrain);
+        log.Step(drained.Drained
+            ? $"backlog drained in {drained.Waited.TotalSeconds:0.0} s"
+            : $"the backlog did not drain within {MaxDrain.TotalSeconds:0} s: {drained.Remaining}");
+    }
+
     private async Task<ScenarioReport> RunAsync(ScenarioLog log)
     {
         log.Step("starting Notary, Issuance, Revocation and Attestation as processes on their own database and virtual host");
@@ -50,12 +58,12 @@ public sealed class ColdStartScenario : IScenario
 
         log.Step("steady state: warming up until stable, then one measured window");
         var warmUp = await SteadyState.ReachAsync("issue", async length => (await IssueRoundAsync(length)).Throughput, WarmUpRound, MaxWarmUp, log);
-        await backlog.DrainAsync(MaxDrain);
+        await DrainAsync(backlog, log);
         await cpu.StartAsync();
         var steady = await IssueRoundAsync(Window);
         var steadyCpu = await cpu.StopAsync(steady.Elapsed);
         log.Step($"steady: {steady.Summary("issue")}");
-        await backlog.DrainAsync(MaxDrain);
+        await DrainAsync(backlog, log);
 
         log.Step("killing Issuance (SIGKILL) and starting it again");
         var issuance = ledger.Processes.Issuance;

@@ -19,8 +19,12 @@ public sealed class RevokeThroughputScenario : IScenario
 {
     private const int Concurrency = 32;
     private const int Rounds = 3;
-    private const int BulkLicenses = 10_000;
-    private const int SinglePool = 20_000;
+    /// <summary>Set to 1 for a smoke run (1,000 licenses each way): checks the scenario works, its figures are not comparable.</summary>
+    public const string SmokeSetting = "LEDGER_BENCH_SMOKE";
+
+    private static readonly bool Smoke = Environment.GetEnvironmentVariable(SmokeSetting) == "1";
+    private static readonly int BulkLicenses = Smoke ? 1_000 : 10_000;
+    private static readonly int SinglePool = Smoke ? 1_000 : 20_000;
     private const int IssueBatch = 100;
     private const int IssueConcurrency = 8;
     private const double BulkTargetRatio = 0.3;
@@ -29,6 +33,9 @@ public sealed class RevokeThroughputScenario : IScenario
     private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Round = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(300);
+
+    // Revocation learning 30,000 fresh licenses is preparation, not measured: on a busy machine it takes minutes.
+    private static readonly TimeSpan MaxLearning = TimeSpan.FromMinutes(30);
 
     public string Name => "revoke-throughput";
 
@@ -48,13 +55,23 @@ public sealed class RevokeThroughputScenario : IScenario
         var pool = await IssueAsync(ledger, SinglePool, RunningLedger.Terms);
         var bulk = await IssueAsync(ledger, BulkLicenses, BulkTerms);
         await using var limit = await InsertLimit.CreateAsync(ledger.DatabaseConnectionString, pool[0].LicenseKey);
-        var learned = await backlog.DrainAsync(MaxDrain);
-        if (!learned.Drained)
+        var learning = Stopwatch.StartNew();
+        var learned = (Waited: TimeSpan.Zero, Drained: false, Remaining: "");
+        while (!learned.Drained && learning.Elapsed < MaxLearning)
         {
-            throw new BenchmarkInvalidException($"Revocation did not learn the issued licenses within {MaxDrain.TotalSeconds:0} s: {learned.Remaining}");
+            learned = await backlog.DrainAsync(TimeSpan.FromSeconds(30));
+            if (!learned.Drained)
+            {
+                log.Step($"waiting for Revocation to learn the licenses: {learned.Remaining}");
+            }
         }
 
-        log.Step($"Revocation learned them ({learned.Waited.TotalSeconds:0.0} s after the last call)");
+        if (!learned.Drained)
+        {
+            throw new BenchmarkInvalidException($"Revocation did not learn the issued licenses within {MaxLearning.TotalMinutes:0} min: {learned.Remaining}");
+        }
+
+        log.Step($"Revocation learned them ({learning.Elapsed.TotalSeconds:0.0} s after the last call)");
         var next = -1;
         var plan = new LoadPlan(Concurrency) { OperationTimeout = TimeSpan.FromSeconds(60) };
 
@@ -161,7 +178,7 @@ public sealed class RevokeThroughputScenario : IScenario
         var targets = new List<Target>
         {
             Target.AtLeast("bulk_ratio", $"RevokeLicenses / Npgsql >= {BulkTargetRatio}", bulkRatio, BulkTargetRatio,
-                "the batch reads its 10,000 KnownLicense documents, writes each back (optimistic concurrency against re-keying checks), appends 10,000 log events and inserts 10,000 RevocationRecord documents, one statement each in Marten's batch, where the limit inserts 10,000 rows with one statement; the chain hash is computed entry by entry"),
+                $"the batch reads its {BulkLicenses:N0} KnownLicense documents, writes each back (optimistic concurrency against re-keying checks), appends as many log events and inserts as many RevocationRecord documents, one statement each in Marten's batch, where the limit inserts its rows with one statement; the chain hash is computed entry by entry"),
         };
 
         var parameters = new Dictionary<string, object>
@@ -174,15 +191,20 @@ public sealed class RevokeThroughputScenario : IScenario
             ["bulk_licenses"] = BulkLicenses,
             ["single_pool"] = SinglePool,
             ["services"] = "Notary, Issuance, Revocation, Attestation as Release processes on localhost; PostgreSQL and RabbitMQ local",
+            ["smoke"] = Smoke,
         };
 
         return new ScenarioReport(Name, Description, parameters, figures, targets,
         [
+            .. SmokeNotes(),
             "Every revocation, single or bulk, appends to the one revocation log: appends queue on a transaction-scoped advisory lock on it, so the figures are those of a serialized log.",
             "The concurrent rounds fail the scenario if any call fails (a contention failure would be a bug) or two revocations share a feed version.",
-            "The bulk call is one measurement (one customer of 10,000 licenses); its p99 is its own time. CPU per revocation counts the call and the drain after it (LicenseRevoked published, Issuance recording it is not waited for).",
+            "The bulk call is one measurement (one customer's licenses in one call); its p99 is its own time. CPU per revocation counts the call and the drain after it (LicenseRevoked published, Issuance recording it is not waited for).",
         ]);
     }
+
+    private static string[] SmokeNotes() =>
+        Smoke ? [$"SMOKE RUN ({SmokeSetting}=1): {BulkLicenses:N0} licenses each way; the figures only show that the scenario works."] : [];
 
     private static LicenseTerms BulkTerms(int i) => new()
     {
