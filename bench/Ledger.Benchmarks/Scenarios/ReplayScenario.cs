@@ -6,6 +6,7 @@ using Ledger.Benchmarks.Results;
 using Ledger.Crypto;
 using Ledger.Issuance;
 using Ledger.Issuance.Licenses;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Replay;
 using Ledger.Verification;
 using Marten;
@@ -150,6 +151,8 @@ public sealed class ReplayScenario : IScenario
         builder.Configuration["ConnectionStrings:Ledger"] = database.ConnectionString;
         builder.Configuration["ConnectionStrings:RabbitMq"] = "amqp://unused:unused@127.0.0.1:5672/";
         builder.AddIssuance();
+        // AddServiceDefaults registers the issuer Issuance's outbox map names; the store needs it to be built.
+        builder.Services.AddSingleton(new LedgerIssuer("ledger"));
         // The rebuild logs a warning per document it writes: every one here, by design of the seeding.
         builder.Logging.ClearProviders();
         return builder.Build();
