@@ -12,6 +12,8 @@ public static class ScenarioCatalog
         IssueScenario.Single,
         IssueScenario.Batch,
         new RevokeLatencyScenario(),
+        new RevokeThroughputScenario(),
+        new ColdStartScenario(),
         new ReplayScenario(),
         new InclusionProofScenario(),
         SignatureLogCostScenario.Default,

@@ -8,6 +8,7 @@ using Ledger.Revocation.Features.Watching;
 using Ledger.Revocation.IntegrationEvents;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
+using Ledger.Idempotency;
 using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.ServiceDefaults.Messaging;
@@ -28,9 +29,10 @@ public static class RevocationHost
             {
                 options.Events.AddEventTypes([typeof(LicenseWasRevoked), typeof(AttestationWasRevoked), typeof(LicenseRevisionSuperseded)]);
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
-                options.Schema.For<KnownLicense>().UseOptimisticConcurrency(true);
+                options.Schema.For<KnownLicense>().UseOptimisticConcurrency(true).Index(l => l.CustomerId);
                 options.Schema.For<LicenseHorizon>().UseOptimisticConcurrency(true);
                 options.Schema.For<PendingLicenseEvent>().Index(p => p.Previous);
+                options.Schema.For<IdempotencyRecord>();
             })
             .Snapshot<RevocationLog>("revocation-log")
             .PublishIntegrationEvents<RevocationEventMap>();
@@ -50,6 +52,7 @@ public static class RevocationHost
         builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));
         builder.Services.AddSingleton<RevocationSignal>();
         builder.Services.AddSingleton<Revoker>();
+        builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<LicenseLearning>();
         builder.Services.AddSingleton<RekeyAuthorization>();
         builder.Services.AddSingleton<TrustedJwks>();

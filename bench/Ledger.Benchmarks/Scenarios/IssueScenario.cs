@@ -1,4 +1,5 @@
 using Ledger.Benchmarks.Fixtures;
+using Ledger.Benchmarks.Harness;
 using Ledger.Benchmarks.Results;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Testing.Load;
@@ -11,13 +12,16 @@ namespace Ledger.Benchmarks.Scenarios;
 /// call (<c>issue-batch</c>: IssueLicenses), beside the limit: plain Npgsql inserting as many rows per
 /// transaction at the same concurrency on the same PostgreSQL. Rounds of the two alternate.
 /// </summary>
-public sealed class IssueScenario(string name, int licensesPerCall, int concurrency, int callsPerRound, int rounds, double targetRatio) : IScenario
+public sealed class IssueScenario(string name, int licensesPerCall, int concurrency, int rounds, double targetRatio) : IScenario
 {
-    private const int WarmupCalls = 64;
+    private static readonly TimeSpan WarmUpRound = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Round = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(120);
 
-    public static IssueScenario Single { get; } = new("issue", licensesPerCall: 1, concurrency: 32, callsPerRound: 600, rounds: 4, targetRatio: 0.5);
+    public static IssueScenario Single { get; } = new("issue", licensesPerCall: 1, concurrency: 32, rounds: 4, targetRatio: 0.3);
 
-    public static IssueScenario Batch { get; } = new("issue-batch", licensesPerCall: 100, concurrency: 8, callsPerRound: 40, rounds: 4, targetRatio: 0.3);
+    public static IssueScenario Batch { get; } = new("issue-batch", licensesPerCall: 100, concurrency: 8, rounds: 4, targetRatio: 0.25);
 
     public string Name => name;
 
@@ -33,24 +37,51 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
         await using var ledger = await RunningLedger.StartAsync();
         var sample = await IssueAsync(ledger, 0, CancellationToken.None);
         await using var limit = await InsertLimit.CreateAsync(ledger.DatabaseConnectionString, sample[0].LicenseKey);
+        var backlog = new LedgerBacklog(ledger.Processes);
+        var cpu = CpuMeter.ForLedger(ledger.Processes, ledger.Processes.Infrastructure.PostgresAdmin, ledger.Processes.Database.Name);
+        var plan = new LoadPlan(concurrency) { OperationTimeout = TimeSpan.FromSeconds(60) };
+        var offset = 1;
 
-        log.Step($"warming up: {WarmupCalls} calls of each side");
-        var plan = new LoadPlan(concurrency, Operations: WarmupCalls) { OperationTimeout = TimeSpan.FromSeconds(60) };
-        await LoadDriver.RunAsync(plan, (i, ct) => IssueAsync(ledger, i, ct));
-        await LoadDriver.RunAsync(plan, (_, ct) => limit.InsertAsync(licensesPerCall, ct));
-
-        log.Step($"measuring: {rounds} rounds of {callsPerRound} calls ({callsPerRound * licensesPerCall:N0} licenses) per side, alternating");
-        var system = new List<LoadRun<IReadOnlyList<License>>>();
-        var bare = new List<LoadRun<int>>();
-        plan = plan with { Operations = callsPerRound };
-        var offset = WarmupCalls;
-        for (var round = 0; round < rounds; round++)
+        async Task<LoadRun<IReadOnlyList<License>>> SystemRoundAsync(TimeSpan length)
         {
             var first = offset;
-            system.Add(await LoadDriver.RunAsync(plan, (i, ct) => IssueAsync(ledger, first + i, ct)));
-            offset += callsPerRound;
-            bare.Add(await LoadDriver.RunAsync(plan, (_, ct) => limit.InsertAsync(licensesPerCall, ct)));
-            log.Step($"round {round + 1}: {system[^1].Summary("ledger")}; {bare[^1].Summary("npgsql")}");
+            var run = await LoadDriver.RunAsync(plan with { Duration = length }, (i, ct) => IssueAsync(ledger, first + i, ct));
+            offset += run.Operations.Count;
+            return run;
+        }
+
+        async Task<LoadRun<int>> LimitRoundAsync(TimeSpan length) =>
+            await LoadDriver.RunAsync(plan with { Duration = length }, (_, ct) => limit.InsertAsync(licensesPerCall, ct));
+
+        log.Step($"warming up each side in rounds of {WarmUpRound.TotalSeconds:0} s until throughput is stable (within {SteadyState.Tolerance:P0}), at most {MaxWarmUp.TotalSeconds:0} s");
+        var systemWarmUp = await SteadyState.ReachAsync("ledger", async length => (await SystemRoundAsync(length)).Throughput * licensesPerCall, WarmUpRound, MaxWarmUp, log);
+        var drainedAfterWarmUp = await backlog.DrainAsync(MaxDrain);
+        var limitWarmUp = await SteadyState.ReachAsync("npgsql", async length => (await LimitRoundAsync(length)).Throughput * licensesPerCall, WarmUpRound, MaxWarmUp, log);
+
+        log.Step($"measuring: {rounds} rounds of {Round.TotalSeconds:0} s per side, alternating; the ledger's backlog drained before each Npgsql round");
+        var system = new List<LoadRun<IReadOnlyList<License>>>();
+        var bare = new List<LoadRun<int>>();
+        var systemCpu = CpuSplit.Empty;
+        var bareCpu = CpuSplit.Empty;
+        var drains = new List<TimeSpan> { drainedAfterWarmUp.Waited };
+        var undrained = drainedAfterWarmUp.Drained ? 0 : 1;
+        for (var round = 0; round < rounds; round++)
+        {
+            await cpu.StartAsync();
+            system.Add(await SystemRoundAsync(Round));
+            var drained = await backlog.DrainAsync(MaxDrain);
+            systemCpu = systemCpu.Plus(await cpu.StopAsync(system[^1].Elapsed + drained.Waited));
+            drains.Add(drained.Waited);
+            if (!drained.Drained)
+            {
+                undrained++;
+                log.Step($"the backlog did not drain within {MaxDrain.TotalSeconds:0} s: {drained.Remaining}");
+            }
+
+            await cpu.StartAsync();
+            bare.Add(await LimitRoundAsync(Round));
+            bareCpu = bareCpu.Plus(await cpu.StopAsync(bare[^1].Elapsed));
+            log.Step($"round {round + 1}: {system[^1].Summary("ledger")}; drained in {drained.Waited.TotalSeconds:0.0} s; {bare[^1].Summary("npgsql")}");
         }
 
         var failures = system.Sum(r => r.Failed.Count) + bare.Sum(r => r.Failed.Count);
@@ -82,6 +113,9 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
             new("npgsql_p50_ms", $"Npgsql latency p50 per transaction", LoadRun<int>.Percentile(bareLatencies, 50).TotalMilliseconds, "ms"),
             new("npgsql_p99_ms", $"Npgsql latency p99 per transaction", LoadRun<int>.Percentile(bareLatencies, 99).TotalMilliseconds, "ms"),
         };
+        var issued = system.Sum(r => (long)r.Succeeded.Count) * licensesPerCall;
+        figures.AddRange(CpuFigures.Of("ledger", "ledger", systemCpu, issued, "license"));
+        figures.AddRange(CpuFigures.Of("npgsql", "Npgsql limit", bareCpu, bare.Sum(r => (long)r.Succeeded.Count) * licensesPerCall, "row"));
 
         var targets = new List<Target>
         {
@@ -97,9 +131,13 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
         {
             ["licenses_per_call"] = licensesPerCall,
             ["concurrency"] = concurrency,
-            ["calls_per_round"] = callsPerRound,
+            ["round_seconds"] = Round.TotalSeconds,
             ["rounds"] = rounds,
-            ["warmup_calls"] = WarmupCalls,
+            ["warm_up"] = $"rounds of {WarmUpRound.TotalSeconds:0} s until two consecutive rates are within {SteadyState.Tolerance:P0}, at most {MaxWarmUp.TotalSeconds:0} s",
+            ["warm_up_ledger"] = systemWarmUp.ToString(),
+            ["warm_up_npgsql"] = limitWarmUp.ToString(),
+            ["backlog_drain_seconds"] = drains.Select(d => Math.Round(d.TotalSeconds, 2)).ToArray(),
+            ["backlog_not_drained_rounds"] = undrained,
             ["limit_row_bytes"] = limit.RowBytes,
             ["services"] = "Notary, Issuance, Revocation, Attestation as Release processes on localhost; PostgreSQL and RabbitMQ local",
         };
@@ -108,6 +146,8 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
         [
             "Closed loop: each client starts its next call when the previous one returns (Ledger.Testing's LoadDriver); every call carries a freshly minted client token.",
             "Licenses/s of a round are successful licenses over the round's wall time; the ratio pairs each ledger round with the Npgsql round right after it.",
+            "Before each Npgsql round the ledger's backlog is drained (every outbox published, Revocation caught up with Issuance's events), so the limit never shares the CPU with the ledger's leftover work.",
+            "CPU per license counts each ledger round and the drain after it (the work the round caused), from /proc: the four services, the PostgreSQL backends of the run's databases, PostgreSQL's background processes and the RabbitMQ node (both machine-wide: other work on the machine shows there), and the load driver. Backends that ended within the window are missing, so it is a floor.",
             "The client, the four services, PostgreSQL and RabbitMQ share the machine's cores.",
         ]);
     }

@@ -1,39 +1,46 @@
 using System.Diagnostics;
 using JasperFx.Events;
-using JasperFx.Events.Projections;
 using Ledger.Benchmarks.Fixtures;
+using Ledger.Benchmarks.Harness;
 using Ledger.Benchmarks.Results;
 using Ledger.Crypto;
 using Ledger.Issuance;
 using Ledger.Issuance.Licenses;
+using Ledger.ServiceDefaults.Hosting;
+using Ledger.Replay;
 using Ledger.Verification;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Ledger.Benchmarks.Scenarios;
 
 /// <summary>
-/// Rebuilding every projection of the Issuance store (the inline <see cref="License"/> snapshot) from
-/// 1,000,000 events with Marten's own rebuild, beside the limit: reading the same mt_events rows, data
-/// column included, with one plain Npgsql query. Target (issue 10): ratio >= 0.3.
+/// Rebuilding every projection of the Issuance store (the inline <see cref="License"/> snapshot) with
+/// the rebuild <c>ledgerctl admin rebuild</c> runs (the Admin service's <see cref="ProjectionRebuild"/>,
+/// online, stream by stream), beside the limit: reading the same mt_events rows, data column included,
+/// with one plain Npgsql query. The store is seeded with Marten's bulk load and ANALYZEd before anything
+/// is measured. Target (issue 19): ratio >= 0.4.
 /// </summary>
 public sealed class ReplayScenario : IScenario
 {
-    private const int Licenses = 250_000;
+    // 50,000 streams (200,000 events): the shipped rebuild folds one stream per transaction, and at its
+    // rate a million events would hold the machine for most of an hour.
+    private const int Licenses = 50_000;
     private const int EventsPerLicense = 4;
     private const int Events = Licenses * EventsPerLicense;
     private const int LicensesPerSeedBatch = 10_000;
     private const int RevokedEvery = 25;
     private const int DistinctLicenseKeys = 1_000;
-    private const double TargetRatio = 0.3;
-    private static readonly TimeSpan RebuildTimeout = TimeSpan.FromMinutes(15);
+    private const double TargetRatio = 0.4;
+    private static readonly TimeSpan RebuildTimeout = TimeSpan.FromMinutes(30);
 
     public string Name => "replay";
 
     public string Description =>
-        $"rebuilding the Issuance store's projections from {Events:N0} events ({Licenses:N0} license streams) with Marten, beside a plain Npgsql read of the same mt_events rows";
+        $"rebuilding the Issuance store's projections from {Events:N0} events ({Licenses:N0} license streams) as ledgerctl admin rebuild does, beside a plain Npgsql read of the same mt_events rows";
 
     public ScenarioReport Run(ScenarioLog log) => RunAsync(log).GetAwaiter().GetResult();
 
@@ -52,6 +59,8 @@ public sealed class ReplayScenario : IScenario
         await SeedAsync(store, log);
         seeding.Stop();
 
+        log.Step("ANALYZE after seeding, so the planner has statistics (not left to autovacuum's timing)");
+        await AnalyzeAsync(connection);
         var (storedEvents, eventBytes) = await CountAsync(connection, schema);
         if (storedEvents != Events)
         {
@@ -61,17 +70,22 @@ public sealed class ReplayScenario : IScenario
         log.Step("limit: reading every mt_events row with one Npgsql query (first of two reads)");
         var readBefore = await ReadEventsAsync(connection, schema);
 
-        log.Step("rebuilding every projection (License snapshot) with Marten's projection daemon");
+        log.Step("rebuilding every projection (License snapshot) as ledgerctl admin rebuild --all does (the Admin service's ProjectionRebuild)");
+        var shipped = app.Services.GetRequiredService<ProjectionRebuild>();
+        var rebuilt = new List<RebuildResult>();
+        var cpu = CpuMeter.ForDatabase(database.Server, database.Name);
+        await cpu.StartAsync();
         var rebuild = Stopwatch.StartNew();
-        using (var daemon = await store.BuildProjectionDaemonAsync())
+        using (var timeout = new CancellationTokenSource(RebuildTimeout))
         {
-            foreach (var projection in store.Options.Events.Projections().Where(p => p.Lifecycle != ProjectionLifecycle.Live))
+            foreach (var projection in app.Services.GetServices<LedgerProjection>())
             {
-                await daemon.RebuildProjectionAsync(projection.Name, RebuildTimeout, CancellationToken.None);
+                rebuilt.Add(await projection.RebuildAsync(shipped, timeout.Token));
             }
         }
 
         rebuild.Stop();
+        var rebuildCpu = await cpu.StopAsync(rebuild.Elapsed);
 
         log.Step("limit: reading every mt_events row again (second read)");
         var readAfter = await ReadEventsAsync(connection, schema);
@@ -83,11 +97,11 @@ public sealed class ReplayScenario : IScenario
         var readSeconds = (readBefore.TotalSeconds + readAfter.TotalSeconds) / 2;
         var readRate = Events / readSeconds;
         var ratio = rebuildRate / readRate;
-        var projections = string.Join(", ", store.Options.Events.Projections().Where(p => p.Lifecycle != ProjectionLifecycle.Live).Select(p => $"{p.Name} ({p.Lifecycle})"));
+        var projections = string.Join(", ", rebuilt.Select(r => $"{r.Name} ({r.Streams:N0} streams, {r.DocumentsCorrected:N0} documents written)"));
 
         var figures = new List<Figure>
         {
-            new("rebuild_events_per_second", "projection rebuild (Marten)", rebuildRate, "events/s", $"{Events:N0} events in {rebuild.Elapsed.TotalSeconds:0.0} s; {projections}"),
+            new("rebuild_events_per_second", "projection rebuild (ledgerctl admin rebuild)", rebuildRate, "events/s", $"{Events:N0} events in {rebuild.Elapsed.TotalSeconds:0.0} s; {projections}"),
             new("read_events_per_second", "plain Npgsql read of mt_events (limit)", readRate, "events/s", $"mean of two reads: {readBefore.TotalSeconds:0.0} s before the rebuild, {readAfter.TotalSeconds:0.0} s after"),
             new("ratio", "ratio rebuild / plain read", ratio, "ratio", "events/s of the rebuild over events/s of the mean plain read"),
             new("rebuild_seconds", "rebuild time", rebuild.Elapsed.TotalSeconds, "s"),
@@ -96,6 +110,8 @@ public sealed class ReplayScenario : IScenario
             new("seed_events_per_second", "seeding (Marten BulkInsertEventsAsync, not a target)", Events / seeding.Elapsed.TotalSeconds, "events/s", $"{seeding.Elapsed.TotalSeconds:0.0} s"),
         };
 
+        figures.AddRange(CpuFigures.Of("rebuild", "rebuild", rebuildCpu, Events, "event"));
+
         var targets = new List<Target>
         {
             Target.AtLeast(
@@ -103,7 +119,7 @@ public sealed class ReplayScenario : IScenario
                 $"rebuild / plain read >= {TargetRatio}",
                 ratio,
                 TargetRatio,
-                "the rebuild deserializes every event, applies it to its License and writes 250,000 License documents (upserts) besides reading the rows the limit reads"),
+                "the shipped rebuild is online and stream by stream: per license stream one transaction that locks its mt_streams row, reads and folds its events, reads the stored document and writes it where it differs (here every document, the seeding made none), so about five round trips per stream where the limit streams every row in one query"),
         };
 
         var parameters = new Dictionary<string, object>
@@ -121,7 +137,9 @@ public sealed class ReplayScenario : IScenario
         [
             "Each license stream is LicenseIssued, LicenseCapabilitiesChanged, LicenseRenewed, then LicenseRenewed again or (every 25th license) LicenseRevocationRecorded: the Issuance service's own event types, serialized by Marten.",
             $"Events carry real signed license keys, drawn from a pool of {DistinctLicenseKeys:N0} (signing 750,000 distinct keys would dominate the seeding, and the projection copies the key as text whatever it holds).",
-            "The store is the one IssuanceHost configures (built through AddIssuance, not started); the rebuild is Marten's projection daemon, as an operator's rebuild would run it.",
+            "The store is the one IssuanceHost configures (built through AddIssuance, not started); the rebuild is the Admin service's ProjectionRebuild, the code `ledgerctl admin rebuild --all --service issuance` runs, called in process (no gRPC hop).",
+            "CPU per event is the rebuild's window from /proc: 'load driver' is this process (the rebuild runs in it), then the PostgreSQL backends of the scenario's database, PostgreSQL's background processes and RabbitMQ (both machine-wide).",
+            "The database is ANALYZEd after seeding and dropped afterwards with Ledger.Testing's DatabaseDropper (retrying while autovacuum holds it).",
             "The limit reads seq_id, id, stream_id, version, type, timestamp, headers and data of every row in seq_id order, materializing data as a string.",
         ]);
     }
@@ -133,6 +151,10 @@ public sealed class ReplayScenario : IScenario
         builder.Configuration["ConnectionStrings:Ledger"] = database.ConnectionString;
         builder.Configuration["ConnectionStrings:RabbitMq"] = "amqp://unused:unused@127.0.0.1:5672/";
         builder.AddIssuance();
+        // AddServiceDefaults registers the issuer Issuance's outbox map names; the store needs it to be built.
+        builder.Services.AddSingleton(new LedgerIssuer("ledger"));
+        // The rebuild logs a warning per document it writes: every one here, by design of the seeding.
+        builder.Logging.ClearProviders();
         return builder.Build();
     }
 
@@ -185,6 +207,14 @@ public sealed class ReplayScenario : IScenario
                 BenchIssuer.LicenseKid,
                 1))
             .ToArray();
+    }
+
+    private static async Task AnalyzeAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var analyze = new NpgsqlCommand("ANALYZE", connection) { CommandTimeout = 600 };
+        await analyze.ExecuteNonQueryAsync();
     }
 
     private static async Task<(long Events, long DataBytes)> CountAsync(string connectionString, string schema)

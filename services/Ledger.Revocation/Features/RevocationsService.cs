@@ -17,6 +17,7 @@ using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using V1 = Ledger.Contracts.Revocation.V1;
 using Ledger.ClientTokens;
+using Ledger.Idempotency;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Revocation.Features;
@@ -25,10 +26,13 @@ namespace Ledger.Revocation.Features;
 [Authorize]
 public sealed class RevocationsService(
     Revoker revoker, RekeyAuthorization rekeys, TrustedJwks jwks, FeedPublisher feeds, RevocationWatch watch, LedgerIssuer issuer, IDocumentStore store,
-    TimeProvider clock)
+    IdempotentRequests idempotent, TimeProvider clock)
     : Ledger.Contracts.Revocation.V1.Revocations.RevocationsBase
 {
     private const int MaxCommentLength = 500;
+
+    /// <summary>Licenses one RevokeLicenses call may revoke: one commit holds them all.</summary>
+    public const int MaxLicensesPerBatch = 20_000;
     private static readonly TimeSpan DefaultImportedLifetime = TimeSpan.FromDays(5 * 365);
     private static readonly TimeSpan MaxImportedLifetime = TimeSpan.FromDays(10 * 365);
 
@@ -57,6 +61,104 @@ public sealed class RevocationsService(
         var outcome = await revoker.RevokeAsync(licenseId, reason, request.Comment.Length == 0 ? null : request.Comment,
             CallerIdentity.Of(context), context.CancellationToken);
         return new RevokeResponse { Revocation = ToProto(outcome.Record), NewlyRevoked = outcome.NewlyRevoked };
+    }
+
+    [Authorize(Roles = LedgerRoles.Revoker)]
+    public override async Task<RevokeLicensesResponse> RevokeLicenses(RevokeLicensesRequest request, ServerCallContext context)
+    {
+        var validation = new RequestValidation();
+        IdempotentRequests.Validate(validation, request.IdempotencyKey);
+        var reason = Reason(request.Reason, validation);
+        validation.Require(request.Comment.Length <= MaxCommentLength, "comment", $"at most {MaxCommentLength} characters");
+        var ids = new List<Guid>();
+        switch (request.SelectionCase)
+        {
+            case RevokeLicensesRequest.SelectionOneofCase.LicenseIds:
+                var listed = request.LicenseIds.Ids;
+                validation.Require(listed.Count is > 0 and <= MaxLicensesPerBatch, "license_ids",
+                    $"1 to {MaxLicensesPerBatch:N0} license ids; split a longer list into several calls (each with its own idempotency key)");
+                for (var i = 0; i < listed.Count; i++)
+                {
+                    if (UuidV7.TryParse(listed[i], out var id))
+                    {
+                        ids.Add(id);
+                    }
+                    else
+                    {
+                        validation.Fail($"license_ids.ids[{i}]", "a license id (UUIDv7, the license key's jti)");
+                    }
+                }
+
+                break;
+            case RevokeLicensesRequest.SelectionOneofCase.CustomerId:
+                validation.Require(request.CustomerId.Length is > 0 and <= 200, "customer_id", "the vendor's customer id as given to IssueLicense (1 to 200 characters)");
+                break;
+            default:
+                validation.Fail("selection", "required: license_ids or customer_id");
+                break;
+        }
+
+        validation.ThrowIfInvalid();
+        var caller = CallerIdentity.Of(context);
+        var comment = request.Comment.Length == 0 ? null : request.Comment;
+        for (var attempt = 1; ; attempt++)
+        {
+            Revoker.BatchOutcome? outcome = null;
+            try
+            {
+                var response = await idempotent.RunAsync("revoke-licenses", caller, request.IdempotencyKey, request, async session =>
+                {
+                    var selected = request.SelectionCase == RevokeLicensesRequest.SelectionOneofCase.CustomerId
+                        ? await LicensesOfCustomerAsync(session, request.CustomerId, context.CancellationToken)
+                        : ids;
+                    outcome = await revoker.RevokeManyAsync(session, selected, reason, comment, caller, context.CancellationToken);
+                    var answer = new RevokeLicensesResponse
+                    {
+                        FeedVersion = outcome.FeedVersion,
+                        FirstFeedVersion = outcome.Revoked.Count > 0 ? outcome.Revoked[0].FeedVersion : 0,
+                    };
+                    answer.RevokedLicenseIds.AddRange(outcome.Revoked.Select(r => r.Id.ToString()));
+                    answer.AlreadyRevokedLicenseIds.AddRange(outcome.AlreadyRevoked.Select(r => r.Id.ToString()));
+                    return answer;
+                }, context.CancellationToken);
+                if (outcome is not null)
+                {
+                    revoker.Committed(outcome);
+                }
+
+                return response;
+            }
+            catch (Exception e) when (attempt < Revoker.MaxConflictAttempts && Revoker.IsConflict(e))
+            {
+                // A re-keying check wrote one of the licenses between this batch's read and its commit: read again.
+                await Task.Delay(Random.Shared.Next(1, 5 * attempt), context.CancellationToken);
+            }
+        }
+    }
+
+    private static async Task<IReadOnlyList<Guid>> LicensesOfCustomerAsync(IDocumentSession session, string customerId, CancellationToken cancellationToken)
+    {
+        var ids = await session.Query<KnownLicense>()
+            .Where(l => l.CustomerId == customerId)
+            .OrderBy(l => l.IssuedAt)
+            .Select(l => l.Id)
+            .Take(MaxLicensesPerBatch + 1)
+            .ToListAsync(cancellationToken);
+        if (ids.Count == 0)
+        {
+            throw new RecordNotFound(
+                $"Revocation knows no license of customer '{customerId}'. Check the customer id (the vendor's, as given to IssueLicense); licenses issued moments ago are learned within seconds.",
+                ErrorReasons.LicenseUnknown);
+        }
+
+        if (ids.Count > MaxLicensesPerBatch)
+        {
+            throw new RuleViolation(
+                $"Customer '{customerId}' has more than {MaxLicensesPerBatch:N0} licenses, more than one call revokes; nothing was revoked. Revoke them by license_ids in several calls.",
+                ErrorReasons.RuleViolated);
+        }
+
+        return ids;
     }
 
     public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)

@@ -20,6 +20,9 @@ public sealed class KnownLicense
 
     public DateTimeOffset IssuedAt { get; set; }
 
+    /// <summary>The vendor's customer id from LicenseIssued (empty for a license known only from a re-keying check or an import): what a bulk revocation by customer selects.</summary>
+    public string CustomerId { get; set; } = "";
+
     /// <summary>The expiry of the newest key learned from Issuance's events.</summary>
     public DateTimeOffset ExpiresAt { get; set; }
 

@@ -43,7 +43,8 @@ public static class EventStoreExtensions
                 var server = DeploymentDatabase.EnsureExists(ConnectionString(configuration));
                 var options = new StoreOptions();
                 var deployment = new Npgsql.NpgsqlConnectionStringBuilder(server);
-                options.Connection(DeploymentDatabase.EnsureExists(ServiceDatabase(server, schema), deployment.Database ?? deployment.Username ?? "postgres"));
+                options.Connection(PostgresConnectionTuning.Apply(
+                    DeploymentDatabase.EnsureExists(ServiceDatabase(server, schema), deployment.Database ?? deployment.Username ?? "postgres"), configuration));
                 // Each service owns a database of its own, created on first start. Sharing one
                 // database would let another service's long-lived daemon lock transaction look
                 // like a live writer to this service's daemon and hold its projections and its

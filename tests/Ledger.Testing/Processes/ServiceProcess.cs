@@ -51,6 +51,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The operating system's id of the running process (null when it is not running): the benchmarks read its CPU time from /proc.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>
     /// Starts <paramref name="project"/> (e.g. "Ledger.Issuance") with these settings (configuration keys, "A:B"),
     /// its gRPC endpoint on <paramref name="grpcPort"/> when another service must know it first (else a free port).

@@ -31,6 +31,7 @@ internal static class LicenseCommands
         license.Add(Import());
         license.Add(ImportRevocations());
         license.Add(Revoke());
+        license.Add(RevokeMany());
         license.Add(Status());
         return license;
     }
@@ -454,6 +455,89 @@ internal static class LicenseCommands
             return run.Print(json, text);
         });
         return command;
+    }
+
+    private static CliCommand RevokeMany()
+    {
+        var online = new OnlineOptions(LedgerService.Revocation);
+        var ids = new Argument<string[]>("LICENSE_ID") { Description = "License ids to revoke; or give --customer-id or --ids-file instead.", Arity = ArgumentArity.ZeroOrMore };
+        var customerId = new Option<string>("--customer-id") { Description = "Revoke every license of this customer (the vendor's customer id, as given to 'license issue')." };
+        var idsFile = new Option<string>("--ids-file") { Description = "A file of license ids, one a line ('-' for standard input).", HelpName = "FILE" };
+        var reason = new Option<string>("--reason") { Description = $"RFC 5280 reason: {string.Join(", ", ProtoValues.Names<RevocationReason>())}.", DefaultValueFactory = _ => "unspecified" };
+        reason.CompletionSources.Add(ProtoValues.Names<RevocationReason>());
+        var comment = new Option<string>("--comment") { Description = "Free text kept in the ledger (not in feeds), at most 500 characters." };
+        var idempotencyKey = IdempotencyKeys.Option();
+        var command = new CliCommand("revoke-many",
+            "Revoke many licenses in one call (final): the listed ids, or every license of a customer, in one commit and one step of the signed feed. An unknown id revokes nothing. Up to 20,000 per call.",
+            "ledgerctl license revoke-many --customer-id acme-42 --reason cessation_of_operation",
+            "ledgerctl license revoke-many --ids-file leaked.txt --reason key_compromise --idempotency-key 0193a9a0-0000-7000-8000-000000000001");
+        command.Add(ids);
+        command.Add(customerId);
+        command.Add(idsFile);
+        command.Add(reason);
+        command.Add(comment);
+        command.Add(idempotencyKey);
+        online.AddTo(command);
+        command.Handle(async run =>
+        {
+            var key = IdempotencyKeys.Resolve(run, idempotencyKey);
+            var request = new RevokeLicensesRequest
+            {
+                IdempotencyKey = key,
+                Reason = run.Get(reason) is { Length: > 0 } named && named != "unspecified" ? ProtoValues.ParseName<RevocationReason>(named, "--reason") : RevocationReason.Unspecified,
+                Comment = run.Get(comment) ?? string.Empty,
+            };
+            var listed = run.Get(ids) ?? [];
+            switch (listed.Length > 0, run.Get(customerId), run.Get(idsFile))
+            {
+                case (true, null, null):
+                    request.LicenseIds = new LicenseIds { Ids = { listed } };
+                    break;
+                case (false, { Length: > 0 } customer, null):
+                    request.CustomerId = customer;
+                    break;
+                case (false, null, { Length: > 0 } file):
+                    var lines = file == "-" ? ReadLines(Console.In) : File.ReadAllLines(file);
+                    request.LicenseIds = new LicenseIds { Ids = { lines.Select(l => l.Trim()).Where(l => l.Length > 0) } };
+                    break;
+                default:
+                    throw CliFailure.Usage("Give license ids, --customer-id ID or --ids-file FILE (one of them).");
+            }
+
+            using var connection = online.Connect(run);
+            var response = await new Revocations.RevocationsClient(connection.Channel).RevokeLicensesAsync(request, connection.Call());
+            var json = new JsonObject
+            {
+                ["revoked"] = new JsonArray([.. response.RevokedLicenseIds.Select(id => JsonValue.Create(id))]),
+                ["already_revoked"] = new JsonArray([.. response.AlreadyRevokedLicenseIds.Select(id => JsonValue.Create(id))]),
+                ["first_feed_version"] = response.FirstFeedVersion,
+                ["feed_version"] = response.FeedVersion,
+                ["idempotency_key"] = key,
+            };
+            var text = new StringBuilder();
+            text.AppendLine(response.RevokedLicenseIds.Count > 0
+                ? $"Revoked {response.RevokedLicenseIds.Count} licenses; in feeds from version {response.FeedVersion} (entries {response.FirstFeedVersion}-{response.FeedVersion})."
+                : "Revoked no license.");
+            if (response.AlreadyRevokedLicenseIds.Count > 0)
+            {
+                text.AppendLine($"{response.AlreadyRevokedLicenseIds.Count} were already revoked; nothing changed for them.");
+            }
+
+            text.AppendLine($"  idempotency  {key}");
+            return run.Print(json, text.ToString());
+        });
+        return command;
+    }
+
+    private static string[] ReadLines(TextReader reader)
+    {
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(line);
+        }
+
+        return [.. lines];
     }
 
     private static CliCommand Status()

@@ -218,6 +218,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 var license = await LicenseAsync(e.LicenseId, e.Issuer, e.IssuedAt);
                 license.Learned = true;
                 license.Issuer = e.Issuer;
+                license.CustomerId = e.CustomerId;
                 license.IssuedAt = e.IssuedAt;
                 if (license.Revision <= 1)
                 {
@@ -245,6 +246,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 }
 
                 license.Extend(e.ExpiresAt);
+                license.CustomerId = e.CustomerId;
                 // Its capabilities as signed: a later change that removes one is a downgrade like any other.
                 license.Capabilities = [.. e.Capabilities];
                 await KeepRevokedEntryAsync(session, license, cancellationToken);

@@ -86,6 +86,38 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
+    public async Task revoke_many_revokes_every_license_of_a_customer_in_one_call_and_a_retry_returns_the_first_result()
+    {
+        var customer = $"cust-many-{Guid.NewGuid():N}"[..24];
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var issued = (await _online.RunAsync("license", "issue", "--customer-id", customer, "--customer-name", "Many Corp", "--product", "flux-enterprise",
+                "--audience", "acme-app", "--duration", "30", "--output-format", "json")).Expect(0);
+            ids.Add(issued.Json["license_id"]!.GetValue<string>());
+        }
+
+        // Revocation learns the licenses from LicenseIssued within seconds; until then the call is refused and changes nothing.
+        var revoked = await _online.EventuallyAsync("license", "revoke-many", "--customer-id", customer, "--reason", "cessation_of_operation",
+            "--idempotency-key", $"many-{customer}", "--output-format", "json");
+        var retried = (await _online.RunAsync("license", "revoke-many", "--customer-id", customer, "--reason", "cessation_of_operation",
+            "--idempotency-key", $"many-{customer}", "--output-format", "json")).Expect(0);
+        var byIds = (await _online.RunAsync("license", "revoke-many", ids[0], ids[1], "--output-format", "json")).Expect(0);
+        var unknown = (await _online.RunAsync("license", "revoke-many", "0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")).Expect(2);
+        var neither = (await _online.RunAsync("license", "revoke-many")).Expect(2);
+
+        Assert.Equal(ids.Order(), revoked.Json["revoked"]!.AsArray().Select(i => i!.GetValue<string>()).Order());
+        Assert.Equal(revoked.Json["feed_version"]!.GetValue<long>() - 2, revoked.Json["first_feed_version"]!.GetValue<long>());
+        Assert.Equal(revoked.Json["revoked"]!.ToJsonString(), retried.Json["revoked"]!.ToJsonString());
+        Assert.Empty(byIds.Json["revoked"]!.AsArray());
+        Assert.Equal([ids[0], ids[1]], byIds.Json["already_revoked"]!.AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Contains("nothing was revoked", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--customer-id", neither.Stderr, StringComparison.Ordinal);
+        var status = (await _online.RunAsync("license", "status", ids[2], "--output-format", "json")).Expect(0);
+        Assert.True(status.Json["revoked"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task invalid_terms_are_a_usage_error_naming_each_field()
     {
         var result = (await _online.RunAsync("license", "issue", "--customer-id", "c", "--customer-name", "n", "--product", "Not A Product!", "--audience", "a", "--duration", "30")).Expect(2);
