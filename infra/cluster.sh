@@ -20,6 +20,7 @@
 #   kill SERVICE N          kill -9 replica N (1|2) of SERVICE (notary|issuance|revocation|attestation)
 #   start SERVICE N         start that replica again and wait until it is ready
 #   rabbit-stop N           stop RabbitMQ node N (1..3);  rabbit-start N: start it again
+#   drain SERVICE N         take replica N out of the balancer (it keeps running); undrain: back in
 #
 # Settings (all optional):
 #   LEDGER_CLUSTER_NAME       prefix of node, cluster and directory names (ledger)
@@ -111,8 +112,10 @@ rabbit_start() { # node-number
   local n="$1"
   if rabbit_running "$n"; then return 0; fi
   say "starting RabbitMQ node $(rabbit_node "$n") (AMQP $(rabbit_amqp_port "$n"), management $(rabbit_management_port "$n"))"
-  (cd "$dir/rabbitmq" && env $(rabbit_env "$n") setsid /usr/lib/rabbitmq/bin/rabbitmq-server \
-     >>"$(rabbit_dir "$n")/log/startup.log" 2>&1 </dev/null &)
+  # Every descriptor away from the caller's: a caller reading this script's output to its end
+  # (the tests) must not wait for the node.
+  (cd "$dir/rabbitmq" && exec env $(rabbit_env "$n") setsid /usr/lib/rabbitmq/bin/rabbitmq-server) \
+     >>"$(rabbit_dir "$n")/log/startup.log" 2>&1 </dev/null &
 }
 rabbit_await() { # node-number
   local n="$1"
@@ -266,6 +269,8 @@ haproxy_up() {
 # the replicas, and AMQP and the management API over the RabbitMQ nodes.
 global
   maxconn 4096
+  # Runtime API (infra/cluster.sh drain/undrain): take a replica out of rotation and back.
+  stats socket $dir/haproxy.sock mode 600 level admin
   log stderr format short local0 warning
 defaults
   log global
@@ -333,10 +338,10 @@ CFG
   local pidfile="$dir/pids/haproxy.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     # Reload in place (a changed configuration), keeping established connections.
-    haproxy -D -f "$cfg" -p "$pidfile" -sf "$(cat "$pidfile")" 2>>"$dir/logs/haproxy.log"
+    haproxy -D -f "$cfg" -p "$pidfile" -sf "$(cat "$pidfile")" >>"$dir/logs/haproxy.log" 2>&1 </dev/null
   else
     say "starting HAProxy (stats http://127.0.0.1:$haproxy_stats_port/)"
-    haproxy -D -f "$cfg" -p "$pidfile" 2>>"$dir/logs/haproxy.log" || fail "HAProxy did not start" "read $dir/logs/haproxy.log"
+    haproxy -D -f "$cfg" -p "$pidfile" >>"$dir/logs/haproxy.log" 2>&1 </dev/null || fail "HAProxy did not start" "read $dir/logs/haproxy.log"
   fi
 }
 
@@ -421,14 +426,15 @@ services_up() {
     (cd "$root" && . infra/env.sh && dotnet build Ledger.sln -c Release -v quiet -nologo) >/dev/null \
       || fail "the build failed" "run make build to see the errors"
   fi
-  # Notary one replica after the other: the first creates the key rings; Revocation before
-  # Issuance, its queues bound first (as infra/run.sh does).
+  # Replica 1 of each service first, replica 2 once replica 1 is ready: the first replica of a
+  # service creates its database, and two creating it at once fail (docs/SCALING.md). Notary
+  # first (the key rings), Revocation before Issuance, its queues bound first (as infra/run.sh).
   replica_start notary 1; replica_await notary 1
-  replica_start notary 2
-  replica_start revocation 1; replica_start revocation 2; replica_start attestation 1; replica_start attestation 2
-  replica_await notary 2
-  replica_await revocation 1 /health/publishing; replica_await revocation 2 /health/publishing
-  replica_start issuance 1; replica_start issuance 2
+  replica_start revocation 1; replica_start attestation 1; replica_start notary 2
+  replica_await revocation 1 /health/publishing
+  replica_start issuance 1; replica_start revocation 2
+  replica_await attestation 1; replica_start attestation 2
+  replica_await issuance 1; replica_start issuance 2
   local entry s n
   for entry in "${services[@]}"; do
     IFS=: read -r s _ _ <<<"$entry"
@@ -548,6 +554,16 @@ TXT
     replica_start "${2:?which service}" "${3:?which replica, 1 or 2}"
     replica_await "$2" "$3"
     say "$2 replica $3 ready"
+    ;;
+  drain|undrain)
+    command -v socat >/dev/null 2>&1 || apt_install socat
+    s="${2:?which service}" n="${3:?which replica, 1 or 2}"
+    service_offset "$s" >/dev/null
+    for backend in "$s-grpc" "$s-http"; do
+      echo "$([ "$command" = drain ] && echo disable || echo enable) server $backend/r$n" | socat stdio "unix-connect:$dir/haproxy.sock" >/dev/null \
+        || fail "HAProxy's runtime API did not answer" "is the cluster up? (infra/cluster.sh status)"
+    done
+    say "$s replica $n $([ "$command" = drain ] && echo "out of" || echo "back in") the balancer"
     ;;
   rabbit-stop) rabbit_stop "${2:?which node, 1 to 3}" ;;
   rabbit-start) rabbit_start "${2:?which node, 1 to 3}"; rabbit_await "$2"; say "$(rabbit_node "$2") running" ;;

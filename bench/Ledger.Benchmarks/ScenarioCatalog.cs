@@ -14,6 +14,7 @@ public static class ScenarioCatalog
         new RevokeLatencyScenario(),
         new ReplayScenario(),
         new InclusionProofScenario(),
+        new ScaleOutScenario(),
     ];
 
     public static IScenario? Find(string name) =>
