@@ -27,6 +27,8 @@
 #   LEDGER_CLUSTER_PORT_BASE  first of the 100 ports it uses (6100); see the port table in docs/SCALING.md
 #   LEDGER_CLUSTER_DIR        state: keys, logs, pid files, RabbitMQ data (<checkout>/.cluster/<name>)
 #   LEDGER_CLUSTER_NO_BUILD=1 skip the build (the Release binaries must exist)
+#   LEDGER_CLUSTER_CLIENT_BALANCING=0|1  services balance Notary calls and RabbitMQ nodes themselves
+#                             (1) or through HAProxy (0); by default 1 where the build supports it
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=infra/lib.sh
@@ -60,6 +62,20 @@ balancer_http() { echo $((base + $(service_offset "$1"))); }
 balancer_grpc() { echo $((base + $(service_offset "$1") + 1)); }
 replica_http() { echo $((base + $(service_offset "$1") + 2 * $2)); }
 replica_grpc() { echo $((base + $(service_offset "$1") + 2 * $2 + 1)); }
+
+# Whether the services this checkout builds take a list of Notary replicas and of RabbitMQ nodes
+# (issue 17's client-side balancing; read from the sources the binaries are built from). Without
+# them, Notary calls and AMQP connections go through HAProxy, which also balances per call and
+# over the nodes that answer. LEDGER_CLUSTER_CLIENT_BALANCING=0|1 forces one.
+client_cluster_settings="${LEDGER_CLUSTER_CLIENT_BALANCING:-}"
+if [ -z "$client_cluster_settings" ]; then
+  if grep -q ClusterNodesSetting "$root/services/Ledger.ServiceDefaults/Messaging/MessagingExtensions.cs" 2>/dev/null \
+     && grep -q "replicas' addresses separated by commas" "$root/building-blocks/Ledger.NotaryClient/NotaryClients.cs" 2>/dev/null; then
+    client_cluster_settings=1
+  else
+    client_cluster_settings=0
+  fi
+fi
 
 postgres_connection() {
   echo "Host=127.0.0.1:$pg_primary_port,127.0.0.1:$pg_standby_port;Target Session Attributes=primary;Database=ledger;Username=ledger;Password=ledger"
@@ -361,13 +377,24 @@ replica_start() { # service n
     cd "$root/services/Ledger.$project"
     export ConnectionStrings__Ledger ConnectionStrings__RabbitMq
     ConnectionStrings__Ledger="$(postgres_connection)"
-    ConnectionStrings__RabbitMq="amqp://ledger:ledger@127.0.0.1:$amqp_port/"
+    if [ "$client_cluster_settings" = 1 ]; then
+      # The bus knows every node itself (Ledger__Messaging__ClusterNodes, issue 17).
+      ConnectionStrings__RabbitMq="amqp://ledger:ledger@127.0.0.1:$(rabbit_amqp_port 1)/"
+      export Ledger__Messaging__ClusterNodes="127.0.0.1:$(rabbit_amqp_port 2),127.0.0.1:$(rabbit_amqp_port 3)"
+    else
+      ConnectionStrings__RabbitMq="amqp://ledger:ledger@127.0.0.1:$amqp_port/"
+    fi
     export Ledger__Messaging__QuorumQueues=true
     export Ledger__Notary__RootKeyFile="$dir/notary-root.key"
     export Ledger__Auth__ClientsFile="$dir/clients.json"
     export Ledger__Auth__ClientKeyFile="$dir/clients/$s.private.jwk"
-    # Calls to Notary and Revocation go through the balancer: per call, over both replicas.
-    export Ledger__Notary__Url="http://127.0.0.1:$(balancer_grpc notary)"
+    # Calls to Notary: per call over both replicas, by the client itself where the build can
+    # (a list in Ledger__Notary__Url, issue 17), else through the balancer. Revocation through the balancer.
+    if [ "$client_cluster_settings" = 1 ]; then
+      export Ledger__Notary__Url="http://127.0.0.1:$(replica_grpc notary 1),http://127.0.0.1:$(replica_grpc notary 2)"
+    else
+      export Ledger__Notary__Url="http://127.0.0.1:$(balancer_grpc notary)"
+    fi
     export Ledger__Notary__RevocationUrl="http://127.0.0.1:$(balancer_http revocation)"
     export Ledger__Revocation__Url="http://127.0.0.1:$(balancer_grpc revocation)"
     export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$(replica_http "$s" "$n")"

@@ -30,7 +30,7 @@ public sealed class HealthTests(RunningLedger ledger) : IDisposable
     {
         var issuance = ledger.Issuance.GrpcUrl;
         var result = (await ledger.Tool(_workspace).RunAsync(
-            "health", "--service", "issuance", "--issuance", $"{issuance},http://127.0.0.1:9", "--timeout", "3", "--output-format", "json")).Expect(3);
+            "health", "--service", "issuance", "--issuance", $"{issuance},http://127.0.0.1:9", "--timeout", "30", "--output-format", "json")).Expect(3);
 
         Assert.False(result.Json["healthy"]!.GetValue<bool>());
         var checks = result.Json["services"]!.AsArray().Select(s => (s!["service"]!.GetValue<string>(), s["address"]!.GetValue<string>(), s["status"]!.GetValue<string>())).ToList();
