@@ -314,7 +314,6 @@ listen rabbitmq-management
   mode http
   bind 127.0.0.1:$management_port
   balance roundrobin
-  option httpchk GET /api/health/checks/alarms
 CFG
     for n in 1 2 3; do echo "  server r$n 127.0.0.1:$(rabbit_management_port "$n") check inter 1s fall 2 rise 2"; done
     for entry in "${services[@]}"; do
@@ -327,9 +326,9 @@ frontend $s-grpc
 backend $s-grpc
   mode http
   balance roundrobin
-  # A call whose connection could not be opened goes to the other replica; a call that was
-  # under way when its replica died fails (the caller retries it with its idempotency key).
-  retry-on conn-failure
+  # A call whose connection could not be opened goes to the other replica (retries, redispatch);
+  # a call that was under way when its replica died fails (the caller retries it with its
+  # idempotency key). No layer-7 retries: they would buffer gRPC's streamed request bodies.
   option httpchk GET /health/ready
   http-check expect status 200
 CFG
@@ -342,7 +341,6 @@ frontend $s-http
 backend $s-http
   mode http
   balance roundrobin
-  retry-on conn-failure
   option httpchk GET /health/ready
   http-check expect status 200
 CFG
