@@ -97,7 +97,7 @@ rctl() { # node-number args...
   env $(rabbit_env "$n") /usr/lib/rabbitmq/bin/rabbitmqctl -n "$(rabbit_node "$n")" "$@"
 }
 # Running: the process of the node's pid file is alive (answering or not).
-rabbit_pid() { cat "$(rabbit_dir "$1")/pid" 2>/dev/null; }
+rabbit_pid() { cat "$(rabbit_dir "$1")/pid" 2>/dev/null || true; }
 rabbit_running() { local pid; pid="$(rabbit_pid "$1")"; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
 rabbit_prepare() {
@@ -560,9 +560,22 @@ TXT
     ;;
   down) down ;;
   destroy)
-    down
+    # Everything is deleted: no graceful stops (a RabbitMQ node's takes long on a loaded machine).
+    for entry in "${services[@]}"; do
+      IFS=: read -r s _ _ <<<"$entry"
+      for n in 1 2; do replica_kill "$s" "$n" >/dev/null; done
+    done
+    if [ -f "$dir/pids/haproxy.pid" ]; then kill "$(cat "$dir/pids/haproxy.pid")" 2>/dev/null || true; fi
+    for n in 1 2 3; do
+      pid="$(rabbit_pid "$n")"
+      if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then say "killing RabbitMQ node $(rabbit_node "$n") (pid $pid)"; kill -9 "$pid"; fi
+    done
     for c in "$pg_standby" "$pg_primary"; do
-      if pg_exists "$c"; then say "dropping PostgreSQL cluster $pg_version/$c"; pg_dropcluster "$pg_version" "$c" --stop; fi
+      if pg_exists "$c"; then
+        say "dropping PostgreSQL cluster $pg_version/$c"
+        pg_online "$c" && pg_ctlcluster "$pg_version" "$c" stop -m immediate
+        pg_dropcluster "$pg_version" "$c"
+      fi
     done
     rm -rf "$dir"
     say "cluster $name removed"

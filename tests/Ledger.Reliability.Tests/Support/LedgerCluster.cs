@@ -57,7 +57,7 @@ public sealed class LedgerCluster : IAsyncLifetime
         }
 
         // A run that was interrupted may have left its cluster behind: start from nothing.
-        await ScriptAsync(TimeSpan.FromMinutes(3), "destroy");
+        await ScriptAsync(TimeSpan.FromMinutes(6), "destroy");
         // About a minute on an idle 2-core machine; far longer when other builds load it.
         await ScriptAsync(TimeSpan.FromMinutes(20), "up");
         foreach (var line in (await ScriptAsync(TimeSpan.FromMinutes(1), "env")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -99,7 +99,7 @@ public sealed class LedgerCluster : IAsyncLifetime
         }
         else
         {
-            await ScriptAsync(TimeSpan.FromMinutes(3), "destroy");
+            await ScriptAsync(TimeSpan.FromMinutes(6), "destroy");
         }
     }
 
