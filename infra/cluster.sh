@@ -332,7 +332,7 @@ backend $s-grpc
   option httpchk GET /health/ready
   http-check expect status 200
 CFG
-      for n in 1 2; do echo "  server r$n 127.0.0.1:$(replica_grpc "$s" "$n") proto h2 check port $(replica_http "$s" "$n") inter 1s fall 1 rise 2"; done
+      for n in 1 2; do echo "  server r$n 127.0.0.1:$(replica_grpc "$s" "$n") proto h2 check port $(replica_http "$s" "$n") check-proto h1 inter 1s fall 1 rise 2"; done
       cat <<CFG
 frontend $s-http
   mode http
