@@ -149,6 +149,8 @@ public sealed class ClusterFaultTests(LedgerCluster cluster, ITestOutputHelper o
 
         var issued = await issuing;
         var revoked = await revoking;
+        // Every revocation asked for, whatever a later assertion of this step finds: the feed is shared by the steps.
+        cluster.Revoked.UnionWith(revoked.Operations.Select(o => toRevoke[o.Index]));
         output.WriteLine(issued.Summary("issue"));
         output.WriteLine(revoked.Summary("revoke"));
         return (issued, revoked);
@@ -189,7 +191,6 @@ public sealed class ClusterFaultTests(LedgerCluster cluster, ITestOutputHelper o
         }
 
         var asked = revoked.Operations.Select(o => toRevoke[o.Index]).ToHashSet();
-        cluster.Revoked.UnionWith(asked);
         var feed = await Eventually.Get(async () =>
         {
             var state = await cluster.VerifiedFeedAsync();
