@@ -36,3 +36,10 @@ clean: ## Remove build output
 bench: ## Run the benchmarks in Release (one: make bench SCENARIO=verify); starts PostgreSQL and RabbitMQ first
 	@infra/up.sh
 	@. infra/env.sh && dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results
+
+.PHONY: cluster cluster-down
+cluster: ## Scaled out on this machine, no Docker: 3 RabbitMQ nodes, PostgreSQL primary + synchronous standby, 2 replicas per service behind HAProxy (docs/SCALING.md)
+	@infra/cluster.sh up
+
+cluster-down: ## Stop what make cluster started (data kept; infra/cluster.sh destroy removes it)
+	@infra/cluster.sh down

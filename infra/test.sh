@@ -7,7 +7,10 @@
 #      (local ones where no registry answers; cached between runs) and bring a compose stack up
 #      and down on free ports; they take both cores while they build. LEDGER_TEST_CONTAINERS=0 skips them;
 #   3. the reliability tests alone (tests/Ledger.Reliability.Tests): they kill services under
-#      load and stop PostgreSQL and RabbitMQ (infra/fault.sh), which nothing else may be using.
+#      load and stop PostgreSQL and RabbitMQ (infra/fault.sh), which nothing else may be using;
+#      and ClusterFaultTests builds a cluster of its own with infra/cluster.sh (three RabbitMQ
+#      nodes, a PostgreSQL primary and standby, two replicas per service behind HAProxy, on ports
+#      from 6400; it installs haproxy with apt when missing), faults it, and removes it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

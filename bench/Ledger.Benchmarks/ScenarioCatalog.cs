@@ -17,6 +17,7 @@ public static class ScenarioCatalog
         new ReplayScenario(),
         new InclusionProofScenario(),
         SignatureLogCostScenario.Default,
+        new ScaleOutScenario(),
     ];
 
     public static IScenario? Find(string name) =>

@@ -7,20 +7,25 @@ using Ledger.Cli.Online;
 
 namespace Ledger.Cli.Commands.Health;
 
-/// <summary><c>ledgerctl health</c>: the standard gRPC health check (grpc.health.v1) of each service.</summary>
+/// <summary>
+/// <c>ledgerctl health</c>: the standard gRPC health check (grpc.health.v1) of each service. A
+/// service's address may be a comma-separated list (its replicas, e.g. behind a load balancer):
+/// each address is checked on its own connection, so every replica is seen.
+/// </summary>
 internal static class HealthCommand
 {
     public static Command Create()
     {
         var urls = LedgerService.All.ToDictionary(
             s => s,
-            s => new Option<string>($"--{s.Name}") { Description = $"{s.Title}'s gRPC address. Default: ${s.Variable}, else {s.DefaultUrl}.", HelpName = "URL" });
+            s => new Option<string>($"--{s.Name}") { Description = $"{s.Title}'s gRPC address, or its replicas' addresses separated by commas (each checked). Default: ${s.Variable}, else {s.DefaultUrl}.", HelpName = "URL[,URL...]" });
         var only = new Option<string[]>("--service") { Description = $"Check only these services ({string.Join(", ", LedgerService.All.Select(s => s.Name))}); repeatable.", HelpName = "NAME" };
         only.CompletionSources.Add([.. LedgerService.All.Select(s => s.Name)]);
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each service.", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var command = new CliCommand("health", "Ask each service whether it is SERVING (ready: its database and broker reachable). Exit 0 when all are, 3 otherwise.",
             "ledgerctl health",
-            "ledgerctl health --service issuance --issuance http://127.0.0.1:5021");
+            "ledgerctl health --service issuance --issuance http://127.0.0.1:5021",
+            "ledgerctl health --service notary --notary http://127.0.0.1:6143,http://127.0.0.1:6145");
         foreach (var option in urls.Values)
         {
             command.Add(option);
@@ -39,7 +44,8 @@ internal static class HealthCommand
                 throw CliFailure.Usage($"--timeout {seconds} is out of range: give 1 to 300 seconds.");
             }
 
-            var checks = await Task.WhenAll(selected.Select(service => CheckAsync(service.Resolve(run.Get(urls[service])), TimeSpan.FromSeconds(seconds), run.Cancellation)));
+            var endpoints = selected.SelectMany(service => Endpoints(service, run.Get(urls[service]))).ToList();
+            var checks = await Task.WhenAll(endpoints.Select(endpoint => CheckAsync(endpoint, TimeSpan.FromSeconds(seconds), run.Cancellation)));
             var json = new JsonObject
             {
                 ["healthy"] = checks.All(c => c.Status == "SERVING"),
@@ -54,6 +60,24 @@ internal static class HealthCommand
             return run.Print(json, text.ToString(), checks.All(c => c.Status == "SERVING") ? ExitCodes.Success : ExitCodes.ServerOrIo);
         });
         return command;
+    }
+
+    /// <summary>Every address given for <paramref name="service"/> (the option, else its variable, else the default), in order, without repeats.</summary>
+    private static IEnumerable<ServiceEndpoint> Endpoints(LedgerService service, string? option)
+    {
+        var text = !string.IsNullOrWhiteSpace(option) ? option : Environment.GetEnvironmentVariable(service.Variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [service.Resolve(null)];
+        }
+
+        var addresses = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (addresses.Length == 0)
+        {
+            throw CliFailure.Usage($"{service.Title}'s address list '{text}' names no address; give one or more http:// URLs separated by commas.");
+        }
+
+        return addresses.Distinct(StringComparer.Ordinal).Select(address => service.Resolve(address));
     }
 
     private static async Task<(ServiceEndpoint Endpoint, string Status, string? Detail)> CheckAsync(ServiceEndpoint endpoint, TimeSpan timeout, CancellationToken cancellation)

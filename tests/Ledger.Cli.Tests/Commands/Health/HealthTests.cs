@@ -25,5 +25,17 @@ public sealed class HealthTests(RunningLedger ledger) : IDisposable
         Assert.Contains("UNREACHABLE", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task health_checks_each_replica_address_of_a_service_on_its_own()
+    {
+        var issuance = ledger.Issuance.GrpcUrl;
+        var result = (await ledger.Tool(_workspace).RunAsync(
+            "health", "--service", "issuance", "--issuance", $"{issuance},http://127.0.0.1:9", "--timeout", "30", "--output-format", "json")).Expect(3);
+
+        Assert.False(result.Json["healthy"]!.GetValue<bool>());
+        var checks = result.Json["services"]!.AsArray().Select(s => (s!["service"]!.GetValue<string>(), s["address"]!.GetValue<string>(), s["status"]!.GetValue<string>())).ToList();
+        Assert.Equal([("issuance", new Uri(issuance).ToString(), "SERVING"), ("issuance", "http://127.0.0.1:9/", "UNREACHABLE")], checks);
+    }
+
     public void Dispose() => _workspace.Dispose();
 }
