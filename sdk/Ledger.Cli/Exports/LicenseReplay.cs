@@ -13,7 +13,7 @@ internal static class LicenseReplay
     public const string Projection = "licenses";
 
     public static readonly IReadOnlyList<string> EventTypes =
-        ["license_issued", "license_renewed", "license_capabilities_changed", "license_revocation_recorded"];
+        ["license_issued", "license_imported", "license_renewed", "license_capabilities_changed", "license_revocation_recorded"];
 
     /// <summary>The state the events lead to, or the reason they cannot be replayed.</summary>
     public static (JsonObject? State, string? Problem) Replay(IReadOnlyList<(string Type, JsonObject Data)> events)
@@ -23,9 +23,10 @@ internal static class LicenseReplay
         foreach (var (type, data) in events)
         {
             version++;
-            if (version == 1 != (type == "license_issued"))
+            var starts = type is "license_issued" or "license_imported";
+            if (version == 1 != starts)
             {
-                return (null, version == 1 ? $"its first event is {type}, not license_issued" : $"event {version} is a second license_issued");
+                return (null, version == 1 ? $"its first event is {type}, not license_issued or license_imported" : $"event {version} is a second {type}");
             }
 
             switch (type)
@@ -48,6 +49,34 @@ internal static class LicenseReplay
                         ["revoked"] = false,
                         ["revokedAt"] = null,
                         ["revocationReason"] = null,
+                        // Licenses issued before profiles existed carry none: they are Ledger's format.
+                        ["profile"] = Copy(data, "profile") ?? "ledger",
+                        ["audiences"] = new JsonArray(),
+                        ["imported"] = false,
+                    };
+                    TakeKey(state, data);
+                    break;
+                case "license_imported":
+                    state = new JsonObject
+                    {
+                        ["id"] = Copy(data, "licenseId"),
+                        ["customerId"] = Copy(data, "customerId"),
+                        ["customerName"] = Copy(data, "customerName"),
+                        ["customerContact"] = null,
+                        ["subject"] = Copy(data, "subject"),
+                        ["product"] = Copy(data, "product"),
+                        ["edition"] = Copy(data, "edition"),
+                        ["audience"] = (data["audiences"] as JsonArray) is { Count: > 0 } audiences ? audiences[0]?.DeepClone() : null,
+                        ["capabilities"] = Copy(data, "capabilities"),
+                        ["validFrom"] = Copy(data, "validFrom"),
+                        ["expiresAt"] = Copy(data, "expiresAt"),
+                        ["issuedAt"] = Copy(data, "issuedAt"),
+                        ["revoked"] = false,
+                        ["revokedAt"] = null,
+                        ["revocationReason"] = null,
+                        ["profile"] = Copy(data, "profile"),
+                        ["audiences"] = Copy(data, "audiences"),
+                        ["imported"] = true,
                     };
                     TakeKey(state, data);
                     break;

@@ -22,7 +22,7 @@ public sealed class ProjectionRebuildTests(LedgerWithLicenseHistory ledger) : IC
         var licenses = Assert.Single(listed.Projections);
         Assert.Equal("licenses", licenses.Name);
         Assert.True(licenses.Documents >= ledger.LicenseIds.Count);
-        Assert.Equal(["license_capabilities_changed", "license_issued", "license_renewed", "license_revocation_recorded"], licenses.EventTypes.Order());
+        Assert.Equal(["license_capabilities_changed", "license_imported", "license_issued", "license_renewed", "license_revocation_recorded"], licenses.EventTypes.Order());
     }
 
     [Fact]

@@ -25,14 +25,17 @@ public sealed class RekeyAuthorization(IDocumentStore store, LedgerIssuer issuer
         for (var attempt = 1; ; attempt++)
         {
             await using var session = store.LightweightSession();
+            // The known license first: a revocation marks it in the same commit that writes its record, so
+            // either this read sees the mark, or the revocation commits later and this commit conflicts with it.
+            // (Reading the record first left a window: a revocation committing between the two reads went unseen.)
+            var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken);
             var record = await session.LoadAsync<RevocationRecord>(licenseId, cancellationToken);
-            if (record is not null)
+            if (record is not null || license?.RevokedAt is not null)
             {
                 throw new RuleViolation(
-                    $"License {licenseId} was revoked at {record.RevokedAt:u} ({record.Reason}); revocation is final for every key it ever had, so it gets no new key. Issue a new license instead.");
+                    $"License {licenseId} was revoked at {(record?.RevokedAt ?? license!.RevokedAt):u}{(record is null ? "" : $" ({record.Reason})")}; revocation is final for every key it ever had, so it gets no new key. Issue a new license instead.");
             }
 
-            var license = await session.LoadAsync<KnownLicense>(licenseId, cancellationToken);
             if (license is null)
             {
                 // Issuance knows it; its LicenseIssued has not arrived yet (a broker outage or backlog).
