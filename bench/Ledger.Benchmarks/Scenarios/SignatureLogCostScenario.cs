@@ -9,14 +9,18 @@ namespace Ledger.Benchmarks.Scenarios;
 /// What Notary's signature log (issue 15) costs issuance: the <c>issue</c> load (IssueLicense at 32
 /// concurrent clients, the Npgsql limit beside it), now that every signature appends its log entry
 /// in the transaction that records key usage before it returns, against the <c>issue</c> figures
-/// measured before the log existed (bench/results/baselines/issue-before-signature-log.json, from
-/// commit aaafd3a). The runs are on different days, so each is normalized by the Npgsql limit
-/// measured beside it in the same run: the log's cost is 1 - (ratio now / ratio before).
+/// of the same system with the log's append taken out
+/// (bench/results/baselines/issue-without-signature-log.json; its <c>provenance</c> says how it was
+/// made). The runs are at different times, so each is normalized by the Npgsql limit measured beside
+/// it in the same run: the log's cost is 1 - (ratio now / ratio without). The first baseline, from
+/// before issue 15 (issue-before-signature-log.json, commit aaafd3a), stays for the record but is not
+/// compared: its Npgsql limit ran over TLS (1,193 rows/s), so normalizing by it mixed issue 19's
+/// connection settings into the log's cost.
 /// </summary>
 public sealed class SignatureLogCostScenario(int rounds) : IScenario
 {
     /// <summary>From the repository root.</summary>
-    public const string BaselinePath = "bench/results/baselines/issue-before-signature-log.json";
+    public const string BaselinePath = "bench/results/baselines/issue-without-signature-log.json";
 
     private const double MaxCost = 0.10;
 
@@ -28,18 +32,18 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
     public string Name => "issue-signature-log";
 
     public string Description =>
-        "IssueLicense at 32 concurrent clients with Notary's signature log on, against the issue figures from before the log (commit aaafd3a), each run normalized by its Npgsql limit";
+        "IssueLicense at 32 concurrent clients with Notary's signature log on, against the issue figures without it (same harness and limit settings), each run normalized by its Npgsql limit";
 
     public ScenarioReport Run(ScenarioLog log)
     {
         var baselineFile = Path.Combine(BuildOutput.Root, BaselinePath);
         if (!File.Exists(baselineFile))
         {
-            throw new BenchmarkInvalidException($"The figures from before the signature log are missing: {baselineFile}.");
+            throw new BenchmarkInvalidException($"The figures without the signature log are missing: {baselineFile}.");
         }
 
         var before = Baseline.Read(baselineFile);
-        log.Step($"before the log ({before.Date}): {ResultsWriter.Format(before.LedgerRate)} licenses/s, Npgsql {ResultsWriter.Format(before.LimitRate)} rows/s, ratio {before.Ratio:0.000}");
+        log.Step($"without the log ({before.Date}): {ResultsWriter.Format(before.LedgerRate)} licenses/s, Npgsql {ResultsWriter.Format(before.LimitRate)} rows/s, ratio {before.Ratio:0.000}");
 
         var now = new IssueScenario("issue", licensesPerCall: 1, concurrency: 32, rounds, targetRatio: 0.3).Run(log);
         double Now(string key) => now.Figures.Single(f => f.Key == key).Value;
@@ -53,9 +57,9 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
             new("ledger_licenses_per_second", "IssueLicense through gRPC, signature log on", ledgerRate, "licenses/s", now.Figures.Single(f => f.Key == "ledger_licenses_per_second").Note),
             new("npgsql_licenses_per_second", "Npgsql 1-row insert per transaction (limit), this run", limitRate, "rows/s"),
             new("ratio", "ratio ledger / Npgsql, signature log on", ratio, "ratio"),
-            new("before_ledger_licenses_per_second", $"IssueLicense before the signature log ({before.Date})", before.LedgerRate, "licenses/s", "bench/results/baselines/issue-before-signature-log.json"),
+            new("before_ledger_licenses_per_second", $"IssueLicense without the signature log ({before.Date})", before.LedgerRate, "licenses/s", BaselinePath),
             new("before_npgsql_licenses_per_second", "Npgsql limit in that run", before.LimitRate, "rows/s"),
-            new("before_ratio", "ratio ledger / Npgsql before the signature log", before.Ratio, "ratio"),
+            new("before_ratio", "ratio ledger / Npgsql without the signature log", before.Ratio, "ratio"),
             new("relative_throughput", "throughput with the log / without, each normalized by its run's Npgsql limit", relative, "ratio", "1 - this is the log's cost"),
             new("raw_relative_throughput", "licenses/s with the log / licenses/s without, not normalized (machine load differs between the runs)", ledgerRate / before.LedgerRate, "ratio"),
             new("ledger_p50_ms", "latency p50 per call, signature log on", Now("ledger_p50_ms"), "ms"),
@@ -66,10 +70,10 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
         {
             Target.AtLeast(
                 "relative_throughput",
-                $"(ledger / Npgsql with the log) / (ledger / Npgsql before it) >= {1 - MaxCost:0.0#}",
+                $"(ledger / Npgsql with the log) / (ledger / Npgsql without it) >= {1 - MaxCost:0.0#}",
                 relative,
                 1 - MaxCost,
-                "each signature appends its log entry (leaf hash computed, one insert under the log's advisory lock) in the transaction that already records key usage; the lock serializes concurrent signings at the append"),
+                "appends serialize through their commit (the log is gapless: the advisory lock is held until the commit), so every signing waits for the ones queued before it; group commit (SignatureLogStore) shares one transaction among the signings queued meanwhile"),
         };
 
         var parameters = new Dictionary<string, object>
@@ -77,7 +81,6 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
             ["concurrency"] = 32,
             ["rounds"] = rounds,
             ["baseline"] = BaselinePath,
-            ["baseline_calls_per_round"] = before.CallsPerRound,
             ["baseline_rounds"] = before.Rounds,
             ["baseline_load_average"] = before.LoadAverage,
             ["services"] = "Notary, Issuance, Revocation, Attestation as Release processes on localhost; PostgreSQL and RabbitMQ local",
@@ -85,13 +88,13 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
 
         return new ScenarioReport(Name, Description, parameters, figures, targets,
         [
-            "The issue scenario's load and limit, run now; the baseline is that scenario's result from before issue 15, committed beside the results.",
+            "The issue scenario's load and limit, run now; the baseline is that scenario's result with the log's append taken out (a scratch build on an idle machine; its provenance field says how), committed beside the results.",
             "Runs on different days meet different machine load: the Npgsql limit measured in each run normalizes it, so the target compares ratios, not raw rates.",
             .. now.Notes,
         ]);
     }
 
-    private sealed record Baseline(double LedgerRate, double LimitRate, double Ratio, string Date, string LoadAverage, int CallsPerRound, int Rounds)
+    private sealed record Baseline(double LedgerRate, double LimitRate, double Ratio, string Date, string LoadAverage, int Rounds)
     {
         public static Baseline Read(string path)
         {
@@ -104,7 +107,7 @@ public sealed class SignatureLogCostScenario(int rounds) : IScenario
                 Figure("ledger_licenses_per_second"), Figure("npgsql_licenses_per_second"), Figure("ratio"),
                 DateTimeOffset.Parse(conditions.GetProperty("date").GetString()!, CultureInfo.InvariantCulture).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
                 conditions.GetProperty("load_average").GetString() ?? "",
-                parameters.GetProperty("calls_per_round").GetInt32(), parameters.GetProperty("rounds").GetInt32());
+                parameters.GetProperty("rounds").GetInt32());
         }
     }
 }

@@ -54,6 +54,40 @@ public sealed class SignatureLogTests(NotaryWithActiveKeys notary) : IClassFixtu
     }
 
     [Fact]
+    public async Task concurrent_signings_share_commits_yet_each_gets_its_own_contiguous_gapless_entries()
+    {
+        // 48 single signings and 4 batches of 10 at once: the log commits them in groups (one
+        // transaction for whoever queued meanwhile); every signature still has exactly its own entry.
+        var start = await SizeAsync();
+        var singles = Enumerable.Range(0, 48).Select(async _ =>
+        {
+            var claims = SignRequests.LicenseClaims();
+            var signed = await notary.Licenses.SignAsync(SignRequests.License(claims));
+            return new[] { (signed.Jws, signed.LogIndex, claims.LicenseId.ToString()) };
+        });
+        var batches = Enumerable.Range(0, 4).Select(async _ =>
+        {
+            var claims = Enumerable.Range(0, 10).Select(_ => SignRequests.LicenseClaims()).ToList();
+            var request = new SignBatchRequest { Purpose = KeyPurpose.License, Typ = "license+jwt", ExpiresAt = Timestamp.FromDateTimeOffset(claims.Max(c => c.ExpiresAt)) };
+            request.Payloads.AddRange(claims.Select(c => Google.Protobuf.ByteString.CopyFrom(c.ToJson())));
+            var signed = await notary.Licenses.SignBatchAsync(request);
+            Assert.Equal(Enumerable.Range(0, 10).Select(i => signed.LogIndexes[0] + i), signed.LogIndexes);
+            return signed.Jws.Select((jws, i) => (jws, signed.LogIndexes[i], claims[i].LicenseId.ToString())).ToArray();
+        });
+
+        var signatures = (await Task.WhenAll(singles.Concat(batches))).SelectMany(s => s).ToList();
+
+        Assert.Equal(Enumerable.Range(0, 88).Select(i => start + i), signatures.Select(s => s.Item2).Order());
+        var entries = (await EntriesAsync()).ToDictionary(e => e.Index);
+        Assert.Equal(Enumerable.Range(0, (int)start + 88).Select(i => (long)i), entries.Keys.Order());
+        foreach (var (jws, index, subject) in signatures)
+        {
+            var signingInput = SHA256.HashData(Encoding.ASCII.GetBytes(jws[..jws.LastIndexOf('.')]));
+            Assert.Equal((subject, Convert.ToHexString(signingInput)), (entries[index].Subject, Convert.ToHexString(entries[index].InputSha256.ToByteArray())));
+        }
+    }
+
+    [Fact]
     public async Task the_checkpoint_is_signed_by_the_checkpoint_key_of_the_jwks_and_proofs_verify_over_http()
     {
         var signed = await notary.Licenses.SignAsync(SignRequests.License());

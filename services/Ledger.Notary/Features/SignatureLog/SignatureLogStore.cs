@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Ledger.Notary.Keys;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Verification;
 using Marten;
 using Npgsql;
@@ -50,13 +53,124 @@ public sealed class SignatureLogStore(IDocumentStore store, KeyUsage usage)
     public sealed record Pending(string Subject, byte[] InputSha256);
 
     /// <summary>
-    /// Appends the entries and raises the key's recorded expiry in one transaction; returns the entries
-    /// with their indexes. Nothing is returned to the caller of Sign before this commits.
+    /// Appends the entries and raises the key's recorded expiry; returns the entries with their
+    /// indexes. Nothing is returned to the caller of Sign before this commits.
     /// </summary>
+    /// <remarks>
+    /// Group commit: the log is gapless, so appends serialize through their commit (the advisory lock
+    /// is held until then). One transaction per signature made that commit the bottleneck of every
+    /// signing path. Instead, callers queue their entries and take turns as the writer: a writer
+    /// commits every request queued at that moment (up to <see cref="MaxGroupEntries"/> entries) in
+    /// one transaction, each request's entries contiguous, and completes them all; a caller whose
+    /// request a writer already committed just returns. Nobody waits for a timer: a lone caller
+    /// commits alone at once; callers arriving during a commit share the next one. When a group's
+    /// commit fails, each of its requests is committed alone, so one request's failure (or the
+    /// cancellation of the caller who happened to be the writer) never fails its neighbours.
+    /// A caller that gives up while its request is still queued withdraws it: nothing is logged for
+    /// a signature that never left Notary.
+    /// </remarks>
     public async Task<IReadOnlyList<SignatureLogEntry>> AppendAsync(
         SigningKey key, string client, IReadOnlyList<Pending> pending, DateTimeOffset signedUntil, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+        var request = new AppendRequest(key, client, pending, signedUntil, DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()));
+        _queue.Enqueue(request);
+        try
+        {
+            while (!request.Completion.Task.IsCompleted)
+            {
+                await _writer.WaitAsync(cancellationToken);
+                try
+                {
+                    if (!request.Completion.Task.IsCompleted)
+                    {
+                        await CommitQueuedAsync(request);
+                    }
+                }
+                finally
+                {
+                    _writer.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Still queued: withdrawn, never logged. Already claimed: logged, though its caller has gone.
+            request.Withdraw();
+            throw;
+        }
+
+        return await request.Completion.Task;
+    }
+
+    /// <summary>Most entries one group's transaction appends (a SignBatch brings at most 1,000).</summary>
+    public const int MaxGroupEntries = 4096;
+
+    private static readonly Histogram<int> GroupSizes = LedgerTelemetry.Meter.CreateHistogram<int>(
+        "ledger.notary.signature_log.group_size", unit: "{request}",
+        description: "Sign requests whose log entries one signature log transaction committed (group commit)");
+
+    private readonly ConcurrentQueue<AppendRequest> _queue = new();
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    /// <summary>
+    /// Called holding the writer's turn: commits the queued requests, a group at a time, until the
+    /// writer's own is done (every caller still queued waits for a turn, so no request is stranded).
+    /// </summary>
+    private async Task CommitQueuedAsync(AppendRequest own)
+    {
+        while (!own.Completion.Task.IsCompleted && TakeGroup() is { Count: > 0 } group)
+        {
+            GroupSizes.Record(group.Count);
+            try
+            {
+                // Not the writer's own cancellation: the group belongs to every caller in it.
+                var entries = await CommitAsync(group, CancellationToken.None);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].Completion.SetResult(entries[i]);
+                }
+            }
+            catch (Exception) when (group.Count > 1)
+            {
+                foreach (var request in group)
+                {
+                    try
+                    {
+                        request.Completion.SetResult((await CommitAsync([request], CancellationToken.None))[0]);
+                    }
+                    catch (Exception alone)
+                    {
+                        request.Completion.SetException(alone);
+                    }
+                }
+            }
+            catch (Exception failed)
+            {
+                group[0].Completion.SetException(failed);
+            }
+        }
+    }
+
+    private List<AppendRequest> TakeGroup()
+    {
+        var group = new List<AppendRequest>();
+        var entries = 0;
+        while (_queue.TryPeek(out var next) && (group.Count == 0 || entries + next.Pending.Count <= MaxGroupEntries))
+        {
+            _queue.TryDequeue(out _);
+            if (next.Claim())
+            {
+                group.Add(next);
+                entries += next.Pending.Count;
+            }
+        }
+
+        return group;
+    }
+
+    /// <summary>One transaction: the log's lock, its head, every request's entries in order, each key's expiry raised.</summary>
+    private async Task<IReadOnlyList<IReadOnlyList<SignatureLogEntry>>> CommitAsync(IReadOnlyList<AppendRequest> group, CancellationToken cancellationToken)
+    {
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -72,14 +186,24 @@ public sealed class SignatureLogStore(IDocumentStore store, KeyUsage usage)
             next = (long)(await head.ExecuteScalarAsync(cancellationToken))!;
         }
 
-        var entries = pending.Select((p, i) => new SignatureLogEntry(next + i, at, key.Id.ToString(), key.Purpose.Name(), client, p.Subject, p.InputSha256)).ToList();
+        var perRequest = new List<IReadOnlyList<SignatureLogEntry>>(group.Count);
+        foreach (var request in group)
+        {
+            var first = next;
+            perRequest.Add(request.Pending.Select((p, i) => new SignatureLogEntry(
+                first + i, request.At, request.Key.Id.ToString(), request.Key.Purpose.Name(), request.Client, p.Subject, p.InputSha256)).ToList());
+            next += request.Pending.Count;
+        }
+
+        var entries = perRequest.SelectMany(e => e).ToList();
+        var kids = group.SelectMany(r => r.Pending.Select(_ => r.Key.Id)).ToArray();
         await using (var insert = new NpgsqlCommand(
             $"insert into {Schema}.{EntriesTable} (idx, at, kid, purpose, client, subject, input_sha256, leaf_hash) " +
             "select * from unnest(@idx, @at, @kid, @purpose, @client, @subject, @input, @leaf)", connection, transaction))
         {
             insert.Parameters.Add(new NpgsqlParameter("idx", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = entries.Select(e => e.Index).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = entries.Select(e => e.At.UtcDateTime).ToArray() });
-            insert.Parameters.Add(new NpgsqlParameter("kid", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = entries.Select(_ => key.Id).ToArray() });
+            insert.Parameters.Add(new NpgsqlParameter("kid", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = kids });
             insert.Parameters.Add(new NpgsqlParameter("purpose", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = entries.Select(e => e.Purpose).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter("client", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = entries.Select(e => e.Client).ToArray() });
             insert.Parameters.Add(new NpgsqlParameter("subject", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = entries.Select(e => e.Subject).ToArray() });
@@ -88,9 +212,34 @@ public sealed class SignatureLogStore(IDocumentStore store, KeyUsage usage)
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await usage.RecordAsync(connection, transaction, key.Id, signedUntil, cancellationToken);
+        // Keys in a fixed order, so two replicas' groups never wait on each other's key_usage rows in opposite orders.
+        foreach (var (kid, until) in group.GroupBy(r => r.Key.Id).Select(g => (g.Key, g.Max(r => r.SignedUntil))).OrderBy(k => k.Key))
+        {
+            await usage.RecordAsync(connection, transaction, kid, until, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return entries;
+        return perRequest;
+    }
+
+    /// <summary>A caller's entries waiting for a writer: claimed by the writer that commits them, or withdrawn by a caller that gave up first.</summary>
+    private sealed class AppendRequest(SigningKey key, string client, IReadOnlyList<Pending> pending, DateTimeOffset signedUntil, DateTimeOffset at)
+    {
+        private const int Queued = 0, Claimed = 1, Withdrawn = 2;
+        private int _state;
+
+        public SigningKey Key => key;
+        public string Client => client;
+        public IReadOnlyList<Pending> Pending => pending;
+        public DateTimeOffset SignedUntil => signedUntil;
+        public DateTimeOffset At => at;
+
+        public TaskCompletionSource<IReadOnlyList<SignatureLogEntry>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Claim() => Interlocked.CompareExchange(ref _state, Claimed, Queued) == Queued;
+
+        /// <summary>True when the request was still queued and now never will be committed.</summary>
+        public bool Withdraw() => Interlocked.CompareExchange(ref _state, Withdrawn, Queued) == Queued;
     }
 
     /// <summary>Leaf hashes from <paramref name="from"/> on, in index order, at most <paramref name="limit"/>.</summary>
