@@ -87,12 +87,11 @@ public sealed class ClusterFaultTests(LedgerCluster cluster, ITestOutputHelper o
         await AssertNothingLostAsync("rabbit", issued, revoked);
     }
 
-    // Skipped, naming the defect it found (issue 17 stays open for it): on the merged code, after the
-    // promotion, Revocation's outbox did not publish the LicenseRevoked events of the revocations made
-    // after it (54 of 100 never reached the subscriber in 120 s, while the verified feed held all 100 and
-    // every LicenseIssued was published). Suspected: the sequence jump a promoted standby makes (PostgreSQL
-    // logs sequences ahead) leaves a gap the async daemon waits on. Before issues 17a and 19 merged, it passed.
-    [OutageFact(Skip = "Defect found, issue 17: Revocation's outbox stops publishing after a PostgreSQL promotion (see the comment above)"), Step(3)]
+    // Once, on a machine loaded by other builds, this step found Revocation's outbox silent after the
+    // promotion (54 of 100 LicenseRevoked not delivered in 120 s; the feed held all 100). Not seen in
+    // the runs since (docs/SCALING.md); should it recur, the failure prints the outbox's progress
+    // against the newest event and the replicas' warnings (DiagnoseOutboxAsync).
+    [OutageFact, Step(3)]
     public async Task Stopping_the_PostgreSQL_primary_and_promoting_the_standby_loses_nothing()
     {
         DateTimeOffset promoted = default;
@@ -187,7 +186,15 @@ public sealed class ClusterFaultTests(LedgerCluster cluster, ITestOutputHelper o
         Assert.Equal(issued.Operations.Count, acknowledged.Concat(retried).Distinct().Count());
 
         // Every license in the ledger was published, once.
-        var (licenses, deliveries, redelivered) = await cluster.Subscriber.WaitUntilPublishedOnceAsync("LicenseIssued", [.. inLedger.Keys], Settle);
+        int licenses, deliveries, redelivered;
+        try
+        {
+            (licenses, deliveries, redelivered) = await cluster.Subscriber.WaitUntilPublishedOnceAsync("LicenseIssued", [.. inLedger.Keys], Settle);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{await cluster.DiagnoseOutboxAsync("issuance")}");
+        }
 
         // Every acknowledged revocation, and every failed one retried, is revoked once, in the verified feed and published once.
         foreach (var failed in revoked.Failed)
@@ -203,7 +210,15 @@ public sealed class ClusterFaultTests(LedgerCluster cluster, ITestOutputHelper o
         }, Settle, "the feed to hold every revocation");
         Assert.True(cluster.Revoked.SetEquals(feed.Revoked), $"The feed holds {feed.Revoked.Count} revocations; {cluster.Revoked.Count} were asked for.");
         Assert.Equal(cluster.Revoked.Count, feed.Version);
-        var (revocations, revocationDeliveries, revocationsRedelivered) = await cluster.Subscriber.WaitUntilPublishedOnceAsync("LicenseRevoked", asked, Settle);
+        int revocations, revocationDeliveries, revocationsRedelivered;
+        try
+        {
+            (revocations, revocationDeliveries, revocationsRedelivered) = await cluster.Subscriber.WaitUntilPublishedOnceAsync("LicenseRevoked", asked, Settle);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{await cluster.DiagnoseOutboxAsync("revocation")}");
+        }
 
         // Both Revocation replicas serve the same bytes (and ETag) for the same version.
         var copies = await cluster.FeedFromEachReplicaAsync(TimeSpan.FromSeconds(30));

@@ -38,11 +38,12 @@ public sealed class ScaleOutScenario : IScenario
 
     public ScenarioReport Run(ScenarioLog log) => RunAsync(log).GetAwaiter().GetResult();
 
-    private static string PortBase => Environment.GetEnvironmentVariable("LEDGER_BENCH_CLUSTER_PORT_BASE") is { Length: > 0 } b ? b : "6500";
+    private static readonly ClusterScript Cluster = new(ClusterName,
+        Environment.GetEnvironmentVariable("LEDGER_BENCH_CLUSTER_PORT_BASE") is { Length: > 0 } b ? b : "6500");
 
     private async Task<ScenarioReport> RunAsync(ScenarioLog log)
     {
-        log.Step($"starting the cluster '{ClusterName}' with infra/cluster.sh (ports from {PortBase})");
+        log.Step($"starting the cluster '{ClusterName}' with infra/cluster.sh (ports from {Cluster.PortBase})");
         await ClusterAsync(TimeSpan.FromMinutes(3), "destroy");
         await ClusterAsync(TimeSpan.FromMinutes(10), "up");
         try
@@ -57,8 +58,7 @@ public sealed class ScaleOutScenario : IScenario
 
     private async Task<ScenarioReport> MeasureAsync(ScenarioLog log)
     {
-        var env = (await ClusterAsync(TimeSpan.FromMinutes(1), "env")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('=', 2)).ToDictionary(p => p[0], p => p[1].Trim('\''));
+        var env = await Cluster.EnvironmentAsync();
         var jwk = JsonWebKey.Parse(await File.ReadAllTextAsync(Path.Combine(env["LEDGER_CLUSTER_DIR"], "clients", "admin.private.jwk")));
         using var admin = Ed25519SigningKey.FromJwk(jwk);
         using var issuanceChannel = Channel(env["LEDGER_CLUSTER_ISSUANCE_GRPC"], () => ClientToken.Mint(admin, jwk.Kid!, "admin", "issuance", DateTimeOffset.UtcNow));
@@ -195,40 +195,7 @@ public sealed class ScaleOutScenario : IScenario
             UnsafeUseInsecureChannelCallCredentials = true,
         });
 
-    private static async Task<string> ClusterAsync(TimeSpan timeout, params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(BuildOutput.Root, "infra", "cluster.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["LEDGER_CLUSTER_NAME"] = ClusterName;
-        start.Environment["LEDGER_CLUSTER_PORT_BASE"] = PortBase;
-        start.Environment["LEDGER_CLUSTER_NO_BUILD"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var bounded = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(bounded.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"infra/cluster.sh {string.Join(' ', args)} did not finish within {timeout}.");
-        }
-
-        return process.ExitCode == 0
-            ? await output
-            : throw new InvalidOperationException($"infra/cluster.sh {string.Join(' ', args)} exited with {process.ExitCode}: {await output}{await errors}");
-    }
+    private static Task<string> ClusterAsync(TimeSpan timeout, params string[] args) => Cluster.RunAsync(timeout, args);
 
     private static double Median(IEnumerable<double> values)
     {

@@ -36,9 +36,8 @@ public sealed class LedgerCluster : IAsyncLifetime
 
     public static bool Enabled => Environment.GetEnvironmentVariable(OutageFactAttribute.Setting) == "1";
 
-    public string Name { get; } = "ledgertest";
-
-    public string PortBase { get; } = Environment.GetEnvironmentVariable("LEDGER_TEST_CLUSTER_PORT_BASE") is { Length: > 0 } b ? b : "6400";
+    private readonly ClusterScript _script = new("ledgertest",
+        Environment.GetEnvironmentVariable("LEDGER_TEST_CLUSTER_PORT_BASE") is { Length: > 0 } b ? b : "6400");
 
     public LicensesClient Licenses { get; private set; } = null!;
 
@@ -60,10 +59,9 @@ public sealed class LedgerCluster : IAsyncLifetime
         await ScriptAsync(TimeSpan.FromMinutes(6), "destroy");
         // About a minute on an idle 2-core machine; far longer when other builds load it.
         await ScriptAsync(TimeSpan.FromMinutes(20), "up");
-        foreach (var line in (await ScriptAsync(TimeSpan.FromMinutes(1), "env")).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var (key, value) in await _script.EnvironmentAsync())
         {
-            var at = line.IndexOf('=', StringComparison.Ordinal);
-            _env[line[..at]] = line[(at + 1)..].Trim('\'');
+            _env[key] = value;
         }
 
         var jwk = JsonWebKey.Parse(await File.ReadAllTextAsync(Path.Combine(_env["LEDGER_CLUSTER_DIR"], "clients", "admin.private.jwk")));
@@ -123,42 +121,46 @@ public sealed class LedgerCluster : IAsyncLifetime
     }
 
     /// <summary>Runs <c>infra/cluster.sh</c> with this cluster's name and ports; its output, or an exception with it.</summary>
-    public async Task<string> ScriptAsync(TimeSpan timeout, params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(BuildOutput.Root, "infra", "cluster.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+    public Task<string> ScriptAsync(TimeSpan timeout, params string[] args) => _script.RunAsync(timeout, args);
 
-        start.Environment["LEDGER_CLUSTER_NAME"] = Name;
-        start.Environment["LEDGER_CLUSTER_PORT_BASE"] = PortBase;
-        start.Environment["LEDGER_CLUSTER_NO_BUILD"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var bounded = new CancellationTokenSource(timeout);
+    /// <summary>
+    /// What a test that waited in vain for <paramref name="service"/>'s integration events prints: its
+    /// event store's newest sequence beside each daemon shard's progress (the outbox is the
+    /// <c>integration-events</c> shard), and the warnings and failures its replicas logged.
+    /// </summary>
+    public async Task<string> DiagnoseOutboxAsync(string service)
+    {
+        var report = new StringBuilder($"{service}'s event store: ");
         try
         {
-            await process.WaitForExitAsync(bounded.Token);
+            var database = new Npgsql.NpgsqlConnectionStringBuilder(Address("POSTGRES")) { Database = $"ledger_{service}" };
+            await using var connection = new Npgsql.NpgsqlConnection(database.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                $"select 'newest event', max(seq_id) from {service}.mt_events union all " +
+                $"select name, last_seq_id from {service}.mt_event_progression", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                report.Append($"{reader.GetString(0)} at {(reader.IsDBNull(1) ? "-" : reader.GetInt64(1).ToString(System.Globalization.CultureInfo.InvariantCulture))}; ");
+            }
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"infra/cluster.sh {string.Join(' ', args)} did not finish within {timeout}: {await output}{await errors}");
+            report.Append($"not readable ({e.Message}); ");
         }
 
-        if (process.ExitCode != 0)
+        foreach (var log in Directory.GetFiles(Path.Combine(_env["LEDGER_CLUSTER_DIR"], "logs"), $"{service}-*.log").Order())
         {
-            throw new InvalidOperationException($"infra/cluster.sh {string.Join(' ', args)} exited with {process.ExitCode}: {await output}{await errors}");
+            var lines = File.ReadAllLines(log);
+            var headlines = lines.Select((line, i) => (line, i))
+                .Where(l => l.line.StartsWith("warn:", StringComparison.Ordinal) || l.line.StartsWith("fail:", StringComparison.Ordinal))
+                .Select(l => $"{l.line} {(l.i + 1 < lines.Length ? lines[l.i + 1].Trim() : "")}")
+                .TakeLast(15);
+            report.Append($"\n{Path.GetFileName(log)}, its last warnings and failures:\n  {string.Join("\n  ", headlines)}");
         }
 
-        return await output;
+        return report.ToString();
     }
 
     /// <summary>Every license and revocation the tests made, across the class: the feed must hold exactly these revocations.</summary>
