@@ -140,38 +140,30 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
         return document.RootElement.TryGetProperty("aud", out var aud) && aud.ValueKind == JsonValueKind.Array;
     }
 
-    private Subject Feed(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now)
+    private Subject Feed(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now) =>
+        FeedOrFilter("feed", static p => RevocationFeedPayload.Parse(p) is var f ? (f.Issuer, f.IssuedAt, f.ExpiresAt, f.Version) : default, payload, field, validation, now);
+
+    private Subject Filter(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now) =>
+        FeedOrFilter("filter", static p => RevocationFilterPayload.Parse(p) is var f ? (f.Issuer, f.IssuedAt, f.ExpiresAt, f.Version) : default, payload, field, validation, now);
+
+    private delegate (string Issuer, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, long Version) FeedClaims(ReadOnlySpan<byte> payload);
+
+    /// <summary>A feed and a filter obey the same rules: parse under the feed rules, this ledger's issuer, a bounded lifetime.</summary>
+    private Subject FeedOrFilter(string kind, FeedClaims parse, ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now)
     {
-        RevocationFeedPayload feed;
+        (string Issuer, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, long Version) claims;
         try
         {
-            feed = RevocationFeedPayload.Parse(payload);
+            claims = parse(payload);
         }
         catch (FeedFormatException e)
         {
-            validation.Fail(field, $"rule feed-format: not a revocation feed payload ({e.Message})");
+            validation.Fail(field, $"rule feed-format: not a revocation {kind} payload ({e.Message})");
             return new Subject("-", now);
         }
 
-        FeedCommon(feed.Issuer, feed.IssuedAt, feed.ExpiresAt, field, validation, now);
-        return new Subject(SignatureLogEntry.FeedSubject("feed", feed.Version), feed.ExpiresAt, feed.Version);
-    }
-
-    private Subject Filter(ReadOnlySpan<byte> payload, string field, RequestValidation validation, DateTimeOffset now)
-    {
-        RevocationFilterPayload filter;
-        try
-        {
-            filter = RevocationFilterPayload.Parse(payload);
-        }
-        catch (FeedFormatException e)
-        {
-            validation.Fail(field, $"rule feed-format: not a revocation filter payload ({e.Message})");
-            return new Subject("-", now);
-        }
-
-        FeedCommon(filter.Issuer, filter.IssuedAt, filter.ExpiresAt, field, validation, now);
-        return new Subject(SignatureLogEntry.FeedSubject("filter", filter.Version), filter.ExpiresAt, filter.Version);
+        FeedCommon(claims.Issuer, claims.IssuedAt, claims.ExpiresAt, field, validation, now);
+        return new Subject(SignatureLogEntry.FeedSubject(kind, claims.Version), claims.ExpiresAt, claims.Version);
     }
 
     private void FeedCommon(string issuer, DateTimeOffset issuedAt, DateTimeOffset expiresAt, string field, RequestValidation validation, DateTimeOffset now)
