@@ -228,6 +228,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
 
                 license.Extend(e.ExpiresAt);
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 at = e.IssuedAt;
                 break;
@@ -249,6 +250,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 license.CustomerId = e.CustomerId;
                 // Its capabilities as signed: a later change that removes one is a downgrade like any other.
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 // Issuance's decision time, not the key's (older) iat.
                 at = e.ImportedAt;
@@ -264,6 +266,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 }
 
                 license.Extend(e.ExpiresAt);
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 // A renewal that moves the expiry earlier takes away the term the older keys still have.
                 if (e.ExpiresAt < e.PreviousExpiresAt)
@@ -287,6 +290,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 }
 
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 at = e.ChangedAt;
                 break;
             }
