@@ -38,10 +38,11 @@ public static class RevocationHost
             .PublishIntegrationEvents<RevocationEventMap>();
         builder.AddLedgerMessaging(ServiceName, bus =>
         {
-            bus.AddConsumer<LicenseIssuedConsumer, RetryingConsumerDefinition<LicenseIssuedConsumer>>();
-            bus.AddConsumer<LicenseImportedConsumer, RetryingConsumerDefinition<LicenseImportedConsumer>>();
-            bus.AddConsumer<LicenseRenewedConsumer, RetryingConsumerDefinition<LicenseRenewedConsumer>>();
-            bus.AddConsumer<LicenseCapabilitiesChangedConsumer, RetryingConsumerDefinition<LicenseCapabilitiesChangedConsumer>>();
+            // The messages a learning queue delivers at once are what one learning commit can group (LicenseLearning).
+            bus.AddConsumer<LicenseIssuedConsumer, RetryingConsumerDefinition<LicenseIssuedConsumer>>().Endpoint(e => e.PrefetchCount = LicenseLearning.Prefetch);
+            bus.AddConsumer<LicenseImportedConsumer, RetryingConsumerDefinition<LicenseImportedConsumer>>().Endpoint(e => e.PrefetchCount = LicenseLearning.Prefetch);
+            bus.AddConsumer<LicenseRenewedConsumer, RetryingConsumerDefinition<LicenseRenewedConsumer>>().Endpoint(e => e.PrefetchCount = LicenseLearning.Prefetch);
+            bus.AddConsumer<LicenseCapabilitiesChangedConsumer, RetryingConsumerDefinition<LicenseCapabilitiesChangedConsumer>>().Endpoint(e => e.PrefetchCount = LicenseLearning.Prefetch);
             bus.AddConsumer<IssuanceHeartbeatConsumer, RetryingConsumerDefinition<IssuanceHeartbeatConsumer>>();
             bus.AddConsumer<AttestationRevokedConsumer, RetryingConsumerDefinition<AttestationRevokedConsumer>>();
         });

@@ -14,11 +14,11 @@ public sealed class IssuanceEventMap(LedgerIssuer issuer) : IIntegrationEventMap
     public object? ToIntegrationEvent(IEvent committed) => committed.Data switch
     {
         LicenseIssued e => new V1.LicenseIssued(e.LicenseId, issuer.Name, e.CustomerId, e.Subject, e.Product, e.Edition, e.Audience,
-            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At),
-        LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At),
-        LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At),
+            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.At, e.Key.Kid),
+        LicenseRenewed e => new V1.LicenseRenewed(e.LicenseId, issuer.Name, e.PreviousExpiresAt, e.ExpiresAt, e.Key.Revision, e.At, e.Key.Kid),
+        LicenseCapabilitiesChanged e => new V1.LicenseCapabilitiesChanged(e.LicenseId, issuer.Name, e.Capabilities, e.Key.Revision, e.At, e.Key.Kid),
         LicenseImported e => new V1.LicenseImported(e.LicenseId, issuer.Name, e.CustomerId, e.Subject, e.Product, e.Edition, e.Audiences[0],
-            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.IssuedAt, e.At),
+            e.Capabilities, e.ValidFrom, e.ExpiresAt, e.IssuedAt, e.At, e.Key.Kid),
         HeartbeatRecorded e => new V1.IssuanceHeartbeat(issuer.Name, e.At),
         _ => null,
     };

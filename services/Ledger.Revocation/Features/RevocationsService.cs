@@ -93,8 +93,12 @@ public sealed class RevocationsService(
             case RevokeLicensesRequest.SelectionOneofCase.CustomerId:
                 validation.Require(request.CustomerId.Length is > 0 and <= 200, "customer_id", "the vendor's customer id as given to IssueLicense (1 to 200 characters)");
                 break;
+            case RevokeLicensesRequest.SelectionOneofCase.SigningKeyId:
+                validation.Require(request.SigningKeyId.Length is > 0 and <= 200 && request.SigningKeyId.Trim() == request.SigningKeyId, "signing_key_id",
+                    "the kid of a Notary license key, as in the license keys' JWS header and the JWKS (1 to 200 characters, no surrounding spaces)");
+                break;
             default:
-                validation.Fail("selection", "required: license_ids or customer_id");
+                validation.Fail("selection", "required: license_ids, customer_id or signing_key_id");
                 break;
         }
 
@@ -108,14 +112,27 @@ public sealed class RevocationsService(
             {
                 var response = await idempotent.RunAsync("revoke-licenses", caller, request.IdempotencyKey, request, async session =>
                 {
-                    var selected = request.SelectionCase == RevokeLicensesRequest.SelectionOneofCase.CustomerId
-                        ? await LicensesOfCustomerAsync(session, request.CustomerId, context.CancellationToken)
-                        : ids;
+                    var moreRemaining = false;
+                    IReadOnlyList<Guid> selected;
+                    switch (request.SelectionCase)
+                    {
+                        case RevokeLicensesRequest.SelectionOneofCase.CustomerId:
+                            selected = await LicensesOfCustomerAsync(session, request.CustomerId, context.CancellationToken);
+                            break;
+                        case RevokeLicensesRequest.SelectionOneofCase.SigningKeyId:
+                            (selected, moreRemaining) = await LicensesSignedByAsync(session, request.SigningKeyId, context.CancellationToken);
+                            break;
+                        default:
+                            selected = ids;
+                            break;
+                    }
+
                     outcome = await revoker.RevokeManyAsync(session, selected, reason, comment, caller, context.CancellationToken);
                     var answer = new RevokeLicensesResponse
                     {
                         FeedVersion = outcome.FeedVersion,
                         FirstFeedVersion = outcome.Revoked.Count > 0 ? outcome.Revoked[0].FeedVersion : 0,
+                        MoreRemaining = moreRemaining,
                     };
                     answer.RevokedLicenseIds.AddRange(outcome.Revoked.Select(r => r.Id.ToString()));
                     answer.AlreadyRevokedLicenseIds.AddRange(outcome.AlreadyRevoked.Select(r => r.Id.ToString()));
@@ -159,6 +176,32 @@ public sealed class RevocationsService(
         }
 
         return ids;
+    }
+
+    /// <summary>
+    /// The unrevoked, unexpired licenses any of whose keys <paramref name="kid"/> signed, oldest first, at most
+    /// one batch of them (and whether more are left). A license revoked between this read and the batch's
+    /// lock is listed as already revoked, not revoked twice. NOT_FOUND when no known license,
+    /// revoked, expired or not, was signed by that key: a mistyped kid must not look like "nothing left".
+    /// </summary>
+    private async Task<(IReadOnlyList<Guid> Ids, bool MoreRemaining)> LicensesSignedByAsync(IDocumentSession session, string kid, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var ids = await session.Query<KnownLicense>()
+            .Where(l => l.SigningKeyIds!.Contains(kid) && l.RevokedAt == null && l.LatestExpiresAt > now)
+            .OrderBy(l => l.IssuedAt)
+            .Select(l => l.Id)
+            .Take(MaxLicensesPerBatch + 1)
+            .ToListAsync(cancellationToken);
+        if (ids.Count == 0 && !await session.Query<KnownLicense>().AnyAsync(l => l.SigningKeyIds!.Contains(kid), cancellationToken))
+        {
+            throw new RecordNotFound(
+                $"Revocation knows no license signed by key '{kid}'; nothing was revoked. Check the kid (ledgerctl keys list --purpose license, or the kid in a license key's JWS header); " +
+                "licenses issued moments ago are learned within seconds, and licenses learned before Revocation recorded signing keys can only be revoked by id or customer.",
+                ErrorReasons.LicenseUnknown);
+        }
+
+        return ids.Count > MaxLicensesPerBatch ? ([.. ids.Take(MaxLicensesPerBatch)], true) : (ids, false);
     }
 
     public override async Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)

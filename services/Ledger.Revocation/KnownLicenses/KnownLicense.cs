@@ -42,6 +42,13 @@ public sealed class KnownLicense
     /// </summary>
     public List<string>? Capabilities { get; set; }
 
+    /// <summary>
+    /// The kids of the Notary keys that signed any key of the license, learned from Issuance's events (an imported
+    /// license: its key's own kid). Null or missing a kid when learned from events published before they carried
+    /// it: unknown, so a bulk revocation by signing key does not select the license.
+    /// </summary>
+    public List<string>? SigningKeyIds { get; set; }
+
     /// <summary>The license's revision floor: keys with a lower revision are superseded (0: none).</summary>
     public int SupersededBelow { get; set; }
 
@@ -50,6 +57,21 @@ public sealed class KnownLicense
 
     /// <summary>Set when the license is revoked; from then on no re-keying is authorized.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
+
+    /// <summary>Records that <paramref name="kid"/> signed a key of the license (null: the event did not say).</summary>
+    public void SignedBy(string? kid)
+    {
+        if (string.IsNullOrEmpty(kid))
+        {
+            return;
+        }
+
+        SigningKeyIds ??= [];
+        if (!SigningKeyIds.Contains(kid, StringComparer.Ordinal))
+        {
+            SigningKeyIds.Add(kid);
+        }
+    }
 
     public void Extend(DateTimeOffset expiresAt)
     {

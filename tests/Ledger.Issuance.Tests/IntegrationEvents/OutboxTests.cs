@@ -51,6 +51,8 @@ public sealed class OutboxTests(LedgerWithCuttableBroker ledger) : IClassFixture
         var issued = received[0].Message;
         Assert.Equal("cust-outbox", issued.GetProperty("customerId").GetString());
         Assert.False(issued.TryGetProperty("customerName", out _), "customer names never leave the ledger");
+        // Every event that issued a key names the Notary key that signed it (Revocation revokes by it).
+        Assert.All(received, r => Assert.Equal(license.Kid, r.Message.GetProperty("signingKeyId").GetString()));
     }
 
     [Fact]

@@ -460,20 +460,28 @@ internal static class LicenseCommands
     private static CliCommand RevokeMany()
     {
         var online = new OnlineOptions(LedgerService.Revocation);
-        var ids = new Argument<string[]>("LICENSE_ID") { Description = "License ids to revoke; or give --customer-id or --ids-file instead.", Arity = ArgumentArity.ZeroOrMore };
+        var ids = new Argument<string[]>("LICENSE_ID") { Description = "License ids to revoke; or give --customer-id, --kid or --ids-file instead.", Arity = ArgumentArity.ZeroOrMore };
         var customerId = new Option<string>("--customer-id") { Description = "Revoke every license of this customer (the vendor's customer id, as given to 'license issue')." };
         var idsFile = new Option<string>("--ids-file") { Description = "A file of license ids, one a line ('-' for standard input).", HelpName = "FILE" };
+        var kid = new Option<string>("--kid")
+        {
+            Description = "Revoke every unrevoked, unexpired license any of whose keys this Notary license key signed (its kid, from 'keys list --purpose license'), " +
+                "up to 20,000 a call: run again while it says more remain.",
+            HelpName = "KID",
+        };
         var reason = new Option<string>("--reason") { Description = $"RFC 5280 reason: {string.Join(", ", ProtoValues.Names<RevocationReason>())}.", DefaultValueFactory = _ => "unspecified" };
         reason.CompletionSources.Add(ProtoValues.Names<RevocationReason>());
         var comment = new Option<string>("--comment") { Description = "Free text kept in the ledger (not in feeds), at most 500 characters." };
         var idempotencyKey = IdempotencyKeys.Option();
         var command = new CliCommand("revoke-many",
-            "Revoke many licenses in one call (final): the listed ids, or every license of a customer, in one commit and one step of the signed feed. An unknown id revokes nothing. Up to 20,000 per call.",
+            "Revoke many licenses in one call (final): the listed ids, every license of a customer, or every license a signing key signed, in one commit and one step of the signed feed. An unknown id revokes nothing. Up to 20,000 per call.",
             "ledgerctl license revoke-many --customer-id acme-42 --reason cessation_of_operation",
+            "ledgerctl license revoke-many --kid 0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f --reason key_compromise",
             "ledgerctl license revoke-many --ids-file leaked.txt --reason key_compromise --idempotency-key 0193a9a0-0000-7000-8000-000000000001");
         command.Add(ids);
         command.Add(customerId);
         command.Add(idsFile);
+        command.Add(kid);
         command.Add(reason);
         command.Add(comment);
         command.Add(idempotencyKey);
@@ -488,20 +496,23 @@ internal static class LicenseCommands
                 Comment = run.Get(comment) ?? string.Empty,
             };
             var listed = run.Get(ids) ?? [];
-            switch (listed.Length > 0, run.Get(customerId), run.Get(idsFile))
+            switch (listed.Length > 0, run.Get(customerId), run.Get(idsFile), run.Get(kid))
             {
-                case (true, null, null):
+                case (true, null, null, null):
                     request.LicenseIds = new LicenseIds { Ids = { listed } };
                     break;
-                case (false, { Length: > 0 } customer, null):
+                case (false, { Length: > 0 } customer, null, null):
                     request.CustomerId = customer;
                     break;
-                case (false, null, { Length: > 0 } file):
+                case (false, null, null, { Length: > 0 } signingKey):
+                    request.SigningKeyId = signingKey;
+                    break;
+                case (false, null, { Length: > 0 } file, null):
                     var lines = file == "-" ? ReadLines(Console.In) : File.ReadAllLines(file);
                     request.LicenseIds = new LicenseIds { Ids = { lines.Select(l => l.Trim()).Where(l => l.Length > 0) } };
                     break;
                 default:
-                    throw CliFailure.Usage("Give license ids, --customer-id ID or --ids-file FILE (one of them).");
+                    throw CliFailure.Usage("Give license ids, --customer-id ID, --kid KID or --ids-file FILE (one of them).");
             }
 
             using var connection = online.Connect(run);
@@ -512,6 +523,7 @@ internal static class LicenseCommands
                 ["already_revoked"] = new JsonArray([.. response.AlreadyRevokedLicenseIds.Select(id => JsonValue.Create(id))]),
                 ["first_feed_version"] = response.FirstFeedVersion,
                 ["feed_version"] = response.FeedVersion,
+                ["more_remaining"] = response.MoreRemaining,
                 ["idempotency_key"] = key,
             };
             var text = new StringBuilder();
@@ -521,6 +533,11 @@ internal static class LicenseCommands
             if (response.AlreadyRevokedLicenseIds.Count > 0)
             {
                 text.AppendLine($"{response.AlreadyRevokedLicenseIds.Count} were already revoked; nothing changed for them.");
+            }
+
+            if (response.MoreRemaining)
+            {
+                text.AppendLine("The key signed more licenses than one call revokes: run the command again (without --idempotency-key) for the next ones.");
             }
 
             text.AppendLine($"  idempotency  {key}");

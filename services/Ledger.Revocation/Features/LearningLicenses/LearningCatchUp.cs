@@ -78,7 +78,7 @@ public sealed class LearningCatchUp(
             var page = await issuance.ListPublishedEventsAsync(
                 new ListPublishedEventsRequest { AfterSequence = horizon, MaxEvents = Page },
                 deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken);
-            var applied = 0;
+            var events = new List<LicenseLearning.IssuanceEvent>(page.Events.Count);
             foreach (var published in page.Events)
             {
                 var type = published.MessageType[(published.MessageType.LastIndexOf(':') + 1)..];
@@ -89,9 +89,12 @@ public sealed class LearningCatchUp(
                         $"Issuance listed event {published.Sequence} as {published.MessageType}, which Revocation does not learn from; is Issuance newer than Revocation?");
                 }
 
-                await learning.LearnAsync(message, published.Sequence, published.PreviousSequence, cancellationToken);
-                applied++;
+                events.Add(new LicenseLearning.IssuanceEvent(message, published.Sequence, published.PreviousSequence));
             }
+
+            // The page is learned in one commit (or a few, at most LicenseLearning.MaxEventsPerCommit each).
+            await learning.LearnManyAsync(events, cancellationToken);
+            var applied = events.Count;
 
             logger.LogInformation(
                 "Caught up on {Count} Issuance event(s) after sequence {Horizon} from Issuance (published through {PublishedThrough})",

@@ -33,8 +33,28 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
     /// <summary>A downgrade learned in this batch: keys of the license below <paramref name="Revision"/> are superseded.</summary>
     private sealed record Downgrade(KnownLicense License, int Revision, DateTimeOffset At, long Sequence);
 
-    // One learner per replica at a time: conflicts are then only between replicas.
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    /// <summary>
+    /// Unacknowledged messages each learning queue hands Revocation at once (RabbitMQ prefetch; MassTransit runs
+    /// as many consumers at a time): what a commit can group from one queue while the previous one commits.
+    /// </summary>
+    public const int Prefetch = 128;
+
+    /// <summary>Most events one learning commit applies: bounds the transaction while a backlog drains.</summary>
+    public const int MaxEventsPerCommit = 500;
+
+    /// <summary>An Issuance event to learn, with its place in Issuance's order.</summary>
+    public sealed record IssuanceEvent(object Message, long Sequence, long Previous);
+
+    private sealed record Queued(IssuanceEvent Event, TaskCompletionSource Learned);
+
+    // Group commit: one learner per replica at a time (conflicts are then only between replicas); the
+    // events that arrive while it commits are learned together in its next commit.
+    private readonly Lock _queueLock = new();
+    private readonly List<Queued> _queue = [];
+    private bool _learning;
+
+    private static readonly Histogram<int> CommitSizes =
+        LedgerTelemetry.Meter.CreateHistogram<int>("ledger.revocation.learning.batch_size", unit: "{event}", description: "Issuance events applied per learning commit");
 
     static LicenseLearning()
     {
@@ -44,101 +64,225 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
             description: "Issuance events received out of order, waiting for a missing predecessor");
     }
 
-    public async Task LearnAsync(object message, long sequence, long previous, CancellationToken cancellationToken)
+    /// <summary>
+    /// Learns one event: completes once the commit that applied it (or stored it to wait for its gap, or
+    /// found it applied already) has committed, so the consumer acknowledges the message only then. Events
+    /// from concurrent consumers (every Issuance queue) share commits.
+    /// </summary>
+    public Task LearnAsync(object message, long sequence, long previous, CancellationToken cancellationToken) =>
+        LearnManyAsync([new IssuanceEvent(message, sequence, previous)], cancellationToken);
+
+    /// <summary>Learns several events (a page Issuance listed), in the same commits as any others queued.</summary>
+    public Task LearnManyAsync(IReadOnlyList<IssuanceEvent> events, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var queued = events.Select(e => new Queued(e, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))).ToList();
+        bool lead;
+        lock (_queueLock)
         {
-            await using var session = store.LightweightSession();
-            var horizon = await session.LoadAsync<LicenseHorizon>(LicenseHorizon.DocumentId, cancellationToken);
-            var isNew = horizon is null;
-            horizon ??= new LicenseHorizon();
-            if (sequence <= horizon.Sequence)
-            {
-                return;
-            }
+            _queue.AddRange(queued);
+            lead = !_learning;
+            _learning = true;
+        }
 
-            var licenses = new Dictionary<Guid, (KnownLicense License, bool IsNew)>();
-            var downgrades = new List<Downgrade>();
-            if (previous > horizon.Sequence)
+        if (lead)
+        {
+            // Not the caller's token: the commit serves every queued caller, and an event applied after one
+            // caller gave up is a no-op when its message is redelivered.
+            _ = Task.Run(LearnQueuedAsync, CancellationToken.None);
+        }
+
+        return Task.WhenAll(queued.Select(q => q.Learned.Task)).WaitAsync(cancellationToken);
+    }
+
+    private async Task LearnQueuedAsync()
+    {
+        while (true)
+        {
+            List<Queued> batch;
+            lock (_queueLock)
             {
-                session.Store(new PendingLicenseEvent
+                if (_queue.Count == 0)
                 {
-                    Id = sequence, Previous = previous, Type = message.GetType().Name,
-                    Body = JsonSerializer.Serialize(message, message.GetType(), Json), ReceivedAt = DateTimeOffset.UtcNow,
-                });
-                // Touch the horizon, so this commit conflicts with one that moves it at the same time.
-                Save(session, horizon, isNew);
-                await session.SaveChangesAsync(cancellationToken);
-                var waiting = await session.Query<PendingLicenseEvent>().CountAsync(cancellationToken);
-                Volatile.Write(ref _waiting, waiting);
-                logger.LogWarning(
-                    "Issuance event {Sequence} ({Type}) waits: Revocation has applied Issuance's events up to sequence {Horizon}, and the event(s) after it up to sequence {Missing} have not arrived ({Waiting} waiting)",
-                    sequence, message.GetType().Name, horizon.Sequence, previous, waiting);
-                return;
+                    _learning = false;
+                    return;
+                }
+
+                var count = Math.Min(_queue.Count, MaxEventsPerCommit);
+                batch = _queue.GetRange(0, count);
+                _queue.RemoveRange(0, count);
             }
 
-            await ApplyAsync(session, message, sequence, licenses, downgrades, horizon, cancellationToken);
-            horizon.Sequence = sequence;
-            var applied = new List<long>();
-            while (true)
+            try
             {
+                await CommitAsync([.. batch.Select(q => q.Event)], CancellationToken.None);
+                CommitSizes.Record(batch.Count);
+                batch.ForEach(q => q.Learned.TrySetResult());
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One event that cannot be applied (or a conflict with another replica) must not fail the
+                // others: learn each alone, so only the failing one's consumer sees the error and retries.
+                foreach (var queued in batch.OrderBy(q => q.Event.Sequence))
+                {
+                    try
+                    {
+                        await CommitAsync([queued.Event], CancellationToken.None);
+                        CommitSizes.Record(1);
+                        queued.Learned.TrySetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        queued.Learned.TrySetException(e);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                batch[0].Learned.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One commit: applies, in sequence order, every event of <paramref name="events"/> whose predecessor is
+    /// applied (by this commit or before), then every waiting event whose gap that closed; stores the rest to
+    /// wait. Events at or below the horizon (redeliveries) are no-ops.
+    /// </summary>
+    private async Task CommitAsync(IReadOnlyList<IssuanceEvent> events, CancellationToken cancellationToken)
+    {
+        await using var session = store.LightweightSession();
+        var horizon = await session.LoadAsync<LicenseHorizon>(LicenseHorizon.DocumentId, cancellationToken);
+        var isNew = horizon is null;
+        horizon ??= new LicenseHorizon();
+        var arrived = events.Where(e => e.Sequence > horizon.Sequence).DistinctBy(e => e.Sequence).OrderBy(e => e.Sequence).ToList();
+        if (arrived.Count == 0)
+        {
+            return;
+        }
+
+        var licenses = new Dictionary<Guid, (KnownLicense License, bool IsNew)>();
+        var downgrades = new List<Downgrade>();
+        var preloaded = await PreloadAsync(session, arrived, cancellationToken);
+        var appliedArrived = 0;
+        var applied = new List<long>();
+        // Waiting events only become ready when the horizon moves past their predecessor.
+        var checkedPendingAt = horizon.Sequence;
+        while (true)
+        {
+            var progressed = false;
+            foreach (var e in arrived.ToList())
+            {
+                if (e.Sequence <= horizon.Sequence)
+                {
+                    arrived.Remove(e);
+                }
+                else if (e.Previous <= horizon.Sequence)
+                {
+                    await ApplyAsync(session, e.Message, e.Sequence, licenses, preloaded, downgrades, horizon, cancellationToken);
+                    horizon.Sequence = e.Sequence;
+                    arrived.Remove(e);
+                    appliedArrived++;
+                    progressed = true;
+                }
+            }
+
+            if (checkedPendingAt != horizon.Sequence)
+            {
+                checkedPendingAt = horizon.Sequence;
                 var ready = await session.Query<PendingLicenseEvent>()
                     .Where(p => p.Previous <= horizon.Sequence && !applied.Contains(p.Id))
                     .OrderBy(p => p.Id)
                     .ToListAsync(cancellationToken);
-                if (ready.Count == 0)
-                {
-                    break;
-                }
-
                 foreach (var pending in ready)
                 {
                     applied.Add(pending.Id);
                     session.Delete(pending);
                     if (pending.Id > horizon.Sequence)
                     {
-                        await ApplyAsync(session, Deserialize(pending), pending.Id, licenses, downgrades, horizon, cancellationToken);
+                        await ApplyAsync(session, Deserialize(pending), pending.Id, licenses, preloaded, downgrades, horizon, cancellationToken);
                         horizon.Sequence = pending.Id;
+                        progressed = true;
                     }
                 }
             }
 
-            foreach (var (license, created) in licenses.Values)
+            if (!progressed)
             {
-                if (created)
-                {
-                    session.Insert(license);
-                }
-                else
-                {
-                    session.Store(license);
-                }
+                break;
             }
+        }
 
-            await AppendFloorsAsync(session, downgrades, cancellationToken);
-            Save(session, horizon, isNew);
-            await session.SaveChangesAsync(cancellationToken);
-            Volatile.Write(ref _horizon, horizon.Sequence);
-            foreach (var downgrade in downgrades)
+        foreach (var e in arrived)
+        {
+            session.Store(new PendingLicenseEvent
             {
-                Floors.Add(1);
-                logger.LogInformation(
-                    "License {LicenseId} was downgraded at Issuance sequence {Sequence}: keys below revision {Revision} are superseded from now on",
-                    downgrade.License.Id, downgrade.Sequence, downgrade.Revision);
+                Id = e.Sequence, Previous = e.Previous, Type = e.Message.GetType().Name,
+                Body = JsonSerializer.Serialize(e.Message, e.Message.GetType(), Json), ReceivedAt = DateTimeOffset.UtcNow,
+            });
+        }
+
+        foreach (var (license, created) in licenses.Values)
+        {
+            if (created)
+            {
+                session.Insert(license);
+            }
+            else
+            {
+                session.Store(license);
+            }
+        }
+
+        await AppendFloorsAsync(session, downgrades, cancellationToken);
+        // Saved even when nothing was applied, so a commit that only stores waiting events conflicts with one that moves the horizon.
+        Save(session, horizon, isNew);
+        await session.SaveChangesAsync(cancellationToken);
+        Volatile.Write(ref _horizon, horizon.Sequence);
+        foreach (var downgrade in downgrades)
+        {
+            Floors.Add(1);
+            logger.LogInformation(
+                "License {LicenseId} was downgraded at Issuance sequence {Sequence}: keys below revision {Revision} are superseded from now on",
+                downgrade.License.Id, downgrade.Sequence, downgrade.Revision);
+        }
+
+        if (arrived.Count > 0 || applied.Count > 0)
+        {
+            var waiting = await session.Query<PendingLicenseEvent>().CountAsync(cancellationToken);
+            Volatile.Write(ref _waiting, waiting);
+            foreach (var e in arrived)
+            {
+                logger.LogWarning(
+                    "Issuance event {Sequence} ({Type}) waits: Revocation has applied Issuance's events up to sequence {Horizon}, and the event(s) after it up to sequence {Missing} have not arrived ({Waiting} waiting)",
+                    e.Sequence, e.Message.GetType().Name, horizon.Sequence, e.Previous, waiting);
             }
 
             if (applied.Count > 0)
             {
-                var waiting = await session.Query<PendingLicenseEvent>().CountAsync(cancellationToken);
-                Volatile.Write(ref _waiting, waiting);
                 logger.LogInformation("The gap closed: applied {Count} waiting Issuance event(s), horizon now at sequence {Horizon}", applied.Count, horizon.Sequence);
             }
         }
-        finally
+    }
+
+    /// <summary>The known licenses the events name, in one read (null: not known yet), so applying them needs no read each.</summary>
+    private static async Task<Dictionary<Guid, KnownLicense?>> PreloadAsync(IDocumentSession session, List<IssuanceEvent> events, CancellationToken cancellationToken)
+    {
+        var ids = events.Select(e => e.Message switch
         {
-            _gate.Release();
+            V1.LicenseIssued m => m.LicenseId,
+            V1.LicenseImported m => m.LicenseId,
+            V1.LicenseRenewed m => m.LicenseId,
+            V1.LicenseCapabilitiesChanged m => m.LicenseId,
+            _ => Guid.Empty,
+        }).Where(id => id != Guid.Empty).Distinct().ToList();
+        var found = ids.Count == 0 ? [] : await session.LoadManyAsync<KnownLicense>(cancellationToken, ids);
+        var preloaded = ids.ToDictionary(id => id, _ => (KnownLicense?)null);
+        foreach (var license in found)
+        {
+            preloaded[license.Id] = license;
         }
+
+        return preloaded;
     }
 
     private static void Save(IDocumentSession session, LicenseHorizon horizon, bool isNew)
@@ -184,7 +328,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
 
     private static async Task ApplyAsync(
         IDocumentSession session, object message, long sequence, Dictionary<Guid, (KnownLicense License, bool IsNew)> licenses,
-        List<Downgrade> downgrades, LicenseHorizon horizon, CancellationToken cancellationToken)
+        Dictionary<Guid, KnownLicense?> preloaded, List<Downgrade> downgrades, LicenseHorizon horizon, CancellationToken cancellationToken)
     {
         // Keys below the new revision are superseded, unless the license is revoked (every key is, already)
         // or already has this floor or a higher one.
@@ -204,7 +348,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 return loaded.License;
             }
 
-            var existing = await session.LoadAsync<KnownLicense>(id, cancellationToken);
+            var existing = preloaded.TryGetValue(id, out var read) ? read : await session.LoadAsync<KnownLicense>(id, cancellationToken);
             var license = existing ?? new KnownLicense { Id = id, Issuer = issuer, IssuedAt = at };
             licenses[id] = (license, existing is null);
             return license;
@@ -228,6 +372,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
 
                 license.Extend(e.ExpiresAt);
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 at = e.IssuedAt;
                 break;
@@ -249,6 +394,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 license.CustomerId = e.CustomerId;
                 // Its capabilities as signed: a later change that removes one is a downgrade like any other.
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 // Issuance's decision time, not the key's (older) iat.
                 at = e.ImportedAt;
@@ -264,6 +410,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 }
 
                 license.Extend(e.ExpiresAt);
+                license.SignedBy(e.SigningKeyId);
                 await KeepRevokedEntryAsync(session, license, cancellationToken);
                 // A renewal that moves the expiry earlier takes away the term the older keys still have.
                 if (e.ExpiresAt < e.PreviousExpiresAt)
@@ -287,6 +434,7 @@ public sealed class LicenseLearning(IDocumentStore store, LedgerIssuer issuer, I
                 }
 
                 license.Capabilities = [.. e.Capabilities];
+                license.SignedBy(e.SigningKeyId);
                 at = e.ChangedAt;
                 break;
             }

@@ -105,6 +105,9 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         var byIds = (await _online.RunAsync("license", "revoke-many", ids[0], ids[1], "--output-format", "json")).Expect(0);
         var unknown = (await _online.RunAsync("license", "revoke-many", "0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f")).Expect(2);
         var neither = (await _online.RunAsync("license", "revoke-many")).Expect(2);
+        // A kid no license was signed with revokes nothing (the real revocation by kid runs in Revocation's tests: here it would revoke other tests' licenses).
+        var unknownKid = (await _online.RunAsync("license", "revoke-many", "--kid", "0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "--reason", "key_compromise")).Expect(2);
+        var twoSelections = (await _online.RunAsync("license", "revoke-many", "--kid", "k", "--customer-id", customer)).Expect(2);
 
         Assert.Equal(ids.Order(), revoked.Json["revoked"]!.AsArray().Select(i => i!.GetValue<string>()).Order());
         Assert.Equal(revoked.Json["feed_version"]!.GetValue<long>() - 2, revoked.Json["first_feed_version"]!.GetValue<long>());
@@ -113,6 +116,8 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         Assert.Equal([ids[0], ids[1]], byIds.Json["already_revoked"]!.AsArray().Select(i => i!.GetValue<string>()));
         Assert.Contains("nothing was revoked", unknown.Stderr, StringComparison.Ordinal);
         Assert.Contains("--customer-id", neither.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no license signed by key '0193a9a0-1b2c-7d3e-8f40-5a6b7c8d9e0f'", unknownKid.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--kid", twoSelections.Stderr, StringComparison.Ordinal);
         var status = (await _online.RunAsync("license", "status", ids[2], "--output-format", "json")).Expect(0);
         Assert.True(status.Json["revoked"]!.GetValue<bool>());
     }
