@@ -72,7 +72,7 @@ public sealed class IssueGroupCommit(
         var carried = new Queue<Pending>();
         try
         {
-            while (carried.Count > 0 || await _waiting.Reader.WaitToReadAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested && (carried.Count > 0 || await _waiting.Reader.WaitToReadAsync(stoppingToken)))
             {
                 var group = new List<Pending>();
                 var next = new Queue<Pending>();
