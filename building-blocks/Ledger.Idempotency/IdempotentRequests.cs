@@ -26,16 +26,15 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         where TRequest : IMessage<TRequest>
         where TResponse : IMessage<TResponse>, new()
     {
-        var id = $"{operation}:{caller}:{key}";
-        var requestHash = HashWithoutKey(request);
-        if (await LoadAsync<TResponse>(id, key, requestHash, cancellationToken) is { } first)
+        var call = Call(operation, caller, key, request);
+        if (await LoadAsync<TResponse>(call, cancellationToken) is { } first)
         {
             return first;
         }
 
         await using var session = store.LightweightSession();
         var response = await work(session);
-        session.Insert(new IdempotencyRecord { Id = id, RequestHash = requestHash, Response = response.ToByteArray(), RecordedAt = clock.GetUtcNow() });
+        Record(session, call, response);
         try
         {
             await session.SaveChangesAsync(cancellationToken);
@@ -43,8 +42,8 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         }
         catch (DocumentAlreadyExistsException)
         {
-            return await LoadAsync<TResponse>(id, key, requestHash, cancellationToken)
-                ?? throw new InvalidOperationException($"Idempotency record {id} conflicted on insert but cannot be read.");
+            return await LoadAsync<TResponse>(call, cancellationToken)
+                ?? throw new InvalidOperationException($"Idempotency record {call.Id} conflicted on insert but cannot be read.");
         }
         catch (ExistingStreamIdCollisionException)
         {
@@ -54,24 +53,29 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         }
     }
 
-    /// <summary>Checks the key with the request's other fields.</summary>
-    public static void Validate(RequestValidation validation, string key) =>
-        validation.Require(key.Length is > 0 and <= MaxKeyLength && key.All(c => c is > ' ' and < '\u007f'),
-            "idempotency_key", $"required: 1 to {MaxKeyLength} printable ASCII characters, one per intended change (a UUID works)");
+    /// <summary>A request's place among idempotency records: its record id and the hash of its fields without the key.</summary>
+    public static IdempotentCall Call<TRequest>(string operation, string caller, string key, TRequest request) where TRequest : IMessage<TRequest> =>
+        new($"{operation}:{caller}:{key}", key, HashWithoutKey(request));
 
-    private async Task<TResponse?> LoadAsync<TResponse>(string id, string key, string requestHash, CancellationToken cancellationToken)
-        where TResponse : IMessage<TResponse>, new()
+    /// <summary>
+    /// The records of many calls in one query (for requests committed together, as Issuance's group
+    /// commit does), by record id; a call with no record is absent.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IdempotencyRecord>> FindAsync(IEnumerable<IdempotentCall> calls, CancellationToken cancellationToken)
     {
+        var ids = calls.Select(c => c.Id).Distinct(StringComparer.Ordinal).ToArray();
         await using var query = store.QuerySession();
-        if (await query.LoadAsync<IdempotencyRecord>(id, cancellationToken) is not { } record)
-        {
-            return default;
-        }
+        var records = await query.LoadManyAsync<IdempotencyRecord>(cancellationToken, ids);
+        return records.ToDictionary(r => r.Id, StringComparer.Ordinal);
+    }
 
-        if (record.RequestHash != requestHash)
+    /// <summary>The first response recorded for the call; a record of a different request under the same key is a <see cref="RuleViolation"/>.</summary>
+    public static TResponse Replay<TResponse>(IdempotencyRecord record, IdempotentCall call) where TResponse : IMessage<TResponse>, new()
+    {
+        if (record.RequestHash != call.RequestHash)
         {
             throw new RuleViolation(
-                $"The idempotency key '{key}' was already used at {record.RecordedAt:u} for a different request. " +
+                $"The idempotency key '{call.Key}' was already used at {record.RecordedAt:u} for a different request. " +
                 "Send a new key with a new request; reuse a key only to retry exactly the same request.",
                 ErrorReasons.IdempotencyKeyReused);
         }
@@ -79,6 +83,24 @@ public sealed class IdempotentRequests(IDocumentStore store, TimeProvider clock)
         var response = new TResponse();
         response.MergeFrom(record.Response);
         return response;
+    }
+
+    /// <summary>Adds the call's record to the session that holds its events, so both commit or neither does.</summary>
+    public void Record<TResponse>(IDocumentSession session, IdempotentCall call, TResponse response) where TResponse : IMessage<TResponse> =>
+        session.Insert(new IdempotencyRecord { Id = call.Id, RequestHash = call.RequestHash, Response = response.ToByteArray(), RecordedAt = clock.GetUtcNow() });
+
+    /// <summary>Checks the key with the request's other fields.</summary>
+    public static void Validate(RequestValidation validation, string key) =>
+        validation.Require(key.Length is > 0 and <= MaxKeyLength && key.All(c => c is > ' ' and < '\u007f'),
+            "idempotency_key", $"required: 1 to {MaxKeyLength} printable ASCII characters, one per intended change (a UUID works)");
+
+    private async Task<TResponse?> LoadAsync<TResponse>(IdempotentCall call, CancellationToken cancellationToken)
+        where TResponse : IMessage<TResponse>, new()
+    {
+        await using var query = store.QuerySession();
+        return await query.LoadAsync<IdempotencyRecord>(call.Id, cancellationToken) is { } record
+            ? Replay<TResponse>(record, call)
+            : default;
     }
 
     private static string HashWithoutKey<TRequest>(TRequest request) where TRequest : IMessage<TRequest>

@@ -47,6 +47,8 @@ public static class IssuanceHost
         builder.Services.AddSingleton<LicenseSigner>();
         builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<LicenseIssuer>();
+        builder.Services.AddSingleton<IssueGroupCommit>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<IssueGroupCommit>());
         builder.Services.AddSingleton<LicenseRenewal>();
         builder.Services.AddSingleton<CapabilityChange>();
         builder.Services.AddSingleton<LicenseQueries>();

@@ -19,6 +19,7 @@ namespace Ledger.Issuance.Features;
 public sealed class LicensesService(
     IdempotentRequests idempotent,
     LicenseIssuer issuer,
+    IssueGroupCommit issueGroups,
     LicenseRenewal renewal,
     CapabilityChange capabilityChange,
     LicenseQueries queries,
@@ -34,12 +35,8 @@ public sealed class LicensesService(
         var terms = TermsValidation.Validate(request.Terms, "terms", validation, clock.GetUtcNow());
         validation.ThrowIfInvalid();
 
-        var caller = CallerIdentity.Of(context);
-        return await idempotent.RunAsync("issue", caller, request.IdempotencyKey, request, async session =>
-        {
-            var issued = await issuer.IssueAsync(session, [terms!], caller, request.IdempotencyKey, context.CancellationToken);
-            return new IssueLicenseResponse { License = issued[0].ToProto(clock.GetUtcNow()) };
-        }, context.CancellationToken);
+        // Committed with whichever concurrent IssueLicense calls share its group (IssueGroupCommit).
+        return await issueGroups.IssueAsync(request, terms!, CallerIdentity.Of(context), context.CancellationToken);
     }
 
     [Authorize(Roles = LedgerRoles.Issuer)]

@@ -18,8 +18,9 @@ public sealed class TraceContextHeaders : DocumentSessionListenerBase
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
         {
             // Session headers are copied onto events when they are appended, which is before
-            // this point; stamp the pending events themselves.
-            foreach (var pending in session.PendingChanges.Streams().SelectMany(stream => stream.Events))
+            // this point; stamp the pending events themselves. An event already stamped keeps its
+            // request's trace: a group commit (Issuance) appends the events of several requests.
+            foreach (var pending in session.PendingChanges.Streams().SelectMany(stream => stream.Events).Where(e => e.GetHeader(Header) is null))
             {
                 pending.SetHeader(Header, activity.Id!);
             }

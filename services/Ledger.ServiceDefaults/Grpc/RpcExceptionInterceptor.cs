@@ -5,7 +5,6 @@ using JasperFx.Events;
 using Ledger.ServiceDefaults.Domain;
 using Marten.Exceptions;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace Ledger.ServiceDefaults.Grpc;
 
@@ -43,27 +42,6 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
         }
     }
 
-    /// <summary>
-    /// PostgreSQL is down, restarting or unreachable, wherever in the chain Marten and Npgsql put it:
-    /// a transient Npgsql failure, a connection class (08) or operator-intervention class (57P:
-    /// shutdown, crash, "cannot connect now") error, or a socket failure.
-    /// </summary>
-    private static bool IsDatabaseOutage(Exception e)
-    {
-        for (Exception? current = e; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case PostgresException postgres when postgres.SqlState.StartsWith("08", StringComparison.Ordinal) || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal):
-                case NpgsqlException npgsql when npgsql.IsTransient:
-                case System.Net.Sockets.SocketException:
-                    return true;
-            }
-        }
-
-        return false;
-    }
-
     private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 
     private RpcException Translate(Exception e, ServerCallContext context)
@@ -81,7 +59,7 @@ internal sealed class RpcExceptionInterceptor(ILogger<RpcExceptionInterceptor> l
             case ConcurrencyException or EventStreamUnexpectedMaxEventIdException:
                 return ErrorReasons.Failure(StatusCode.Aborted, ErrorReasons.ConcurrentChange,
                     "Another change to the same record committed first; read it again and retry.");
-            case var _ when IsDatabaseOutage(e):
+            case var _ when DatabaseOutage.Is(e):
                 logger.LogWarning("PostgreSQL unavailable during {Method}: {Reason}", context.Method, Innermost(e).Message);
                 return ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.DatabaseUnavailable,
                     "The ledger's database is unreachable; retry shortly with the same idempotency key (a retry never applies a request twice).",

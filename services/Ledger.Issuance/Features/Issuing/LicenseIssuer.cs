@@ -8,7 +8,7 @@ using Marten;
 
 namespace Ledger.Issuance.Features.Issuing;
 
-/// <summary>Issues licenses: a new stream each, its key signed by Notary, all in the caller's session.</summary>
+/// <summary>Issues licenses: a new stream each, their keys signed by Notary in one batch per profile, all in the caller's session.</summary>
 public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, LedgerIssuer issuer, TimeProvider clock)
 {
     /// <summary>
@@ -21,9 +21,17 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
     private static readonly Counter<long> Issued =
         LedgerTelemetry.Meter.CreateCounter<long>("ledger.licenses.issued", description: "Licenses issued");
 
-    public async Task<IReadOnlyList<License>> IssueAsync(
-        IDocumentSession session, IReadOnlyList<LicenseTerms> licenses, string requestedBy, string idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>One license to issue and who asked for it, under which idempotency key.</summary>
+    public sealed record Order(LicenseTerms Terms, string RequestedBy, string IdempotencyKey);
+
+    public Task<IReadOnlyList<License>> IssueAsync(
+        IDocumentSession session, IReadOnlyList<LicenseTerms> licenses, string requestedBy, string idempotencyKey, CancellationToken cancellationToken) =>
+        IssueAsync(session, licenses.Select(terms => new Order(terms, requestedBy, idempotencyKey)).ToList(), cancellationToken);
+
+    /// <summary>Issues licenses of several requests at once (a group commit): each event names its own caller and key.</summary>
+    public async Task<IReadOnlyList<License>> IssueAsync(IDocumentSession session, IReadOnlyList<Order> orders, CancellationToken cancellationToken)
     {
+        var licenses = orders.Select(o => o.Terms).ToList();
         // Whole microseconds, as PostgreSQL stores and compares times: a paging cursor made from this
         // time then names exactly the stored value (no rounding that could repeat or skip a page).
         var now = WholeMicroseconds(clock.GetUtcNow());
@@ -60,7 +68,7 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
             var (id, terms, subject) = planned[i];
             var issued = new LicenseIssued(id, terms.CustomerId, terms.CustomerName, terms.CustomerContact, subject, terms.Product,
                 terms.Edition, terms.Audience, terms.Capabilities, terms.ValidFrom, terms.ExpiresAt,
-                new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, requestedBy, idempotencyKey, terms.Profile);
+                new SignedLicenseKey(signed[i].Token, signed[i].Kid, 1), now, orders[i].RequestedBy, orders[i].IdempotencyKey, terms.Profile);
             session.Events.StartStream<License>(id, issued);
             session.Store(LicenseKeyLogEntry.For(id, 1, signed[i].LogIndex));
             var license = License.Create(issued);
