@@ -32,10 +32,16 @@ build: ## Build the solution
 clean: ## Remove build output
 	dotnet clean Ledger.sln -v quiet
 
-.PHONY: bench
-bench: ## Run the benchmarks in Release (one: make bench SCENARIO=verify); starts PostgreSQL and RabbitMQ first
+.PHONY: bench hosts
+bench: hosts ## Run the benchmarks in Release (one: make bench SCENARIO=verify) against the ReadyToRun hosts; starts PostgreSQL and RabbitMQ first
 	@infra/up.sh
-	@. infra/env.sh && dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results
+	@. infra/env.sh && LEDGER_SERVICE_HOSTS=$(CURDIR)/artifacts/hosts dotnet run --project bench/Ledger.Benchmarks -c Release -- $(if $(SCENARIO),--scenario $(SCENARIO)) --results bench/results
+
+hosts: ## Publish the four service hosts ReadyToRun (as the Dockerfile does) into artifacts/hosts
+	@. infra/env.sh && for service in Notary Issuance Revocation Attestation; do \
+	  dotnet publish services/Ledger.$$service/Ledger.$$service.csproj -c Release -r linux-x64 --self-contained false \
+	    -p:PublishReadyToRun=true -p:UseAppHost=false -o artifacts/hosts/Ledger.$$service -v quiet -nologo || exit 1; \
+	done
 
 .PHONY: cluster cluster-down
 cluster: ## Scaled out on this machine, no Docker: 3 RabbitMQ nodes, PostgreSQL primary + synchronous standby, 2 replicas per service behind HAProxy (docs/SCALING.md)

@@ -103,6 +103,95 @@ public sealed class ProjectionRebuildTests(LedgerWithLicenseHistory ledger) : IC
     }
 
     [Fact]
+    public async Task a_rebuild_while_licenses_are_issued_loses_nothing_leaves_nothing_stale_and_a_second_changes_nothing()
+    {
+        using var stop = new CancellationTokenSource();
+        var issued = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var issuers = Enumerable.Range(0, 4).Select(i => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                issued.Add((await ledger.IssueAsync(LedgerWithIssuance.Terms($"rebuild-{i}", 30))).LicenseId);
+            }
+        })).ToList();
+        var readsDuringRebuild = 0;
+        var rebuilding = 1;
+        var reader = Task.Run(async () =>
+        {
+            while (Volatile.Read(ref rebuilding) == 1)
+            {
+                foreach (var id in ledger.LicenseIds)
+                {
+                    Assert.Equal(id, (await ledger.Licenses.GetLicenseAsync(new GetLicenseRequest { LicenseId = id })).License.LicenseId);
+                    Interlocked.Increment(ref readsDuringRebuild);
+                }
+            }
+        });
+
+        await Eventually.True(() => Task.FromResult(issued.Count >= 8), TimeSpan.FromSeconds(60), "the issuers to be running");
+        var issuedBefore = issued.Count;
+        var rebuilds = new List<RebuiltProjection>();
+        for (var i = 0; i < 3; i++)
+        {
+            rebuilds.Add(Assert.Single((await ledger.Admin.RebuildProjectionsAsync(new RebuildProjectionsRequest { All = true })).Projections));
+        }
+
+        var issuedDuring = issued.Count - issuedBefore;
+        Volatile.Write(ref rebuilding, 0);
+        await reader;
+        await stop.CancelAsync();
+        await Task.WhenAll(issuers);
+
+        Assert.True(issuedDuring > 0, "no license was issued while the rebuilds ran");
+        Assert.True(readsDuringRebuild >= ledger.LicenseIds.Count, $"only {readsDuringRebuild} reads answered while the rebuilds ran");
+        Assert.All(rebuilds, r => Assert.Equal(0, r.DocumentsCorrected));
+
+        // Every license document is exactly its stream's fold, and every issued license has one.
+        var documents = await DocumentsAsync();
+        Assert.Superset(issued.Select(Guid.Parse).ToHashSet(), documents.Keys.ToHashSet());
+        await using (var session = Store.QuerySession())
+        {
+            foreach (var (id, json) in documents)
+            {
+                var folded = await session.Events.AggregateStreamAsync<LicenseDocument>(id);
+                Assert.NotNull(folded);
+                Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Store.Options.Serializer().ToJson(folded)), JsonNode.Parse(json)), $"document {id} is not its stream's fold:\n{json}");
+            }
+        }
+
+        foreach (var id in issued)
+        {
+            Assert.Equal(id, (await ledger.Licenses.GetLicenseAsync(new GetLicenseRequest { LicenseId = id })).License.LicenseId);
+        }
+
+        var again = Assert.Single((await ledger.Admin.RebuildProjectionsAsync(new RebuildProjectionsRequest { All = true })).Projections);
+        Assert.Equal(0, again.DocumentsCorrected);
+        Assert.Equal(documents.Count, again.Streams);
+        AssertSameDocuments(documents, await DocumentsAsync());
+    }
+
+    [Fact]
+    public async Task the_rebuilt_table_keeps_the_live_tables_name_indexes_and_primary_key()
+    {
+        const string Shape = """
+            select string_agg(i.relname || ':' || x.indisprimary || ':' || regexp_replace(pg_get_indexdef(i.oid), '^.* USING ', ''), ' | ' order by i.relname)
+            from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid
+            where t.relname = 'mt_doc_license'
+            """;
+        await using var session = Store.QuerySession();
+        var before = (await session.QueryAsync<string>(Shape)).Single();
+        var constraintsBefore = await session.QueryAsync<string>("select conname from pg_constraint where conrelid = 'issuance.mt_doc_license'::regclass order by 1");
+
+        await ledger.Admin.RebuildProjectionsAsync(new RebuildProjectionsRequest { Projections = { "licenses" } });
+
+        await using var after = Store.QuerySession();
+        Assert.Equal(before, (await after.QueryAsync<string>(Shape)).Single());
+        Assert.Equal(constraintsBefore, await after.QueryAsync<string>("select conname from pg_constraint where conrelid = 'issuance.mt_doc_license'::regclass order by 1"));
+        Assert.Empty(await after.QueryAsync<string>("select relname::text from pg_class where relname like 'mt_doc_license%rebuild%' or relname like '%\\_rb'"));
+        Assert.Contains("pkey_mt_doc_license_id", before);
+    }
+
+    [Fact]
     public async Task an_unknown_projection_is_refused_with_the_names_there_are()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() =>

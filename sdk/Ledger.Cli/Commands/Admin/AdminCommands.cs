@@ -85,7 +85,7 @@ internal static class AdminCommands
         var names = new Argument<string[]>("PROJECTION") { Description = "Projections to rebuild (ledgerctl admin projections lists them); or give --all.", Arity = ArgumentArity.ZeroOrMore };
         var all = new Option<bool>("--all") { Description = "Rebuild every projection of the service." };
         var command = new CliCommand("rebuild",
-            "Rebuild projections from the event streams while the service keeps answering: every stream is folded again and its document replaced in place where it differs. Needs the key-admin role.",
+            "Rebuild projections from the event streams while the service keeps answering: every stream is folded again into a shadow table, which replaces the live one in a short transaction. Prints the documents corrected. Needs the key-admin role.",
             "ledgerctl admin rebuild licenses --service issuance",
             "ledgerctl admin rebuild --all --service attestation");
         command.Add(names);
