@@ -69,9 +69,14 @@ public sealed class ScaleOutScenario : IScenario
         var feedUrl = new Uri($"{env["LEDGER_CLUSTER_REVOCATION_HTTP"]}/feeds/revocations");
 
         log.Step($"preparing: {Revoked} licenses issued and revoked, so the feed has {Revoked} entries");
-        var request = new IssueLicensesRequest { IdempotencyKey = $"scale-out-{Guid.NewGuid():N}" };
-        request.Licenses.AddRange(Enumerable.Range(0, Revoked).Select(RunningLedger.Terms));
-        var toRevoke = (await licenses.IssueLicensesAsync(request)).Licenses.Select(l => l.LicenseId).ToList();
+        var toRevoke = new List<string>();
+        foreach (var chunk in Enumerable.Range(0, Revoked).Chunk(100)) // IssueLicenses takes at most 100 per call
+        {
+            var request = new IssueLicensesRequest { IdempotencyKey = $"scale-out-{Guid.NewGuid():N}" };
+            request.Licenses.AddRange(chunk.Select(RunningLedger.Terms));
+            toRevoke.AddRange((await licenses.IssueLicensesAsync(request)).Licenses.Select(l => l.LicenseId));
+        }
+
         foreach (var id in toRevoke)
         {
             await RetryNotFoundAsync(() => revocations.RevokeAsync(new RevokeRequest { LicenseId = id, Reason = RevocationReason.Superseded }).ResponseAsync);
