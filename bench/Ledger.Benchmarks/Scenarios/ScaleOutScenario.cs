@@ -189,16 +189,7 @@ public sealed class ScaleOutScenario : IScenario
         await Task.Delay(TimeSpan.FromSeconds(2));
     }
 
-    private static GrpcChannel Channel(string address, Func<string> token) =>
-        GrpcChannel.ForAddress(address, new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("authorization", "Bearer " + token());
-                return Task.CompletedTask;
-            })),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+    private static GrpcChannel Channel(string address, Func<string> token) => TokenChannel.For(address, token);
 
     private static Task<string> ClusterAsync(TimeSpan timeout, params string[] args) => Cluster.RunAsync(timeout, args);
 

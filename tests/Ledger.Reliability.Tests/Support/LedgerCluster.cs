@@ -107,15 +107,7 @@ public sealed class LedgerCluster : IAsyncLifetime
     /// <summary>A channel whose every call carries a fresh admin token (or the one <paramref name="token"/> gives).</summary>
     public GrpcChannel Channel(string address, string audience, Func<string>? token = null)
     {
-        var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("authorization", "Bearer " + (token?.Invoke() ?? Token(audience)));
-                return Task.CompletedTask;
-            })),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+        var channel = TokenChannel.For(address, () => token?.Invoke() ?? Token(audience));
         _channels.Add(channel);
         return channel;
     }

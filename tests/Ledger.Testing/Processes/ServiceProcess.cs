@@ -128,16 +128,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>A gRPC channel (h2c) to this service; every call carries a fresh token from <paramref name="token"/>.</summary>
-    public GrpcChannel Channel(Func<string> token) =>
-        GrpcChannel.ForAddress(GrpcUrl, new GrpcChannelOptions
-        {
-            Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, CallCredentials.FromInterceptor((_, metadata) =>
-            {
-                metadata.Add("authorization", "Bearer " + token());
-                return Task.CompletedTask;
-            })),
-            UnsafeUseInsecureChannelCallCredentials = true,
-        });
+    public GrpcChannel Channel(Func<string> token) => TokenChannel.For(GrpcUrl, token);
 
     /// <summary>The log so far, line by line (read while the process may still be writing it).</summary>
     public string[] ReadLog()
