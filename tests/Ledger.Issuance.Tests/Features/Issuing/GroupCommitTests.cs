@@ -78,14 +78,24 @@ public sealed class GroupCommitTests(LedgerWithStrictNotary ledger) : IClassFixt
     private static IssueLicenseRequest Request(string customer, int days = 30, string? key = null) =>
         new() { IdempotencyKey = key ?? Guid.NewGuid().ToString(), Terms = LedgerWithIssuance.Terms(customer, days) };
 
-    /// <summary>Sends <paramref name="requests"/> while a commit is held, so they are committed as one group after it.</summary>
+    /// <summary>
+    /// Sends <paramref name="requests"/> while a commit is held, so they are committed as one group after it,
+    /// in the order given: each call is queued before the next is sent (concurrent calls on one channel
+    /// may otherwise reach the server in any order, and the first of a key's calls is the one that counts).
+    /// </summary>
     private async Task<(IssueLicenseResponse First, Task<IssueLicenseResponse>[] Grouped)> SendAsOneGroupAsync(params IssueLicenseRequest[] requests)
     {
         await using var held = await ledger.HoldCommitsAsync();
         var first = ledger.Licenses.IssueLicenseAsync(Request($"cust-group-first-{Guid.NewGuid():N}")).ResponseAsync;
         await held.WaitUntilBlockedAsync();
-        var grouped = requests.Select(r => ledger.Licenses.IssueLicenseAsync(r).ResponseAsync).ToArray();
-        await Eventually.True(() => Task.FromResult(ledger.Groups.Waiting == requests.Length), what: $"{requests.Length} calls to wait for the next group");
+        var grouped = new Task<IssueLicenseResponse>[requests.Length];
+        for (var i = 0; i < requests.Length; i++)
+        {
+            grouped[i] = ledger.Licenses.IssueLicenseAsync(requests[i]).ResponseAsync;
+            var queued = i + 1;
+            await Eventually.True(() => Task.FromResult(ledger.Groups.Waiting == queued), what: $"{queued} calls to wait for the next group");
+        }
+
         await held.ReleaseAsync();
         return (await first, grouped);
     }
