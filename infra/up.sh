@@ -50,6 +50,13 @@ max_connections = 400
 CONF
   pg_ctlcluster "$pg_version" "$pg_cluster" stop >/dev/null 2>&1 || true
 fi
+# The benchmarks count the statements each operation costs (pg_stat_statements, bench/README.md);
+# the library loads at server start, so a cluster configured before this runs restarts once.
+statements_conf="/etc/postgresql/$pg_version/$pg_cluster/conf.d/ledger-statements.conf"
+if [ ! -f "$statements_conf" ]; then
+  echo "shared_preload_libraries = 'pg_stat_statements'" > "$statements_conf"
+  pg_ctlcluster "$pg_version" "$pg_cluster" stop >/dev/null 2>&1 || true
+fi
 # The status of the cluster on our port (other clusters on the machine, say a replica pair on
 # other ports, may be listed first and be down).
 if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1 == v && $2 == c {print $4}' | grep -q online; then
@@ -80,6 +87,13 @@ fi
 if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_signal_backend' AND u.rolname = '$DB_USER'")" != 1 ]; then
   say "granting pg_signal_backend to $DB_USER"
   psql_admin "GRANT pg_signal_backend TO $DB_USER"
+fi
+
+(cd / && su postgres -c "psql -p $PG_PORT -d $DB_USER -v ON_ERROR_STOP=1 -qtAc 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'") >/dev/null 2>&1 \
+  || say "pg_stat_statements is not available: the benchmarks will not count statements"
+if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_read_all_stats' AND u.rolname = '$DB_USER'")" != 1 ]; then
+  say "granting pg_read_all_stats to $DB_USER (the benchmarks read every service's statements)"
+  psql_admin "GRANT pg_read_all_stats TO $DB_USER"
 fi
 
 # --- RabbitMQ ---------------------------------------------------------------

@@ -9,14 +9,20 @@ namespace Ledger.Benchmarks.Harness;
 /// an end-to-end run: each service process, the PostgreSQL backends serving the run's databases,
 /// PostgreSQL's own background processes, the RabbitMQ node the services use (the process listening on their AMQP port) and the load driver (this process), so
 /// a rate says where its time went. The broker and PostgreSQL's background processes serve the whole
-/// machine: on a shared machine their share includes other users' work.
+/// machine: on a shared machine their share includes other users' work. The same window counts the
+/// statements the run's databases executed (<see cref="StatementMeter"/>), when the server can say.
 /// </summary>
 public sealed class CpuMeter
 {
     private readonly IReadOnlyList<(string Part, Func<Task<IReadOnlyCollection<int>>> Pids)> _parts;
+    private readonly StatementMeter _statements;
     private Dictionary<string, Dictionary<int, long>> _start = [];
 
-    private CpuMeter(IReadOnlyList<(string Part, Func<Task<IReadOnlyCollection<int>>> Pids)> parts) => _parts = parts;
+    private CpuMeter(IReadOnlyList<(string Part, Func<Task<IReadOnlyCollection<int>>> Pids)> parts, StatementMeter statements)
+    {
+        _parts = parts;
+        _statements = statements;
+    }
 
     /// <summary>Clock ticks per second of /proc's times: USER_HZ, 100 on every Linux (the kernel's ABI, whatever its internal HZ).</summary>
     private const double TicksPerSecond = 100;
@@ -34,11 +40,12 @@ public sealed class CpuMeter
         }
 
         parts.AddRange(Common(serverConnectionString, databaseFamily));
-        return new CpuMeter(parts);
+        return new CpuMeter(parts, new StatementMeter(serverConnectionString, databaseFamily));
     }
 
     /// <summary>A meter over PostgreSQL (backends of <paramref name="databaseFamily"/>'s databases and background processes), RabbitMQ and this process.</summary>
-    public static CpuMeter ForDatabase(string serverConnectionString, string databaseFamily) => new([.. Common(serverConnectionString, databaseFamily)]);
+    public static CpuMeter ForDatabase(string serverConnectionString, string databaseFamily) =>
+        new([.. Common(serverConnectionString, databaseFamily)], new StatementMeter(serverConnectionString, databaseFamily));
 
     private static IEnumerable<(string, Func<Task<IReadOnlyCollection<int>>>)> Common(string serverConnectionString, string databaseFamily)
     {
@@ -50,6 +57,7 @@ public sealed class CpuMeter
 
     public async Task StartAsync()
     {
+        await _statements.StartAsync();
         _start = await SnapshotAsync();
     }
 
@@ -60,6 +68,7 @@ public sealed class CpuMeter
     public async Task<CpuSplit> StopAsync(TimeSpan wall)
     {
         var end = await SnapshotAsync();
+        var statements = await _statements.StopAsync();
         var seconds = new Dictionary<string, double>();
         foreach (var (part, pids) in end)
         {
@@ -73,7 +82,7 @@ public sealed class CpuMeter
             seconds[part] = ticks / TicksPerSecond;
         }
 
-        return new CpuSplit(seconds, wall);
+        return new CpuSplit(seconds, wall, statements);
     }
 
     private async Task<Dictionary<string, Dictionary<int, long>>> SnapshotAsync()
@@ -236,8 +245,8 @@ public sealed class CpuMeter
     }
 }
 
-/// <summary>CPU seconds per part of a run over a window of <see cref="Wall"/>.</summary>
-public sealed record CpuSplit(IReadOnlyDictionary<string, double> Seconds, TimeSpan Wall)
+/// <summary>CPU seconds per part of a run over a window of <see cref="Wall"/>, and the statements its databases ran (null: not measured).</summary>
+public sealed record CpuSplit(IReadOnlyDictionary<string, double> Seconds, TimeSpan Wall, StatementWork? Statements = null)
 {
     public double Total => Seconds.Values.Sum();
 
@@ -248,7 +257,8 @@ public sealed record CpuSplit(IReadOnlyDictionary<string, double> Seconds, TimeS
     /// <summary>Adds the seconds of another window.</summary>
     public CpuSplit Plus(CpuSplit other) => new(
         Seconds.Keys.Union(other.Seconds.Keys).ToDictionary(k => k, k => Seconds.GetValueOrDefault(k) + other.Seconds.GetValueOrDefault(k)),
-        Wall + other.Wall);
+        Wall + other.Wall,
+        Statements is null ? other.Statements : Statements.Plus(other.Statements));
 
     public static CpuSplit Empty { get; } = new(new Dictionary<string, double>(), TimeSpan.Zero);
 }

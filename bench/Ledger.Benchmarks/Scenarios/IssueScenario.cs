@@ -149,6 +149,8 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
             "Before each Npgsql round the ledger's backlog is drained (every outbox published, Revocation caught up with Issuance's events), so the limit never shares the CPU with the ledger's leftover work.",
             "CPU per license counts each ledger round and the drain after it (the work the round caused), from /proc: the four services, the PostgreSQL backends of the run's databases, PostgreSQL's background processes and the RabbitMQ node (both machine-wide: other work on the machine shows there), and the load driver. Backends that ended within the window are missing, so it is a floor.",
             "The client, the four services, PostgreSQL and RabbitMQ share the machine's cores.",
+            "SQL statements per license are counted over the same windows by pg_stat_statements, in each service's database; the statements run most often follow.",
+            .. CpuFigures.TopStatements("ledger", systemCpu, issued, "license"),
         ]);
     }
 

@@ -138,6 +138,7 @@ public sealed class ReplayScenario : IScenario
         return new ScenarioReport(Name, Description, parameters, figures, targets,
         [
             .. (Smoke ? [$"SMOKE RUN ({RevokeThroughputScenario.SmokeSetting}=1): {Licenses:N0} license streams; the figures only show that the scenario works."] : Array.Empty<string>()),
+            .. CpuFigures.TopStatements("rebuild", rebuildCpu, Events, "event", 8),
             "Each license stream is LicenseIssued, LicenseCapabilitiesChanged, LicenseRenewed, then LicenseRenewed again or (every 25th license) LicenseRevocationRecorded: the Issuance service's own event types, serialized by Marten.",
             $"Events carry real signed license keys, drawn from a pool of {DistinctLicenseKeys:N0} (signing 750,000 distinct keys would dominate the seeding, and the projection copies the key as text whatever it holds).",
             "The store is the one IssuanceHost configures (built through AddIssuance, not started); the rebuild is the Admin service's ProjectionRebuild, the code `ledgerctl admin rebuild --all --service issuance` runs, called in process (no gRPC hop).",

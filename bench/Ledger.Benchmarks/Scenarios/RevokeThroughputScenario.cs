@@ -200,6 +200,8 @@ public sealed class RevokeThroughputScenario : IScenario
             "Every revocation, single or bulk, appends to the one revocation log: appends queue on a transaction-scoped advisory lock on it, so the figures are those of a serialized log.",
             "The concurrent rounds fail the scenario if any call fails (a contention failure would be a bug) or two revocations share a feed version.",
             "The bulk call is one measurement (one customer's licenses in one call); its p99 is its own time. CPU per revocation counts the call and the drain after it (LicenseRevoked published, Issuance recording it is not waited for).",
+            .. CpuFigures.TopStatements("Revoke", singleCpu, versions.Count, "revocation", 8),
+            .. CpuFigures.TopStatements("RevokeLicenses", bulkCpu, BulkLicenses, "revocation", 8),
         ]);
     }
 
