@@ -25,6 +25,11 @@ public interface IIntegrationEventMap
 /// Every message carries <c>ledger-sequence</c> (its event's sequence in the service's event
 /// store) and <c>ledger-previous-sequence</c> (the sequence of the event published just before
 /// it, 0 for the first), so a consumer can apply them in commit order and see a gap.
+/// A page's publishes are pipelined: up to <see cref="PublishesInFlight"/> wait for RabbitMQ's
+/// confirm at once (one at a time, each confirm's round trip capped the outbox at a few hundred
+/// events per second), started in commit order on the bus's channel. A publish that fails and is
+/// retried may reach the broker after later ones; the previous-sequence header lets consumers
+/// put it back in order.
 /// </summary>
 public sealed class IntegrationEventForwarder : SubscriptionBase
 {
@@ -39,6 +44,9 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
     /// that never comes; without a bound, the outbox would stop there for good.
     /// </summary>
     public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Publishes of one page awaiting their confirm at once.</summary>
+    public const int PublishesInFlight = 64;
 
     private readonly IBus _bus;
     private readonly IIntegrationEventMap _map;
@@ -59,15 +67,29 @@ public sealed class IntegrationEventForwarder : SubscriptionBase
         EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         long? previous = _last is { } last && last.Ceiling == page.SequenceFloor ? last.Published : null;
-        foreach (var committed in page.Events)
+        var inFlight = new Queue<Task>();
+        try
         {
-            if (_map.ToIntegrationEvent(committed) is { } message)
+            foreach (var committed in page.Events)
             {
-                // After a restart or a hand-over between replicas the page does not say it.
-                previous ??= await PublishedEvents.PreviousPublishedAsync(operations.Events, _map, committed.Sequence, cancellationToken);
-                await PublishUntilAcceptedAsync(committed, message, previous.Value, cancellationToken);
-                previous = committed.Sequence;
+                if (_map.ToIntegrationEvent(committed) is { } message)
+                {
+                    // After a restart or a hand-over between replicas the page does not say it.
+                    previous ??= await PublishedEvents.PreviousPublishedAsync(operations.Events, _map, committed.Sequence, cancellationToken);
+                    if (inFlight.Count == PublishesInFlight)
+                    {
+                        await inFlight.Dequeue();
+                    }
+
+                    inFlight.Enqueue(PublishUntilAcceptedAsync(committed, message, previous.Value, cancellationToken));
+                    previous = committed.Sequence;
+                }
             }
+        }
+        finally
+        {
+            // Progress is saved only after every publish of the page is confirmed; on cancellation none is left running.
+            await Task.WhenAll(inFlight);
         }
 
         _last = previous is { } published ? (published, page.SequenceCeiling) : null;
