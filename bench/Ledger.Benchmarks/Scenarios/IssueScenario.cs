@@ -133,7 +133,7 @@ public sealed class IssueScenario(string name, int licensesPerCall, int concurre
             ["concurrency"] = concurrency,
             ["round_seconds"] = Round.TotalSeconds,
             ["rounds"] = rounds,
-            ["warm_up"] = $"rounds of {WarmUpRound.TotalSeconds:0} s until two consecutive rates are within {SteadyState.Tolerance:P0}, at most {MaxWarmUp.TotalSeconds:0} s",
+            ["warm_up"] = $"rounds of {WarmUpRound.TotalSeconds:0} s until {SteadyState.StableRounds} consecutive rates are within {SteadyState.Tolerance:P0} of the fastest of them, at most {MaxWarmUp.TotalSeconds:0} s",
             ["warm_up_ledger"] = systemWarmUp.ToString(),
             ["warm_up_npgsql"] = limitWarmUp.ToString(),
             ["backlog_drain_seconds"] = drains.Select(d => Math.Round(d.TotalSeconds, 2)).ToArray(),

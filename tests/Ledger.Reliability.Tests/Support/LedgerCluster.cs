@@ -115,10 +115,13 @@ public sealed class LedgerCluster : IAsyncLifetime
     /// <summary>Runs <c>infra/cluster.sh</c> with this cluster's name and ports; its output, or an exception with it.</summary>
     public Task<string> ScriptAsync(TimeSpan timeout, params string[] args) => _script.RunAsync(timeout, args);
 
+    private static readonly string[] DaemonCategories = ["Marten.", "JasperFx.", "Weasel.", "Ledger.ServiceDefaults.Messaging.IntegrationEventForwarder"];
+
     /// <summary>
     /// What a test that waited in vain for <paramref name="service"/>'s integration events prints: its
     /// event store's newest sequence beside each daemon shard's progress (the outbox is the
-    /// <c>integration-events</c> shard), and the warnings and failures its replicas logged.
+    /// <c>integration-events</c> shard), the warnings and failures its replicas logged, and the last
+    /// lines of their daemons and outboxes.
     /// </summary>
     public async Task<string> DiagnoseOutboxAsync(string service)
     {
@@ -145,11 +148,17 @@ public sealed class LedgerCluster : IAsyncLifetime
         foreach (var log in Directory.GetFiles(Path.Combine(_env["LEDGER_CLUSTER_DIR"], "logs"), $"{service}-*.log").Order())
         {
             var lines = File.ReadAllLines(log);
-            var headlines = lines.Select((line, i) => (line, i))
-                .Where(l => l.line.StartsWith("warn:", StringComparison.Ordinal) || l.line.StartsWith("fail:", StringComparison.Ordinal))
-                .Select(l => $"{l.line} {(l.i + 1 < lines.Length ? lines[l.i + 1].Trim() : "")}")
-                .TakeLast(15);
-            report.Append($"\n{Path.GetFileName(log)}, its last warnings and failures:\n  {string.Join("\n  ", headlines)}");
+            string Headline(int i) => $"{lines[i]} {(i + 1 < lines.Length ? lines[i + 1].Trim() : "")}";
+            var problems = Enumerable.Range(0, lines.Length)
+                .Where(i => lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal))
+                .Select(Headline).TakeLast(15);
+            // What the daemon and the outbox said, at any level: whether this replica held the lock and ran the forwarder
+            // (warnings of other parts, learning's above all, can fill the last fifteen).
+            var daemon = Enumerable.Range(0, lines.Length)
+                .Where(i => DaemonCategories.Any(c => lines[i].Contains($": {c}", StringComparison.Ordinal)))
+                .Select(Headline).TakeLast(25);
+            report.Append($"\n{Path.GetFileName(log)}, its last warnings and failures:\n  {string.Join("\n  ", problems)}");
+            report.Append($"\n{Path.GetFileName(log)}, the daemon's and the outbox's last lines:\n  {string.Join("\n  ", daemon)}");
         }
 
         return report.ToString();
