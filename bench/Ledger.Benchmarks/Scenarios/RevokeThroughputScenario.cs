@@ -178,7 +178,7 @@ public sealed class RevokeThroughputScenario : IScenario
         var targets = new List<Target>
         {
             Target.AtLeast("bulk_ratio", $"RevokeLicenses / Npgsql >= {BulkTargetRatio}", bulkRatio, BulkTargetRatio,
-                $"the batch reads its {BulkLicenses:N0} KnownLicense documents, writes each back (optimistic concurrency against re-keying checks), appends as many log events and inserts as many RevocationRecord documents, one statement each in Marten's batch, where the limit inserts its rows with one statement; the chain hash is computed entry by entry"),
+                $"the batch stores {BulkLicenses:N0} KnownLicense and {BulkLicenses:N0} RevocationRecord documents through one Marten session, whose unit of work scans every queued operation for each one it adds (quadratic: most of the call's CPU, bench/README.md \"Where the time goes\"), then writes them one statement each, where the limit inserts its rows with one statement"),
         };
 
         var parameters = new Dictionary<string, object>
