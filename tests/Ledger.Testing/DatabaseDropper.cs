@@ -22,7 +22,7 @@ public static class DatabaseDropper
         await using (var list = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = @name OR datname LIKE @prefix", connection))
         {
             list.Parameters.AddWithValue("name", name);
-            list.Parameters.AddWithValue("prefix", name.Replace("_", "\\_") + "\\_%");
+            list.Parameters.AddWithValue("prefix", DatabaseFamily.LikePrefix(name));
             await using var reader = await list.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {

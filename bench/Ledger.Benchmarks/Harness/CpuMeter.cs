@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ledger.Testing;
 using Ledger.Testing.Processes;
 using Npgsql;
 
@@ -233,7 +234,7 @@ public sealed class CpuMeter
         await using var command = new NpgsqlCommand(
             "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' AND (datname = @family OR datname LIKE @prefix)", connection);
         command.Parameters.AddWithValue("family", family);
-        command.Parameters.AddWithValue("prefix", family.Replace("_", "\\_", StringComparison.Ordinal) + "\\_%");
+        command.Parameters.AddWithValue("prefix", DatabaseFamily.LikePrefix(family));
         var pids = new List<int>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

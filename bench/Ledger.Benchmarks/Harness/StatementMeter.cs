@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Benchmarks.Harness;
@@ -78,7 +79,7 @@ public sealed partial class StatementMeter(string serverConnectionString, string
             WHERE d.datname = @family OR d.datname LIKE @prefix
             """, connection);
         command.Parameters.AddWithValue("family", databaseFamily);
-        command.Parameters.AddWithValue("prefix", databaseFamily.Replace("_", "\\_", StringComparison.Ordinal) + "\\_%");
+        command.Parameters.AddWithValue("prefix", DatabaseFamily.LikePrefix(databaseFamily));
         var tallies = new Dictionary<(string, string), StatementTally>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
