@@ -82,19 +82,20 @@ if [ "$(psql_admin "SELECT rolcreaterole FROM pg_roles WHERE rolname = '$DB_USER
   say "granting CREATEROLE to $DB_USER"
   psql_admin "ALTER ROLE $DB_USER CREATEROLE"
 fi
+# Grants a predefined role to $DB_USER once, saying why.
+grant_once() {
+  if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = '$1' AND u.rolname = '$DB_USER'")" != 1 ]; then
+    say "granting $1 to $DB_USER$2"
+    psql_admin "GRANT $1 TO $DB_USER"
+  fi
+}
 # Test and benchmark cleanups drop their databases WITH (FORCE); ending an autovacuum worker
 # in them needs pg_signal_backend.
-if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_signal_backend' AND u.rolname = '$DB_USER'")" != 1 ]; then
-  say "granting pg_signal_backend to $DB_USER"
-  psql_admin "GRANT pg_signal_backend TO $DB_USER"
-fi
+grant_once pg_signal_backend ""
 
 (cd / && su postgres -c "psql -p $PG_PORT -d $DB_USER -v ON_ERROR_STOP=1 -qtAc 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'") >/dev/null 2>&1 \
   || say "pg_stat_statements is not available: the benchmarks will not count statements"
-if [ "$(psql_admin "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE g.rolname = 'pg_read_all_stats' AND u.rolname = '$DB_USER'")" != 1 ]; then
-  say "granting pg_read_all_stats to $DB_USER (the benchmarks read every service's statements)"
-  psql_admin "GRANT pg_read_all_stats TO $DB_USER"
-fi
+grant_once pg_read_all_stats " (the benchmarks read every service's statements)"
 
 # --- RabbitMQ ---------------------------------------------------------------
 command -v rabbitmq-server >/dev/null 2>&1 || apt_install rabbitmq-server
