@@ -1,9 +1,14 @@
 using Grpc.Core;
+using JasperFx;
 using Ledger.Contracts.Issuance.V1;
 using Ledger.Contracts.Revocation.V1;
 using Ledger.Crypto;
+using Ledger.Revocation.Features.Revoking;
+using Ledger.Revocation.KnownLicenses;
 using Ledger.Testing;
 using Ledger.Verification;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Revocation.Tests.Features;
 
@@ -48,6 +53,43 @@ public sealed class BulkRevokingTests(LedgerWithRevocation ledger) : IClassFixtu
 
         var untouched = await ledger.Revocations.GetStatusAsync(new GetStatusRequest { LicenseId = other.LicenseId });
         Assert.False(untouched.Revoked);
+
+        // Each known license is marked revoked in the batch's commit (what a re-keying check reads).
+        await using var session = ledger.Revocation.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var known = await session.LoadManyAsync<KnownLicense>(customers.Select(l => Guid.Parse(l.LicenseId)));
+        Assert.Equal(customers.Count, known.Count);
+        Assert.All(known, l => Assert.Equal(delta.Entries[0].RevokedAt, l.RevokedAt));
+        Assert.Null((await session.LoadAsync<KnownLicense>(Guid.Parse(other.LicenseId)))!.RevokedAt);
+    }
+
+    [Fact]
+    public async Task a_license_written_after_the_batch_read_it_fails_the_batch_and_the_batch_changes_nothing()
+    {
+        var licenses = await IssueKnownLicensesAsync("cust-bulk-conflict", 3);
+        var ids = licenses.Select(l => Guid.Parse(l.LicenseId)).ToArray();
+        var store = ledger.Revocation.Services.GetRequiredService<IDocumentStore>();
+        var extendedTo = DateTimeOffset.UtcNow.AddDays(500);
+
+        await using (var batch = store.LightweightSession())
+        {
+            var read = (await batch.LoadManyAsync<KnownLicense>(ids)).ToList();
+            // A re-keying check extends the second license between the batch's read and its write.
+            await using (var rekey = store.LightweightSession())
+            {
+                var license = (await rekey.LoadAsync<KnownLicense>(ids[1]))!;
+                license.Extend(extendedTo);
+                rekey.Store(license);
+                await rekey.SaveChangesAsync();
+            }
+
+            read.ForEach(l => l.RevokedAt = DateTimeOffset.UtcNow);
+            await Assert.ThrowsAsync<ConcurrencyException>(() => BatchDocuments.UpdateAsync(batch, read, CancellationToken.None));
+        }
+
+        await using var query = store.QuerySession();
+        var after = (await query.LoadManyAsync<KnownLicense>(ids)).ToDictionary(l => l.Id);
+        Assert.All(after.Values, l => Assert.Null(l.RevokedAt));
+        Assert.Equal(extendedTo, after[ids[1]].LatestExpiresAt);
     }
 
     [Fact]

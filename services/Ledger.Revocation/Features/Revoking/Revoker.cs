@@ -83,9 +83,15 @@ public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, Revocatio
     /// </summary>
     private static DateTimeOffset MarkRevoked(IDocumentSession session, KnownLicense license, DateTimeOffset now)
     {
+        var expiresAt = MarkRevoked(license, now);
+        session.Store(license);
+        return expiresAt;
+    }
+
+    private static DateTimeOffset MarkRevoked(KnownLicense license, DateTimeOffset now)
+    {
         license.Extend(license.ExpiresAt);
         license.RevokedAt = now;
-        session.Store(license);
         return license.LatestExpiresAt;
     }
 
@@ -127,6 +133,7 @@ public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, Revocatio
         var chain = Base64Url.Decode(HeadChain(log.Aggregate));
         var events = new List<object>();
         var revoked = new List<RevocationRecord>();
+        var licenses = new List<KnownLicense>();
         foreach (var licenseId in licenseIds.Distinct())
         {
             if (existing.ContainsKey(licenseId))
@@ -135,19 +142,21 @@ public sealed class Revoker(IDocumentStore store, LedgerIssuer issuer, Revocatio
             }
 
             var license = known[licenseId];
-            var expiresAt = MarkRevoked(session, license, now);
+            var expiresAt = MarkRevoked(license, now);
+            licenses.Add(license);
             version++;
             var previousChain = FeedChain.Encode(chain);
             chain = FeedChain.Extend(chain, new RevocationEntry(version, licenseId, now, reason, expiresAt, RevocationRecord.LicenseKind));
             var e = new LicenseWasRevoked(licenseId, license.Issuer, reason, comment, now, expiresAt, version, previousChain, FeedChain.Encode(chain), requestedBy);
             events.Add(e);
-            var record = RevocationRecord.From(e);
-            session.Insert(record);
-            revoked.Add(record);
+            revoked.Add(RevocationRecord.From(e));
         }
 
         if (events.Count > 0)
         {
+            // Written now, in the batch's transaction; the append and the idempotency record follow at the caller's commit.
+            await BatchDocuments.UpdateAsync(session, licenses, cancellationToken);
+            await BatchDocuments.InsertAsync(session, revoked, cancellationToken);
             log.AppendMany(events);
         }
 
