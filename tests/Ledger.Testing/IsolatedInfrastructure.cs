@@ -38,10 +38,19 @@ public class IsolatedInfrastructure : IAsyncLifetime
         VirtualHost = await Infrastructure.CreateVirtualHostAsync();
     }
 
+    // After a failed start only what was created is there to dispose; the start's own error is the one to report.
     public virtual async Task DisposeAsync()
     {
-        await VirtualHost.DisposeAsync();
-        await Database.DisposeAsync();
+        if (VirtualHost is not null)
+        {
+            await VirtualHost.DisposeAsync();
+        }
+
+        if (Database is not null)
+        {
+            await Database.DisposeAsync();
+        }
+
         Clients.Dispose();
     }
 }

@@ -178,7 +178,7 @@ public sealed class RevokeThroughputScenario : IScenario
         var targets = new List<Target>
         {
             Target.AtLeast("bulk_ratio", $"RevokeLicenses / Npgsql >= {BulkTargetRatio}", bulkRatio, BulkTargetRatio,
-                $"the batch stores {BulkLicenses:N0} KnownLicense and {BulkLicenses:N0} RevocationRecord documents through one Marten session, whose unit of work scans every queued operation for each one it adds (quadratic: most of the call's CPU, bench/README.md \"Where the time goes\"), then writes them one statement each, where the limit inserts its rows with one statement"),
+                $"Marten appends the batch's {BulkLicenses:N0} events one insert at a time inside mt_quick_append_events, each checking its foreign key against the log's mt_streams row, whose dead versions the daemon lock's monitoring query (a snapshot held up to a minute) keeps PostgreSQL from pruning after the single revocations just before (bench/README.md \"Where the time goes\")"),
         };
 
         var parameters = new Dictionary<string, object>
