@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace Ledger.Crypto;
 
 /// <summary>
@@ -12,15 +14,28 @@ public static class Base64Url
     public static byte[] Decode(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        return Problem(text) is { } problem ? throw new FormatException(problem) : System.Buffers.Text.Base64Url.DecodeFromChars(text);
+    }
 
-        for (var i = 0; i < text.Length; i++)
+    internal static bool TryDecode(ReadOnlySpan<char> text, out byte[] bytes)
+    {
+        if (Problem(text) is not null)
+        {
+            bytes = [];
+            return false;
+        }
+
+        bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
+        return true;
+    }
+
+    /// <summary>Why <paramref name="text"/> is not canonical unpadded base64url, or null when it is.</summary>
+    private static string? Problem(ReadOnlySpan<char> text)
+    {
+        var i = text.IndexOfAnyExcept(Alphabet);
+        if (i >= 0)
         {
             var c = text[i];
-            if (IsAlphabet(c))
-            {
-                continue;
-            }
-
             var what = c switch
             {
                 '=' => "padding '='",
@@ -28,37 +43,20 @@ public static class Base64Url
                 _ when char.IsWhiteSpace(c) => "whitespace",
                 _ => $"the character U+{(int)c:X4}",
             };
-            throw new FormatException($"Base64url text contains {what} at position {i}; send unpadded base64url (RFC 7515 §2) with no other characters.");
+            return $"Base64url text contains {what} at position {i}; send unpadded base64url (RFC 7515 §2) with no other characters.";
         }
 
         if (text.Length % 4 == 1)
         {
-            throw new FormatException($"Base64url text of length {text.Length} cannot be decoded: no byte string encodes to a length of 4n+1.");
+            return $"Base64url text of length {text.Length} cannot be decoded: no byte string encodes to a length of 4n+1.";
         }
 
         // Unused low bits of the last character must be zero; otherwise several strings decode alike.
         // 2 characters in the last group carry 8 of their 12 bits, 3 carry 16 of 18.
         var unusedBits = (text.Length % 4) switch { 2 => 0b1111, 3 => 0b11, _ => 0 };
-        if (unusedBits != 0 && (SextetOf(text[^1]) & unusedBits) != 0)
-        {
-            throw new FormatException("Base64url text is not canonical: the unused bits of its last character are not zero.");
-        }
-
-        return System.Buffers.Text.Base64Url.DecodeFromChars(text);
-    }
-
-    internal static bool TryDecode(string text, out byte[] bytes)
-    {
-        try
-        {
-            bytes = Decode(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            bytes = [];
-            return false;
-        }
+        return unusedBits != 0 && (SextetOf(text[^1]) & unusedBits) != 0
+            ? "Base64url text is not canonical: the unused bits of its last character are not zero."
+            : null;
     }
 
     private static int SextetOf(char c) => c switch
@@ -70,6 +68,6 @@ public static class Base64Url
         _ => 63,
     };
 
-    private static bool IsAlphabet(char c) =>
-        c is (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_';
+    private static readonly SearchValues<char> Alphabet =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 }

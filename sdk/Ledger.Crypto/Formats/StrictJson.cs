@@ -41,15 +41,16 @@ internal static class StrictJson
             throw new JoseException($"The {what} has a member name with an invalid escape; send one JSON object with plain member names.", ex);
         }
 
-        using (document)
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new JoseException($"The {what} must be a JSON object, not {document.RootElement.ValueKind}.");
-            }
-
-            return document.RootElement.Clone();
+            var kind = document.RootElement.ValueKind;
+            document.Dispose();
+            throw new JoseException($"The {what} must be a JSON object, not {kind}.");
         }
+
+        // Parsed from a private copy and left undisposed, so the element stays valid for as long as the
+        // caller keeps it, without a clone; its pooled buffer is collected with it like any array.
+        return document.RootElement;
     }
 
     public static string? OptionalString(JsonElement obj, string member, string what)

@@ -124,7 +124,7 @@ public static class Jws
         try
         {
             var dot = compact.IndexOf('.', StringComparison.Ordinal);
-            if (dot <= 0 || dot > 2048 || !Base64Url.TryDecode(compact[..dot], out var headerBytes))
+            if (dot <= 0 || dot > 2048 || !Base64Url.TryDecode(compact.AsSpan(0, dot), out var headerBytes))
             {
                 return null;
             }
@@ -156,18 +156,22 @@ public static class Jws
             return JwsVerification.Fail(JwsFailure.TooLarge, $"The token is {compact.Length} bytes; at most {options.MaxTokenBytes} are accepted.");
         }
 
-        var parts = compact.Split('.');
-        if (parts.Length != 3)
+        var firstDot = compact.IndexOf('.');
+        var secondDot = firstDot < 0 ? -1 : compact.IndexOf('.', firstDot + 1);
+        if (secondDot < 0 || compact.IndexOf('.', secondDot + 1) >= 0)
         {
-            return JwsVerification.Fail(JwsFailure.Malformed, $"A compact JWS has 3 dot-separated parts; this token has {parts.Length}.");
+            return JwsVerification.Fail(JwsFailure.Malformed, $"A compact JWS has 3 dot-separated parts; this token has {compact.Count(c => c == '.') + 1}.");
         }
 
-        if (parts[0].Length > ((options.MaxHeaderBytes + 2) / 3 * 4))
+        var encodedHeader = compact.AsSpan(0, firstDot);
+        var encodedPayload = compact.AsSpan(firstDot + 1, secondDot - firstDot - 1);
+        var encodedSignature = compact.AsSpan(secondDot + 1);
+        if (encodedHeader.Length > ((options.MaxHeaderBytes + 2) / 3 * 4))
         {
             return JwsVerification.Fail(JwsFailure.TooLarge, $"The protected header is larger than {options.MaxHeaderBytes} bytes.");
         }
 
-        if (!Base64Url.TryDecode(parts[0], out var headerBytes))
+        if (!Base64Url.TryDecode(encodedHeader, out var headerBytes))
         {
             return JwsVerification.Fail(JwsFailure.Malformed, "The protected header is not canonical base64url.");
         }
@@ -251,17 +255,17 @@ public static class Jws
             return JwsVerification.Fail(JwsFailure.UnsupportedAlgorithm, $"Trusted key '{kid}' is bound to alg '{key.Alg}', not 'EdDSA'.", kid, key);
         }
 
-        if (!Base64Url.TryDecode(parts[1], out var payload))
+        if (!Base64Url.TryDecode(encodedPayload, out var payload))
         {
             return JwsVerification.Fail(JwsFailure.Malformed, "The payload is not canonical base64url.", kid, key);
         }
 
-        if (parts[2].Length == 0)
+        if (encodedSignature.IsEmpty)
         {
             return JwsVerification.Fail(JwsFailure.BadSignature, "The signature is empty.", kid, key);
         }
 
-        if (!Base64Url.TryDecode(parts[2], out var signature))
+        if (!Base64Url.TryDecode(encodedSignature, out var signature))
         {
             return JwsVerification.Fail(JwsFailure.Malformed, "The signature is not canonical base64url.", kid, key);
         }
@@ -274,8 +278,8 @@ public static class Jws
         // Every part has been checked above (alg pinned, no crit or b64, canonical base64url), so the
         // signing input is the token's own text up to the second dot, ASCII by construction: verify it
         // here rather than hand the token to a second parser that would frame it all again.
-        var signingInput = new byte[parts[0].Length + 1 + parts[1].Length];
-        Encoding.ASCII.GetBytes(compact.AsSpan(0, signingInput.Length), signingInput);
+        var signingInput = new byte[secondDot];
+        Encoding.ASCII.GetBytes(compact.AsSpan(0, secondDot), signingInput);
         if (!Ed25519Signature.Verify(key.Ed25519PublicKey(), signingInput, signature))
         {
             return JwsVerification.Fail(JwsFailure.BadSignature, $"The signature does not verify under key '{kid}'.", kid, key);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Ledger.Crypto;
 
@@ -19,6 +20,10 @@ internal sealed class JsonMembers
         CommentHandling = JsonCommentHandling.Disallow,
         MaxDepth = 8,
     };
+
+    // What char.IsControl accepts (C0, DEL and C1), searched vectorized: every string of a license key passes here.
+    private static readonly SearchValues<char> ControlCharacters =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]);
 
     private readonly JsonElement element;
     private readonly string what;
@@ -167,7 +172,17 @@ internal sealed class JsonMembers
     public byte[] VariableBytes(string name, int maxChars) => DecodeBase64Url(name, String(name, maxChars));
 
     /// <summary>The text of a JSON string; escapes that decode to no valid text (a lone surrogate) are refused.</summary>
-    public static string StringValue(JsonElement value, string what) => Unescaped(() => value.GetString()!, what);
+    public static string StringValue(JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw NotUnicode(what, ex);
+        }
+    }
 
     public static bool TryParseCanonicalUuid(string? text, out Guid id) =>
         Guid.TryParseExact(text, "D", out id) && string.Equals(id.ToString("D"), text, StringComparison.Ordinal);
@@ -195,9 +210,12 @@ internal sealed class JsonMembers
         }
         catch (InvalidOperationException ex)
         {
-            throw new FeedFormatException($"The {what} has a string that is not valid Unicode text.", ex);
+            throw NotUnicode(what, ex);
         }
     }
+
+    private static FeedFormatException NotUnicode(string what, Exception ex) =>
+        new($"The {what} has a string that is not valid Unicode text.", ex);
 
     private JsonElement Required(string name) =>
         element.TryGetProperty(name, out var value)
@@ -219,7 +237,7 @@ internal sealed class JsonMembers
             throw new FeedFormatException($"The {what} member '{name}' must be 1 to {maxLength} characters long, not {text.Length}.");
         }
 
-        if (text.Any(char.IsControl))
+        if (text.AsSpan().ContainsAny(ControlCharacters))
         {
             throw new FeedFormatException($"The {what} member '{name}' contains a control character.");
         }

@@ -37,6 +37,8 @@ public sealed record LicenseClaims(
     private const int MaxCapabilities = 1024;
     private const string What = "license key claims";
 
+    private static readonly JsonElement EmptyArray = JsonElement.Parse("[]");
+
     /// <summary>Every audience of the <c>aud</c> claim (an array in the Flux format); <see cref="Audience"/> is the first.</summary>
     public IReadOnlyList<string> Audiences
     {
@@ -165,8 +167,8 @@ public sealed record LicenseClaims(
 
         var capabilities = new List<string>();
         // Flux omits 'caps' when a license grants none.
-        var caps = claims.Has("caps") ? [.. claims.Array("caps", MaxCapabilities).EnumerateArray()] : new List<JsonElement>();
-        foreach (var item in caps)
+        var caps = claims.Has("caps") ? claims.Array("caps", MaxCapabilities) : EmptyArray;
+        foreach (var item in caps.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String || JsonMembers.StringValue(item, What) is not { Length: > 0 and <= MaxTextLength } capability)
             {

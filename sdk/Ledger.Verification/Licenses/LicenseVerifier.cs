@@ -164,8 +164,7 @@ public static class LicenseVerifier
             return Fail(VerificationStatus.Expired, $"License {claims.LicenseId} expired at {claims.ExpiresAt.Text()}; the time is {now.Text()}. Renew the license with the vendor.", claims);
         }
 
-        var missing = (expected.RequiredCapabilities ?? []).Where(c => !claims.Capabilities.Contains(c, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
-        if (missing.Count > 0)
+        if (MissingCapabilities(expected.RequiredCapabilities, claims.Capabilities) is { } missing)
         {
             return Fail(VerificationStatus.MissingCapability, $"License {claims.LicenseId} lacks the required {(missing.Count == 1 ? "capability" : "capabilities")} {string.Join(", ", missing.Select(c => $"'{JsonMembers.Printable(c)}'"))}. Upgrade the license with the vendor.", claims);
         }
@@ -267,6 +266,34 @@ public static class LicenseVerifier
 
         var state = new FeedState(filter.Issuer, filter.Version, filter.Chain, new HashSet<Guid>(), filter.ExpiresAt, null) { FromFilter = true };
         return (filter, state, null);
+    }
+
+    /// <summary>The required capabilities the license lacks, each once; null when it has them all (the common case, without allocating).</summary>
+    private static List<string>? MissingCapabilities(IReadOnlyCollection<string>? required, IReadOnlyList<string> granted)
+    {
+        List<string>? missing = null;
+        foreach (var capability in required ?? [])
+        {
+            if (!Grants(granted, capability) && !(missing?.Contains(capability, StringComparer.Ordinal) ?? false))
+            {
+                (missing ??= []).Add(capability);
+            }
+        }
+
+        return missing;
+
+        static bool Grants(IReadOnlyList<string> granted, string capability)
+        {
+            for (var i = 0; i < granted.Count; i++)
+            {
+                if (string.Equals(granted[i], capability, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static string Superseded(LicenseClaims license, int floor, string source) =>

@@ -37,6 +37,23 @@ public sealed class JwsTests
         Assert.Contains("kid", result.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(4, 3)]
+    [InlineData(5, 4)]
+    public void a_token_without_exactly_three_parts_is_malformed_and_says_how_many_it_has(int parts, int dotsAfterTheHeader)
+    {
+        using var key = Ed25519SigningKey.FromSeed(TestVectors.Hex(Rfc8037.GetProperty("A.1_ed25519_private_key"), "private_key_hex"));
+        var trusted = new JsonWebKeySet([key.ToJwk("rfc8037", includePrivate: false)]);
+        var header = Jws.Sign("{}"u8, key, "rfc8037").Split('.')[0];
+
+        var result = Jws.Verify(header + string.Concat(Enumerable.Repeat(".e30", dotsAfterTheHeader)), trusted);
+
+        Assert.Equal(JwsFailure.Malformed, result.Failure);
+        Assert.Contains($"this token has {parts}.", result.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void rfc8037_key_with_kid_signs_a_token_that_verifies()
     {

@@ -87,6 +87,9 @@ public sealed class LicenseVerifierTests : IDisposable
     [InlineData("caps", "[\"cad.export\", 7]")]
     [InlineData("rev", "\"1\"")]
     [InlineData("product", "false")]
+    [InlineData("sub", "\"acme\\u0085corp\"")]
+    [InlineData("iss", "\"ledger\\u007f\"")]
+    [InlineData("product", "\"cad\\u0007\"")]
     public void license_whose_claims_are_missing_or_mistyped_is_malformed(string claim, string? rawValue)
     {
         var payload = LedgerWithSigningKeys.NewLicense().ToJson();
