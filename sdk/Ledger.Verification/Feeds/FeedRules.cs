@@ -7,7 +7,7 @@ internal static class FeedRules
 {
     public static void Issuer(string? issuer, string what)
     {
-        if (string.IsNullOrEmpty(issuer) || issuer.Length > RevocationFeedPayload.MaxIssuerLength || issuer.Any(char.IsControl))
+        if (string.IsNullOrEmpty(issuer) || issuer.Length > RevocationFeedPayload.MaxIssuerLength || JsonMembers.HasControlCharacter(issuer))
         {
             throw new FeedFormatException($"The {what} 'iss' must be 1 to {RevocationFeedPayload.MaxIssuerLength} characters with no control characters.");
         }

@@ -25,6 +25,9 @@ internal sealed class JsonMembers
     private static readonly SearchValues<char> ControlCharacters =
         SearchValues.Create([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]);
 
+    /// <summary>Whether <paramref name="text"/> holds a character <see cref="char.IsControl(char)"/> accepts: the one check of signed documents' text.</summary>
+    public static bool HasControlCharacter(ReadOnlySpan<char> text) => text.ContainsAny(ControlCharacters);
+
     private readonly JsonElement element;
     private readonly string what;
 
@@ -237,7 +240,7 @@ internal sealed class JsonMembers
             throw new FeedFormatException($"The {what} member '{name}' must be 1 to {maxLength} characters long, not {text.Length}.");
         }
 
-        if (text.AsSpan().ContainsAny(ControlCharacters))
+        if (HasControlCharacter(text))
         {
             throw new FeedFormatException($"The {what} member '{name}' contains a control character.");
         }
