@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Text.Json.Nodes;
 using Ledger.Cli.Commands.Admin;
 using Ledger.Cli.Commands.Attest;
 using Ledger.Cli.Commands.Decrypt;
@@ -20,6 +21,9 @@ namespace Ledger.Cli;
 /// <summary>The ledgerctl command tree, and how a command line becomes an exit code.</summary>
 internal static class LedgerCli
 {
+    /// <summary>The name of <see cref="OutputFormats.Option"/> on every command.</summary>
+    private const string FormatOption = "--output-format";
+
     public static RootCommand Create()
     {
         var root = new RootCommand("ledgerctl: Ledger's command line. Offline: keys, license keys, revocations, encryption and attestations on disk. Online: the Notary, Issuance, Revocation and Attestation services. docs/CLI.md has walkthroughs.");
@@ -54,10 +58,44 @@ internal static class LedgerCli
 
             var command = string.Join(' ', parse.CommandResult.Command is RootCommand ? ["ledgerctl"] : CommandPath(parse.CommandResult.Command, root));
             await Console.Error.WriteLineAsync($"Run '{command} --help' for usage and examples.");
+            if (AsksForJson(parse))
+            {
+                // As CommandRunner reports any other failure in JSON mode: the JSON form on stdout too.
+                var error = new JsonObject { ["error"] = string.Join(' ', parse.Errors.Select(e => e.Message)), ["exit_code"] = ExitCodes.Usage };
+                await Console.Out.WriteLineAsync(Json.Text(error));
+            }
+
             return ExitCodes.Usage;
         }
 
         return await parse.InvokeAsync();
+    }
+
+    /// <summary>
+    /// Whether a command line that did not parse asked for <c>--output-format json</c>: the option of
+    /// the command reached when it has one, else (a group or an unknown command) the tokens left over.
+    /// </summary>
+    private static bool AsksForJson(ParseResult parse)
+    {
+        if (parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == FormatOption) is { } option
+            && parse.GetResult(option) is { Implicit: false } given)
+        {
+            return given.Tokens is [var value] && value.Value.Equals("json", StringComparison.OrdinalIgnoreCase);
+        }
+
+        var tokens = parse.UnmatchedTokens;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var value = tokens[i] == FormatOption && i + 1 < tokens.Count ? tokens[i + 1]
+                : tokens[i].StartsWith(FormatOption + "=", StringComparison.Ordinal) || tokens[i].StartsWith(FormatOption + ":", StringComparison.Ordinal) ? tokens[i][(FormatOption.Length + 1)..]
+                : null;
+            if (value is not null)
+            {
+                return value.Equals("json", StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        return false;
     }
 
     private static IEnumerable<string> CommandPath(Command command, RootCommand root)

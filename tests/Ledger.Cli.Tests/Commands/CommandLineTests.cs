@@ -44,6 +44,30 @@ public sealed partial class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task a_usage_error_in_json_mode_is_json_on_stdout_too()
+    {
+        var unknown = (await _workspace.RunAsync("sign", "license-key", "--no-such-option", "--output-format", "json")).Expect(2);
+        var missing = (await _workspace.RunAsync("sign", "manifests", "--output-format=json")).Expect(2);
+        var group = (await _workspace.RunAsync("license", "--output-format", "json")).Expect(2);
+
+        Assert.Equal(2, unknown.Json["exit_code"]!.GetValue<int>());
+        Assert.Contains("--no-such-option", unknown.Json["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("Run 'ledgerctl sign license-key --help'", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, missing.Json["exit_code"]!.GetValue<int>());
+        Assert.Contains("--attestation", missing.Json["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(2, group.Json["exit_code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task a_usage_error_in_text_mode_prints_nothing_on_stdout()
+    {
+        var result = (await _workspace.RunAsync("sign", "manifests", "--output-format", "text")).Expect(2);
+
+        Assert.Empty(result.Stdout);
+        Assert.Contains("--attestation", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task a_group_without_a_command_is_a_usage_error()
     {
         (await _workspace.RunAsync("license")).Expect(2);

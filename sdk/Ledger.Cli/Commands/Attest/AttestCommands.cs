@@ -45,7 +45,7 @@ internal static class AttestCommands
     private static CliCommand Artifacts()
     {
         var online = new OnlineOptions(LedgerService.Attestation);
-        var url = new Option<string[]>("--url") { Description = "An OCI artifact pinned by digest, registry/name[:tag]@sha256:<hex>; repeatable (1-256).", Required = true, HelpName = "REF@sha256:..." };
+        var url = new Option<string[]>("--url") { Description = "An OCI artifact: registry/name:tag (resolved to its digest by asking the registry, with Docker config credentials; $LEDGER_REGISTRY_MIRRORS names mirrors) or registry/name[:tag]@sha256:<hex>; repeatable or comma-separated (1-256).", Required = true, HelpName = "REF" };
         var expiresAt = ExpiresAt();
         var output = AttestationOutput();
         var idempotencyKey = IdempotencyKeys.Option();
@@ -154,7 +154,7 @@ internal static class AttestCommands
     {
         var online = new OnlineOptions(LedgerService.Attestation);
         var attestation = new Option<string>("--attestation") { Description = "The attestation as you received it (compact JWS or JWS JSON).", Required = true, HelpName = "FILE" };
-        var url = new Option<string[]>("--url") { Description = "For an artifacts attestation: an artifact you hold, pinned by digest; repeatable.", HelpName = "REF@sha256:..." };
+        var url = new Option<string[]>("--url") { Description = "For an artifacts attestation: an artifact you hold, registry/name:tag (resolved to its digest by asking the registry, with Docker config credentials; $LEDGER_REGISTRY_MIRRORS names mirrors) or registry/name[:tag]@sha256:<hex>; repeatable or comma-separated.", HelpName = "REF" };
         var manifest = new Option<string>("--manifest") { Description = "For a manifest attestation: the directory you hold (hashed here with the attestation's ignore list).", HelpName = "DIR" };
         var command = new CliCommand("verify", "Ask the ledger to verify an attestation: signatures, vendor key, revocation, expiry, and your artifacts or directory. Exit 1 unless valid.",
             "ledgerctl attest verify --attestation release.att --url ghcr.io/acme/app:v1.0.0@sha256:<64 hex>",
@@ -167,7 +167,7 @@ internal static class AttestCommands
         {
             if (!run.Given(url) && !run.Given(manifest))
             {
-                throw CliFailure.Usage("Say what you hold: --url REF@sha256:... (repeatable) for an artifacts attestation, or --manifest DIR for a manifest attestation.");
+                throw CliFailure.Usage("Say what you hold: --url REF (repeatable) for an artifacts attestation, or --manifest DIR for a manifest attestation.");
             }
 
             var text = LocalFiles.ReadText(run.Get(attestation)!, MaxStatementBytes, "attestation file").Trim();

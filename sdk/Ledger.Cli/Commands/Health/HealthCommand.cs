@@ -22,7 +22,7 @@ internal static class HealthCommand
         var only = new Option<string[]>("--service") { Description = $"Check only these services ({string.Join(", ", LedgerService.All.Select(s => s.Name))}); repeatable.", HelpName = "NAME" };
         only.CompletionSources.Add([.. LedgerService.All.Select(s => s.Name)]);
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each service.", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
-        var command = new CliCommand("health", "Ask each service whether it is SERVING (ready: its database and broker reachable). Exit 0 when all are, 3 otherwise.",
+        var command = new CliCommand("health", "Ask each service whether it is SERVING (ready: its PostgreSQL reachable; RabbitMQ is not part of readiness, see /health/publishing). Exit 0 when all are, 3 otherwise.",
             "ledgerctl health",
             "ledgerctl health --service issuance --issuance http://127.0.0.1:5021",
             "ledgerctl health --service notary --notary http://127.0.0.1:6143,http://127.0.0.1:6145");

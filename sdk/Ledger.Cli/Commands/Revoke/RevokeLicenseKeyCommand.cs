@@ -21,7 +21,7 @@ internal static class RevokeLicenseKeyCommand
         var output = new Option<string>("--output", "-o") { Description = "The revoked set to create or merge into (JSON, Flux format).", Required = true, HelpName = "FILE" };
         var key = KeyMaterial.Option(KeyRole.SigningPublic);
         var command = new CliCommand("license-key", "Add a license key's id to the revoked set of its issuer; refuses a set of another issuer.",
-            "ledgerctl revoke license-key customer-42.jwt --key acme-sig.public.jwks --output revocations.json");
+            "ledgerctl revoke license-key customer-42.jwt --key keys/bc530bc4-sig-public.jwks --output revocations.json");
         command.Add(file);
         command.Add(output);
         command.Add(key);

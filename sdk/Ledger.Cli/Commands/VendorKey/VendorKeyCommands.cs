@@ -14,7 +14,7 @@ internal static class VendorKeyCommands
     public static Command Create()
     {
         var vendorKey = new CliCommand("vendor-key", "Vendor keys at the Attestation service: register a vendor's public key, remove it (final), list them.",
-            "ledgerctl vendor-key register acme --key acme-sig.public.jwks");
+            "ledgerctl vendor-key register acme --key keys/03f00197-sig-public.jwks");
         vendorKey.Add(Register());
         vendorKey.Add(Remove());
         vendorKey.Add(List());
@@ -25,10 +25,10 @@ internal static class VendorKeyCommands
     {
         var online = new OnlineOptions(LedgerService.Attestation);
         var vendor = new Argument<string>("VENDOR") { Description = "The vendor id: 1-64 characters of a-z, 0-9, '.', '_', '-'." };
-        var key = new Option<string>("--key") { Description = "The vendor's public Ed25519 key: a JWK, or a JWKS holding one (e.g. <vendor>-sig.public.jwks). Private members are never sent.", Required = true, HelpName = "FILE" };
+        var key = new Option<string>("--key") { Description = "The vendor's public Ed25519 key: a JWK, or a JWKS holding one (e.g. the <prefix>-sig-public.jwks of 'ledgerctl keygen sig'). Private members are never sent.", Required = true, HelpName = "FILE" };
         var idempotencyKey = IdempotencyKeys.Option();
         var command = new CliCommand("register", "Register a vendor's Ed25519 public key; its kid at the ledger is the key's RFC 7638 thumbprint.",
-            "ledgerctl vendor-key register acme --key acme-sig.public.jwks");
+            "ledgerctl vendor-key register acme --key keys/03f00197-sig-public.jwks");
         command.Add(vendor);
         command.Add(key);
         command.Add(idempotencyKey);
