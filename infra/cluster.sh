@@ -387,7 +387,8 @@ replica_start() { # service n
     export Ledger__Auth__ClientsFile="$dir/clients.json"
     export Ledger__Auth__ClientKeyFile="$dir/clients/$s.private.jwk"
     # Calls to Notary: per call over both replicas, by the client itself where the build can
-    # (a list in Ledger__Notary__Url, issue 17), else through the balancer. Revocation through the balancer.
+    # (a list in Ledger__Notary__Url, issue 17), else through the balancer. Revocation, and Issuance
+    # (Revocation fetches the Issuance events its queues missed), through the balancer.
     if [ "$client_cluster_settings" = 1 ]; then
       export Ledger__Notary__Url="http://127.0.0.1:$(replica_grpc notary 1),http://127.0.0.1:$(replica_grpc notary 2)"
     else
@@ -395,6 +396,7 @@ replica_start() { # service n
     fi
     export Ledger__Notary__RevocationUrl="http://127.0.0.1:$(balancer_http revocation)"
     export Ledger__Revocation__Url="http://127.0.0.1:$(balancer_grpc revocation)"
+    export Ledger__Issuance__Url="http://127.0.0.1:$(balancer_grpc issuance)"
     export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$(replica_http "$s" "$n")"
     export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$(replica_grpc "$s" "$n")"
     unset OTEL_EXPORTER_OTLP_ENDPOINT

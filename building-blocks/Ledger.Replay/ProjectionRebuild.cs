@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using JasperFx.Events;
 using JasperFx.Events.Aggregation;
 using Grpc.Core;
+using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using Marten.Events;
 using Marten.Services;
@@ -255,8 +256,8 @@ public sealed partial class ProjectionRebuild(IDocumentStore store, ILogger<Proj
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
-                throw new RpcException(new Status(StatusCode.Aborted,
-                    $"Rebuilding {table.Live}: its lock was not had within {SwapLockTimeout.TotalSeconds:0} s in {SwapAttempts} attempts (a long transaction holds it); the live table is unchanged. Run the rebuild again when that transaction is over.", e));
+                throw ErrorReasons.Failure(StatusCode.Aborted, ErrorReasons.ConcurrentChange,
+                    $"Rebuilding {table.Live}: its lock was not had within {SwapLockTimeout.TotalSeconds:0} s in {SwapAttempts} attempts (a long transaction holds it); the live table is unchanged. Run the rebuild again when that transaction is over.");
             }
 
             var caughtUp = await CatchUpAsync(connection, transaction, table, versions, eventTypes, dotnetType, aggregator, cancellationToken);
@@ -320,13 +321,13 @@ public sealed partial class ProjectionRebuild(IDocumentStore store, ILogger<Proj
 
         if (columns.Count == 0)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Rebuilding {table.Live}: the table does not exist; start the service once so Marten creates it."));
+            throw ErrorReasons.Failure(StatusCode.FailedPrecondition, ErrorReasons.RuleViolated, $"Rebuilding {table.Live}: the table does not exist; start the service once so Marten creates it.");
         }
 
         if (columns.Except(DocumentColumns).ToList() is { Count: > 0 } unknown)
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"Rebuilding {table.Live}: its columns {string.Join(", ", unknown)} are not ones the set-based rebuild writes ({string.Join(", ", DocumentColumns)}); a projection with duplicated fields, soft deletes or tenancy needs the rebuild extended first."));
+            throw ErrorReasons.Failure(StatusCode.FailedPrecondition, ErrorReasons.RuleViolated,
+                $"Rebuilding {table.Live}: its columns {string.Join(", ", unknown)} are not ones the set-based rebuild writes ({string.Join(", ", DocumentColumns)}); a projection with duplicated fields, soft deletes or tenancy needs the rebuild extended first.");
         }
     }
 

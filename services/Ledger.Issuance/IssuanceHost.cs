@@ -14,6 +14,7 @@ using Ledger.Issuance.Revocations;
 using Ledger.Issuance.Signing;
 using Ledger.Replay;
 using Ledger.ServiceDefaults.EventStore;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.ServiceDefaults.Messaging;
 using Ledger.NotaryClient;
 using Marten;
@@ -55,6 +56,7 @@ public static class IssuanceHost
         builder.Services.AddSingleton<LicenseReceipts>();
         builder.Services.AddSingleton<LicenseRing>();
         builder.Services.AddSingleton<LicenseImport>();
+        builder.Services.AddValidatedSettings<IssuanceHeartbeats.Settings>("Ledger:Issuance");
         builder.Services.AddHostedService<IssuanceHeartbeats>();
         return builder;
     }

@@ -38,18 +38,22 @@ public static class NotaryHost
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddSingleton<KeyUsage>();
         builder.Services.AddSingleton<KeyLifecycle>();
-        builder.Services.AddSingleton(sp => SigningLimits.From(sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddValidatedSettings<SigningLimits.Settings>(SigningLimits.Section);
+        builder.Services.AddSingleton(sp => SigningLimits.From(sp.GetRequiredService<LedgerIssuer>(), sp.Settings<SigningLimits.Settings>()));
         builder.Services.AddSingleton<SigningRules>();
+        builder.Services.AddValidatedSettings<RevocationLogHead.Settings>("Ledger:Notary");
         builder.Services.AddHttpClient(RevocationLogHead.ClientName);
         builder.Services.AddSingleton<RevocationLogHead>();
         builder.Services.AddSingleton<Signer>();
         builder.Services.AddSingleton<SignatureLogStore>();
         builder.Services.AddSingleton<SignatureTree>();
+        builder.Services.AddValidatedSettings<SignatureLog.Settings>("Ledger:Notary");
         builder.Services.AddSingleton<SignatureLog>();
         builder.Services.AddSingleton<ISignatureLogExport, SignatureLogExport>();
         builder.Services.AddHostedService<KeyRingBootstrap>();
         builder.Services.AddValidatedSettings<KeyLifecycleSweep.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<KeyLifecycleSweep>();
+        builder.Services.AddValidatedSettings<CheckpointPublisher.Settings>("Ledger:Notary");
         builder.Services.AddHostedService<CheckpointPublisher>();
         return builder;
     }

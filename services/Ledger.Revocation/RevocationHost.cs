@@ -62,6 +62,7 @@ public static class RevocationHost
         builder.Services.AddSingleton<FeedPublisher>();
         builder.Services.AddSingleton<FilterPublisher>();
         builder.Services.AddSingleton<Ledger.Revocation.Features.FluxInterop.FluxRevocationSetPublisher>();
+        builder.Services.AddValidatedSettings<RevocationWatch.Settings>("Ledger:Revocation");
         builder.Services.AddSingleton<RevocationWatch>();
         return builder;
     }

@@ -16,12 +16,11 @@ public static class RequestRules
 
     public static DateTimeOffset? ExpiresAt(RequestValidation validation, Timestamp? requested, DateTimeOffset now)
     {
-        if (requested is null)
+        if (validation.Time(requested, "expires_at") is not { } expiresAt)
         {
             return null;
         }
 
-        var expiresAt = requested.ToDateTimeOffset();
         validation.Require(expiresAt > now, "expires_at", $"must be in the future (it is {expiresAt:u}; now is {now:u}), or unset for an attestation that does not expire");
         validation.Require(expiresAt <= now.AddYears(StatementLimits.MaxValidityYears), "expires_at", $"at most {StatementLimits.MaxValidityYears} years from now");
         return expiresAt;

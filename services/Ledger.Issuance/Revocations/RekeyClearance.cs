@@ -1,5 +1,7 @@
 using Grpc.Core;
+using Google.Rpc;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
 using Ledger.ClientTokens;
 using Google.Protobuf.WellKnownTypes;
 using RevocationsClient = Ledger.Contracts.Revocation.V1.Revocations.RevocationsClient;
@@ -32,13 +34,16 @@ public sealed class RekeyClearance(RevocationsClient revocation)
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
         {
-            throw new RuleViolation(e.Status.Detail);
+            // Revocation's reason (LICENSE_REVOKED, ...) reaches the client as if Issuance had decided.
+            throw new RuleViolation(e.Status.Detail,
+                e.GetRpcStatus()?.GetDetail<ErrorInfo>() is { Domain: ErrorReasons.Domain } info ? info.Reason : ErrorReasons.RuleViolated);
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
+            throw ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.RevocationUnavailable,
                 $"Revocation could not confirm that license {licenseId} is not revoked ({e.StatusCode}: {e.Status.Detail}); nothing was changed. " +
-                "A license gets a new key only once Revocation says it may; retry with the same idempotency key when Revocation is reachable."));
+                "A license gets a new key only once Revocation says it may; retry with the same idempotency key when Revocation is reachable.",
+                ErrorReasons.RetryDelay);
         }
     }
 }
@@ -47,10 +52,10 @@ public static class RekeyClearanceRegistration
 {
     public static WebApplicationBuilder AddRekeyClearance(this WebApplicationBuilder builder)
     {
+        RevocationAddress.Register(builder.Services);
         builder.Services.AddGrpcClient<RevocationsClient>((services, options) =>
             {
-                var url = services.GetRequiredService<IConfiguration>()[RekeyClearance.UrlSetting];
-                options.Address = new Uri(string.IsNullOrWhiteSpace(url) ? RekeyClearance.DefaultUrl : url);
+                options.Address = services.GetRequiredService<RevocationAddress>().Url;
             })
             .AddCallCredentials((_, metadata, services) =>
             {

@@ -283,7 +283,7 @@ public sealed class RevocationsService(
         }
 
         var now = clock.GetUtcNow();
-        var expiresBy = request.LicensesExpireBy?.ToDateTimeOffset() ?? now + DefaultImportedLifetime;
+        var expiresBy = validation.Time(request.LicensesExpireBy, "licenses_expire_by") ?? now + DefaultImportedLifetime;
         validation.Require(expiresBy > now && expiresBy <= now + MaxImportedLifetime, "licenses_expire_by",
             $"a time in the future, at most {MaxImportedLifetime.TotalDays / 365:F0} years ahead (default {DefaultImportedLifetime.TotalDays / 365:F0} years): the latest expiry of the listed licenses");
 
@@ -311,10 +311,11 @@ public sealed class RevocationsService(
     {
         var validation = new RequestValidation();
         validation.Require(UuidV7.TryParse(request.LicenseId, out var licenseId), "license_id", "a license id (UUIDv7, the license key's jti)");
+        var expiresAt = validation.Time(request.ExpiresAt, "expires_at");
         validation.Require(request.ExpiresAt is not null, "expires_at", "required: the new key's exp");
         validation.Require(request.Revision >= 2, "revision", "the new key's rev (2 or more: the first key is issued with the license)");
         validation.ThrowIfInvalid();
-        var latest = await rekeys.AuthorizeAsync(licenseId, request.ExpiresAt!.ToDateTimeOffset(), request.Revision, context.CancellationToken);
+        var latest = await rekeys.AuthorizeAsync(licenseId, expiresAt!.Value, request.Revision, context.CancellationToken);
         return new AuthorizeRekeyResponse { LatestExpiresAt = latest.ToTimestamp() };
     }
 

@@ -26,10 +26,12 @@ public static class EventStoreExtensions
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddLedgerEventStore(
         this WebApplicationBuilder builder, string schema, Action<StoreOptions, IServiceProvider> configure)
     {
+        builder.Services.AddValidatedSettings<PostgresConnectionTuning.Settings>(PostgresConnectionTuning.Section);
         builder.Services.AddHostedService(sp => new DaemonLagMetrics(
             sp.GetRequiredService<IDocumentStore>(), schema,
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
+        builder.Services.AddHostedService<StoppedShardRestarter>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AcceptedClientTokens>();
@@ -44,7 +46,7 @@ public static class EventStoreExtensions
                 var options = new StoreOptions();
                 var deployment = new Npgsql.NpgsqlConnectionStringBuilder(server);
                 options.Connection(PostgresConnectionTuning.Apply(
-                    DeploymentDatabase.EnsureExists(ServiceDatabase(server, schema), deployment.Database ?? deployment.Username ?? "postgres"), configuration));
+                    DeploymentDatabase.EnsureExists(ServiceDatabase(server, schema), deployment.Database ?? deployment.Username ?? "postgres"), sp.Settings<PostgresConnectionTuning.Settings>()));
                 // Each service owns a database of its own, created on first start. Sharing one
                 // database would let another service's long-lived daemon lock transaction look
                 // like a live writer to this service's daemon and hold its projections and its

@@ -1,5 +1,5 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
+using Ledger.ServiceDefaults.Hosting;
 using Npgsql;
 
 namespace Ledger.ServiceDefaults.EventStore;
@@ -22,20 +22,36 @@ namespace Ledger.ServiceDefaults.EventStore;
 /// </summary>
 public static class PostgresConnectionTuning
 {
-    public const string TlsSetting = "Ledger:Postgres:Tls";
+    public const string Section = "Ledger:Postgres";
+    public const string TlsSetting = Section + ":Tls";
 
     public const int MaxAutoPrepare = 64;
 
     public const int AutoPrepareMinUsages = 2;
 
-    public static string Apply(string connectionString, IConfiguration configuration)
+    /// <summary>The settings under <see cref="Section"/>, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        /// <summary><c>auto</c> (default), <c>on</c> or <c>off</c>; <see cref="PostgresConnectionTuning.Tls"/> says what each means.</summary>
+        public string? Tls { get; set; } = "auto";
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (!IsTlsValue(Tls))
+            {
+                yield return ("Tls", $"must be auto (TLS except to this machine, the default), on or off (was '{Tls}')");
+            }
+        }
+    }
+
+    public static string Apply(string connectionString, Settings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         var given = new NpgsqlConnectionStringBuilder(connectionString);
         var tuned = new NpgsqlConnectionStringBuilder(connectionString);
         if (!Names(connectionString, "SSL Mode", "SslMode", "sslmode"))
         {
-            tuned.SslMode = Tls(configuration[TlsSetting], given.Host) ? SslMode.Require : SslMode.Disable;
+            tuned.SslMode = Tls(settings.Tls, given.Host) ? SslMode.Require : SslMode.Disable;
         }
 
         if (!Names(connectionString, "No Reset On Close", "NoResetOnClose"))
@@ -55,6 +71,9 @@ public static class PostgresConnectionTuning
 
         return tuned.ConnectionString;
     }
+
+    private static bool IsTlsValue(string? setting) =>
+        setting?.Trim().ToLowerInvariant() is null or "" or "auto" or "on" or "true" or "require" or "off" or "false" or "disable";
 
     /// <summary>Whether connections to <paramref name="hosts"/> (Npgsql's Host, comma-separated for several) use TLS under <paramref name="setting"/>.</summary>
     public static bool Tls(string? setting, string? hosts) => setting?.Trim().ToLowerInvariant() switch

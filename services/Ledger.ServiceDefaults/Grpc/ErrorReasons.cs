@@ -52,6 +52,8 @@ public static class ErrorReasons
     // Unavailable (always with RetryInfo)
     public const string DatabaseUnavailable = "DATABASE_UNAVAILABLE";
     public const string NotaryUnavailable = "NOTARY_UNAVAILABLE";
+    public const string RevocationUnavailable = "REVOCATION_UNAVAILABLE";
+    public const string ServiceStopping = "SERVICE_STOPPING";
 
     /// <summary>
     /// A failed call as google.rpc.Status: the message for people, an ErrorInfo with the reason

@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 
@@ -9,6 +10,9 @@ namespace Ledger.ServiceDefaults.Grpc;
 /// </summary>
 public sealed class RequestValidation
 {
+    private const long MinTimestampSeconds = -62_135_596_800;
+    private const long MaxTimestampSeconds = 253_402_300_799;
+
     private readonly List<BadRequest.Types.FieldViolation> _violations = [];
 
     public bool IsValid => _violations.Count == 0;
@@ -24,6 +28,27 @@ public sealed class RequestValidation
 
     public RequestValidation Require(bool condition, string field, string description) =>
         condition ? this : Fail(field, description);
+
+    /// <summary>
+    /// A request's timestamp as a time, or null when it is unset. One outside what a
+    /// google.protobuf.Timestamp may hold (0001-01-01 to 9999-12-31 UTC, nanos 0 to 999,999,999)
+    /// is reported for <paramref name="field"/> and read as null.
+    /// </summary>
+    public DateTimeOffset? Time(Timestamp? value, string field)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Seconds is < MinTimestampSeconds or > MaxTimestampSeconds || value.Nanos is < 0 or > 999_999_999)
+        {
+            Fail(field, $"not a valid timestamp (seconds {value.Seconds}, nanos {value.Nanos}): seconds must lie between 0001-01-01 and 9999-12-31 UTC and nanos between 0 and 999999999");
+            return null;
+        }
+
+        return value.ToDateTimeOffset();
+    }
 
     public void ThrowIfInvalid()
     {
@@ -42,7 +67,7 @@ public sealed class RequestValidation
         {
             Code = (int)Code.InvalidArgument,
             Message = $"Invalid request: {summary}",
-            Details = { Google.Protobuf.WellKnownTypes.Any.Pack(badRequest) },
+            Details = { Any.Pack(badRequest) },
         }.ToRpcException();
     }
 

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -37,7 +38,9 @@ public static class ServiceDefaultsExtensions
     {
         builder.Services.AddSingleton(new LedgerServiceIdentity(serviceName));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.WebHost.ConfigureKestrel(ConfigureLimits);
+        builder.Services.AddValidatedSettings<KestrelSettings>(KestrelSettings.Section);
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<KestrelSettings>>((kestrel, settings) => ConfigureLimits(settings.Value, kestrel));
         MetricsListener.AddEndpoint(builder);
 
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
@@ -131,12 +134,12 @@ public static class ServiceDefaultsExtensions
     /// (slowloris). Public endpoints (feeds, JWKS) face the Internet; the settings
     /// Ledger:Kestrel:MaxConnections and Ledger:Kestrel:MaxStreamsPerConnection change the first two.
     /// </summary>
-    private static void ConfigureLimits(WebHostBuilderContext context, KestrelServerOptions kestrel)
+    private static void ConfigureLimits(KestrelSettings settings, KestrelServerOptions kestrel)
     {
         var limits = kestrel.Limits;
-        limits.MaxConcurrentConnections = context.Configuration.GetValue<long?>("Ledger:Kestrel:MaxConnections") ?? 2_000;
+        limits.MaxConcurrentConnections = settings.MaxConnections;
         limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
-        limits.Http2.MaxStreamsPerConnection = context.Configuration.GetValue<int?>("Ledger:Kestrel:MaxStreamsPerConnection") ?? 100;
+        limits.Http2.MaxStreamsPerConnection = settings.MaxStreamsPerConnection;
         limits.MaxRequestBodySize = GrpcLimits.MaxRequestBytes + 64 * 1024;
         limits.MaxRequestHeadersTotalSize = 32 * 1024;
         limits.MaxRequestHeaderCount = 64;
@@ -147,4 +150,29 @@ public static class ServiceDefaultsExtensions
 
     private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics");
+}
+
+/// <summary>The Kestrel limits a deployment may change, bound from Ledger:Kestrel, checked at start.</summary>
+public sealed class KestrelSettings : IValidatedSettings
+{
+    public const string Section = "Ledger:Kestrel";
+
+    /// <summary>Connections (and upgraded connections) one replica holds at once.</summary>
+    public long MaxConnections { get; set; } = 2_000;
+
+    /// <summary>Concurrent streams (calls) per HTTP/2 connection.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 100;
+
+    public IEnumerable<(string Key, string Problem)> Problems()
+    {
+        if (MaxConnections is < 1 or > 1_000_000)
+        {
+            yield return ("MaxConnections", $"must be from 1 to 1000000 connections (was {MaxConnections})");
+        }
+
+        if (MaxStreamsPerConnection is < 1 or > 10_000)
+        {
+            yield return ("MaxStreamsPerConnection", $"must be from 1 to 10000 streams (was {MaxStreamsPerConnection})");
+        }
+    }
 }

@@ -100,6 +100,10 @@ public sealed class IssuingTests(LedgerWithIssuance ledger) : IClassFixture<Ledg
         { "empty audience", "terms.audience" },
         { "missing idempotency key", "idempotency_key" },
         { "start too far ahead", "terms.valid_from" },
+        { "start at the end of time", "terms.valid_from" },
+        { "start no timestamp can hold", "terms.valid_from" },
+        { "expiry no timestamp can hold", "terms.expires_at" },
+        { "expiry with negative nanos", "terms.expires_at" },
     };
 
     [Theory]
@@ -125,6 +129,10 @@ public sealed class IssuingTests(LedgerWithIssuance ledger) : IClassFixture<Ledg
             case "empty audience": terms.Audience = ""; break;
             case "missing idempotency key": key = ""; break;
             case "start too far ahead": terms.ValidFrom = LedgerWithIssuance.At(now.AddDays(400)); break;
+            case "start at the end of time": terms.ValidFrom = LedgerWithIssuance.At(DateTimeOffset.MaxValue.AddSeconds(-1)); break;
+            case "start no timestamp can hold": terms.ValidFrom = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = 253_402_300_800 }; break;
+            case "expiry no timestamp can hold": terms.DurationDays = 0; terms.ExpiresAt = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = -62_135_596_801 }; break;
+            case "expiry with negative nanos": terms.DurationDays = 0; terms.ExpiresAt = new Google.Protobuf.WellKnownTypes.Timestamp { Seconds = now.AddDays(30).ToUnixTimeSeconds(), Nanos = -1 }; break;
         }
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>

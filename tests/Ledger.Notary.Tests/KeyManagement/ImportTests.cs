@@ -77,15 +77,39 @@ public sealed class ImportTests(NotaryWithActiveKeys notary) : IClassFixture<Not
         await Refused(StatusCode.InvalidArgument, "must be a UUID", KeyPurpose.License, FluxPrivateSet(flux, "acme:thumbprint"));
         await Refused(StatusCode.InvalidArgument, "signing ring", KeyPurpose.Encryption, FluxPrivateSet(flux, kid));
         await Refused(StatusCode.InvalidArgument, "not a JWKS", KeyPurpose.License, "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}");
+        await Refused(StatusCode.InvalidArgument, "checkpoint key is Notary's own", KeyPurpose.Checkpoint, FluxPrivateSet(flux, kid));
+        await Refused(StatusCode.InvalidArgument, "signed_until: must be in the future", KeyPurpose.License, FluxPrivateSet(flux, kid),
+            Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)));
+        await Refused(StatusCode.InvalidArgument, "signed_until: not a valid timestamp", KeyPurpose.License, FluxPrivateSet(flux, kid),
+            new Timestamp { Seconds = long.MaxValue });
         Assert.Equal(keysBefore, (await notary.Keys.ListKeysAsync(new ListKeysRequest())).Keys.Count);
 
         await notary.Keys.ImportKeyAsync(new ImportKeyRequest { Purpose = KeyPurpose.Feed, PrivateJwksJson = FluxPrivateSet(flux, kid) });
         await Refused(StatusCode.FailedPrecondition, "already has a key", KeyPurpose.Feed, FluxPrivateSet(flux, kid));
     }
 
-    private async Task Refused(StatusCode status, string reason, KeyPurpose purpose, string jwks)
+    [Fact]
+    public async Task importing_a_key_to_activate_while_a_rotation_is_pending_says_so_in_the_reason()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.ImportKeyAsync(new ImportKeyRequest { Purpose = purpose, PrivateJwksJson = jwks }).ResponseAsync);
+        using var flux = Ed25519SigningKey.Generate();
+        var kid = UuidV6.NewId().ToString();
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest
+        {
+            Purpose = KeyPurpose.Feed, ActivateAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)), Reason = "scheduled",
+        });
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.ImportKeyAsync(
+            new ImportKeyRequest { Purpose = KeyPurpose.Feed, PrivateJwksJson = FluxPrivateSet(flux, kid), Activate = true }).ResponseAsync);
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Equal("ROTATION_IN_PROGRESS", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        Assert.DoesNotContain((await notary.Keys.ListKeysAsync(new ListKeysRequest())).Keys, k => k.Kid == kid);
+    }
+
+    private async Task Refused(StatusCode status, string reason, KeyPurpose purpose, string jwks, Timestamp? signedUntil = null)
+    {
+        var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.ImportKeyAsync(
+            new ImportKeyRequest { Purpose = purpose, PrivateJwksJson = jwks, SignedUntil = signedUntil }).ResponseAsync);
         Assert.Equal(status, error.StatusCode);
         Assert.Contains(reason, error.Status.Detail, StringComparison.Ordinal);
     }

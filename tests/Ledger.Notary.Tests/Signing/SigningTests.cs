@@ -6,6 +6,7 @@ using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Crypto;
 using Ledger.Testing;
+using Ledger.Verification;
 
 namespace Ledger.Notary.Tests.Signing;
 
@@ -261,6 +262,58 @@ public sealed class SigningTests(NotaryWithActiveKeys notary) : IClassFixture<No
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("never sign", error.Status.Detail);
+        Assert.Equal(("PURPOSE_CANNOT_SIGN", "ledger"), (error.GetRpcStatus()!.GetDetail<ErrorInfo>().Reason, error.GetRpcStatus()!.GetDetail<ErrorInfo>().Domain));
+    }
+
+    [Theory]
+    [InlineData(KeyPurpose.Feed)]
+    [InlineData(KeyPurpose.License)]
+    public async Task countersign_is_for_attestations_only_so_no_feed_or_license_skips_signs_checks(KeyPurpose purpose)
+    {
+        // A countersignature is a whole JWS over the caller's payload: a feed countersigned at any
+        // version would be a feed that never met the revocation log's version check.
+        var (client, payload) = purpose == KeyPurpose.Feed
+            ? (notary.Feeds, SignRequests.FeedPayload(version: 1_000_000).ToJson())
+            : (notary.Licenses, SignRequests.LicenseClaims().ToJson());
+        var request = SignRequests.Countersign(payload);
+        request.Purpose = purpose;
+        request.Typ = purpose == KeyPurpose.Feed ? RevocationFeedPayload.TokenType : Verification.LicenseClaims.TokenType;
+        var before = await LogSizeAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.CountersignAsync(request).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("purpose", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations).Field);
+        Assert.Equal(before, await LogSizeAsync());
+    }
+
+    [Theory]
+    [InlineData(253_402_300_800L, 0)]
+    [InlineData(-62_135_596_801L, 0)]
+    [InlineData(1_800_000_000L, -1)]
+    [InlineData(1_800_000_000L, 1_000_000_000)]
+    public async Task an_expires_at_no_timestamp_can_hold_is_invalid_argument_on_every_signing_rpc(long seconds, int nanos)
+    {
+        var invalid = new Timestamp { Seconds = seconds, Nanos = nanos };
+        var sign = SignRequests.License();
+        sign.ExpiresAt = invalid;
+        var batch = new SignBatchRequest { Purpose = KeyPurpose.License, Typ = sign.Typ, ExpiresAt = invalid, Payloads = { sign.Payload } };
+        var countersign = SignRequests.Countersign();
+        countersign.ExpiresAt = invalid;
+
+        foreach (var call in new Func<Task>[]
+        {
+            () => notary.Licenses.SignAsync(sign).ResponseAsync,
+            () => notary.Licenses.SignBatchAsync(batch).ResponseAsync,
+            () => notary.Attestations.CountersignAsync(countersign).ResponseAsync,
+        })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            var violation = Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations);
+            Assert.Equal("expires_at", violation.Field);
+            Assert.Contains("not a valid timestamp", violation.Description);
+        }
     }
 
     [Fact]

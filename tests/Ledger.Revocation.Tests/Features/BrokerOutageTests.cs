@@ -1,3 +1,5 @@
+using Google.Rpc;
+using Grpc.Core;
 using Ledger.Testing;
 using Ledger.Verification;
 using LicensesClient = Ledger.Contracts.Issuance.V1.Licenses.LicensesClient;
@@ -88,6 +90,9 @@ public sealed class BrokerOutageTests(LedgerWithRevocationBehindCuttableBroker l
             Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, renew.StatusCode);
             Assert.Contains("revoked", renew.Status.Detail);
             Assert.Equal(Grpc.Core.StatusCode.FailedPrecondition, change.StatusCode);
+            // Revocation's reason reaches the client through Issuance, as if Issuance had known.
+            Assert.Equal("LICENSE_REVOKED", renew.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+            Assert.Equal("LICENSE_REVOKED", change.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
             var history = await ledger.Licenses.GetLicenseHistoryAsync(new Contracts.Issuance.V1.GetLicenseHistoryRequest { LicenseId = license.LicenseId });
             Assert.Equal(["LicenseIssued"], history.Entries.Select(e => e.Event));
         }

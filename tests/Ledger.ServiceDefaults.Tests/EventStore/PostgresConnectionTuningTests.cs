@@ -1,14 +1,12 @@
 using Ledger.ServiceDefaults.EventStore;
 using Ledger.Testing;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace Ledger.ServiceDefaults.Tests.EventStore;
 
 public sealed class PostgresConnectionTuningTests
 {
-    private static IConfiguration Settings(string? tls = null) =>
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [PostgresConnectionTuning.TlsSetting] = tls }).Build();
+    private static PostgresConnectionTuning.Settings Settings(string? tls = null) => new() { Tls = tls };
 
     private static NpgsqlConnectionStringBuilder Tuned(string connectionString, string? tls = null) =>
         new(PostgresConnectionTuning.Apply(connectionString, Settings(tls)));

@@ -43,6 +43,20 @@ public sealed class FeedStateTests
         Assert.Throws<FeedFormatException>(() => FeedState.Parse(json));
     }
 
+    [Theory]
+    [InlineData("led\\u0000ger")]
+    [InlineData("ledger\\t")]
+    [InlineData("ledger\\u007f")]
+    [InlineData("ledger\\u0085")]
+    public void parse_refuses_a_stored_state_whose_issuer_has_a_control_character(string escapedIssuer)
+    {
+        var json = State.ToJson();
+        Assert.Equal(State with { Issuer = "ledger-2" }, FeedState.Parse(json.Replace("\"iss\":\"ledger\"", "\"iss\":\"ledger-2\"")));
+
+        var error = Assert.Throws<FeedFormatException>(() => FeedState.Parse(json.Replace("\"iss\":\"ledger\"", $"\"iss\":\"{escapedIssuer}\"")));
+        Assert.Contains("'iss'", error.Message);
+    }
+
     [Fact]
     public void stored_state_of_an_accepted_feed_survives_a_round_trip()
     {

@@ -25,6 +25,9 @@ public sealed class RevocationFilterPayloadTests
     }
 
     [Theory]
+    [InlineData("iss", "\"led\\u0000ger\"")]
+    [InlineData("iss", "\"ledger\\u007f\"")]
+    [InlineData("iss", "\"ledger\\u0085\"")]
     [InlineData("covers_until", null)]
     [InlineData("covers_until", "\"soon\"")]
     [InlineData("cascade", "\"TEJDMQ\"")]

@@ -1,4 +1,6 @@
+using Ledger.ServiceDefaults.Hosting;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace Ledger.Issuance.Features.Heartbeat;
 
@@ -11,15 +13,29 @@ public sealed record HeartbeatRecorded(DateTimeOffset At);
 /// <c>IssuanceHeartbeat</c>). Subscribers that follow the sequence (Revocation's horizon of known
 /// licenses, and so the filter's <c>covers_until</c>) then advance in quiet periods too.
 /// </summary>
-public sealed class IssuanceHeartbeats(IDocumentStore store, TimeProvider clock, IConfiguration configuration, ILogger<IssuanceHeartbeats> logger)
+public sealed class IssuanceHeartbeats(IDocumentStore store, TimeProvider clock, IOptions<IssuanceHeartbeats.Settings> settings, ILogger<IssuanceHeartbeats> logger)
     : BackgroundService
 {
     public const string IntervalSetting = "Ledger:Issuance:HeartbeatSeconds";
 
+    /// <summary>The heartbeat's interval, as bound from Ledger:Issuance, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
+    {
+        public int HeartbeatSeconds { get; set; } = 30;
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (HeartbeatSeconds is < 1 or > 3600)
+            {
+                yield return ("HeartbeatSeconds", $"must be from 1 to 3600 seconds (was {HeartbeatSeconds})");
+            }
+        }
+    }
+
     /// <summary>The heartbeats' stream id (a fixed UUID).</summary>
     public static readonly Guid StreamId = new("69737375-616e-6365-6862-000000000001");
 
-    private TimeSpan Interval => TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue(IntervalSetting, 30)));
+    private TimeSpan Interval => TimeSpan.FromSeconds(settings.Value.HeartbeatSeconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

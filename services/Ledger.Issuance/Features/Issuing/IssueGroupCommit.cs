@@ -269,8 +269,9 @@ public sealed class IssueGroupCommit(
         e is RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded } || DatabaseOutage.Is(e);
 
     private static RpcException Stopping() =>
-        new(new Status(StatusCode.Unavailable,
-            "Issuance is stopping; nothing was issued for this call. Retry with the same idempotency key (another replica, or this one once it is back)."));
+        ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.ServiceStopping,
+            "Issuance is stopping; nothing was issued for this call. Retry with the same idempotency key (another replica, or this one once it is back).",
+            ErrorReasons.RetryDelay);
 
     private sealed record Pending(
         IssueLicenseRequest Request, LicenseTerms Terms, string Caller, IdempotentCall Call, string? TraceParent, CancellationToken Cancellation)

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Ledger.Crypto;
 using Ledger.Issuance.Licenses;
 using Ledger.Issuance.Signing;
+using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Hosting;
 using Ledger.Verification;
 using Marten;
@@ -58,8 +59,9 @@ public sealed class LicenseIssuer(IDocumentStore store, LicenseSigner signer, Le
 
         if (clock.GetUtcNow() - now > MaxMintAge)
         {
-            throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable,
-                $"Signing the license keys took longer than {MaxMintAge.TotalSeconds:F0} s (Notary slow?); nothing was issued. Retry with the same idempotency key."));
+            throw ErrorReasons.Failure(Grpc.Core.StatusCode.Unavailable, ErrorReasons.NotaryUnavailable,
+                $"Signing the license keys took longer than {MaxMintAge.TotalSeconds:F0} s (Notary slow?); nothing was issued. Retry with the same idempotency key.",
+                ErrorReasons.RetryDelay);
         }
 
         var result = new List<License>();

@@ -36,20 +36,28 @@ public static class TermsValidation
         Text(validation, audience, $"{path}.audience", required: true);
         var capabilities = Capabilities(validation, terms.Capabilities, $"{path}.capabilities");
 
-        var validFrom = terms.ValidFrom?.ToDateTimeOffset() ?? now;
-        validation.Require(validFrom <= now.AddDays(LicenseLimits.MaxValidFromAheadDays), $"{path}.valid_from",
-            $"at most {LicenseLimits.MaxValidFromAheadDays} days from now");
+        var validFrom = validation.Time(terms.ValidFrom, $"{path}.valid_from") ?? now;
+        if (validFrom > now.AddDays(LicenseLimits.MaxValidFromAheadDays))
+        {
+            // The expiry is measured from valid_from, which is unusable (and may be near the end of time).
+            validation.Fail($"{path}.valid_from", $"at most {LicenseLimits.MaxValidFromAheadDays} days from now");
+            return null;
+        }
+
         DateTimeOffset expiresAt = default;
         if (terms.ExpiresAt is not null && terms.DurationDays != 0)
         {
             validation.Fail($"{path}.duration_days", "give either duration_days or expires_at, not both");
         }
-        else if (terms.ExpiresAt is { } explicitExpiry)
+        else if (terms.ExpiresAt is not null)
         {
-            expiresAt = explicitExpiry.ToDateTimeOffset();
-            validation.Require(expiresAt > validFrom, $"{path}.expires_at", "must be after valid_from (the expiry is before the start)");
-            validation.Require(expiresAt <= validFrom.AddDays(LicenseLimits.MaxDurationDays), $"{path}.expires_at",
-                $"at most {LicenseLimits.MaxDurationDays} days after valid_from");
+            if (validation.Time(terms.ExpiresAt, $"{path}.expires_at") is { } explicitExpiry)
+            {
+                expiresAt = explicitExpiry;
+                validation.Require(expiresAt > validFrom, $"{path}.expires_at", "must be after valid_from (the expiry is before the start)");
+                validation.Require(expiresAt <= validFrom.AddDays(LicenseLimits.MaxDurationDays), $"{path}.expires_at",
+                    $"at most {LicenseLimits.MaxDurationDays} days after valid_from");
+            }
         }
         else
         {

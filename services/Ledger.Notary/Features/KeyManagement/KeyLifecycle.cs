@@ -86,7 +86,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         {
             throw new RuleViolation(
                 $"A rotation of the {purpose.Name()} ring is in progress: key {pending.Id} activates at {pending.ActivatesAt:u}. " +
-                "Wait for it, or retire the pending key, before importing a key to activate.");
+                "Wait for it, or retire the pending key, before importing a key to activate.", ErrorReasons.RotationInProgress);
         }
 
         var now = clock.GetUtcNow();

@@ -70,11 +70,10 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
         var reason = Reason(request.Reason);
-        DateTimeOffset? activateAt = request.ActivateAt?.ToDateTimeOffset();
-        if (activateAt is { } at && at > clock.GetUtcNow().AddDays(366))
-        {
-            throw RequestValidation.Invalid("activate_at", "must be within a year from now");
-        }
+        var validation = new RequestValidation();
+        var activateAt = validation.Time(request.ActivateAt, "activate_at");
+        validation.Require(activateAt is not { } at || at <= clock.GetUtcNow().AddDays(366), "activate_at", "must be within a year from now");
+        validation.ThrowIfInvalid();
 
         var rotation = await lifecycle.RotateAsync(purpose, activateAt, reason, CallerIdentity.Of(context), context.CancellationToken);
         return new RotateKeyResponse
@@ -111,13 +110,18 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     public override async Task<ImportKeyResponse> ImportKey(ImportKeyRequest request, ServerCallContext context)
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        if (!purpose.Signs())
+        if (!purpose.SignsOnRequest())
         {
-            throw RequestValidation.Invalid("purpose", "must be a signing ring (KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION or KEY_PURPOSE_FEED); encryption keys are not imported");
+            throw RequestValidation.Invalid("purpose",
+                "must be a signing ring that signs on request (KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION or KEY_PURPOSE_FEED); encryption keys are not imported, and the checkpoint key is Notary's own");
         }
 
         var (key, issuer) = ImportedKey(request.PrivateJwksJson, purpose);
-        var signedUntil = request.SignedUntil?.ToDateTimeOffset();
+        var validation = new RequestValidation();
+        var signedUntil = validation.Time(request.SignedUntil, "signed_until");
+        validation.Require(signedUntil is not { } until || until > clock.GetUtcNow(), "signed_until",
+            "must be in the future (what the key signed is still valid until then), or unset to keep the key until it is retired by hand");
+        validation.ThrowIfInvalid();
         var rotation = await lifecycle.ImportAsync(purpose, key, issuer, request.Activate, signedUntil, Reason(request.Reason), CallerIdentity.Of(context), context.CancellationToken);
         return new ImportKeyResponse
         {

@@ -3,7 +3,9 @@ using Ledger.Notary.Custody;
 using Ledger.Notary.Features.Signing;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Verification;
+using Microsoft.Extensions.Options;
 
 namespace Ledger.Notary.Features.SignatureLog;
 
@@ -12,9 +14,26 @@ namespace Ledger.Notary.Features.SignatureLog;
 /// inclusion and consistency proofs, and the entries themselves. Every replica serves the same history:
 /// the entries and checkpoints are in the database, the tree is rebuilt from them.
 /// </summary>
-public sealed class SignatureLog(SignatureLogStore store, SignatureTree tree, KeyRing ring, IKeyCustody custody, TimeProvider clock, IConfiguration configuration)
+public sealed class SignatureLog(
+    SignatureLogStore store, SignatureTree tree, KeyRing ring, IKeyCustody custody, TimeProvider clock, LedgerIssuer issuer, IOptions<SignatureLog.Settings> settings)
 {
     public const string OriginSetting = "Ledger:Notary:LogOrigin";
+
+    /// <summary>The log's name, as bound from Ledger:Notary, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
+    {
+        /// <summary>Unset or empty: <c>&lt;issuer&gt;/signature-log</c>.</summary>
+        public string? LogOrigin { get; set; }
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            // The origin is the first line of every checkpoint and the key name of its signature line.
+            if (!string.IsNullOrEmpty(LogOrigin) && LogOrigin.Any(c => c is <= ' ' or > '~'))
+            {
+                yield return ("LogOrigin", $"must be printable ASCII characters without spaces, such as 'ledger/signature-log' (was '{LogOrigin}')");
+            }
+        }
+    }
 
     /// <summary>Checkpoint signatures keep their key published this long after a rotation, so receipts carrying them still verify.</summary>
     public static readonly TimeSpan CheckpointKeyGrace = TimeSpan.FromDays(30);
@@ -25,9 +44,9 @@ public sealed class SignatureLog(SignatureLogStore store, SignatureTree tree, Ke
     private readonly SemaphoreSlim _checkpointing = new(1, 1);
 
     /// <summary>The log's name in its checkpoints (C2SP origin): Ledger:Notary:LogOrigin, default "&lt;issuer&gt;/signature-log".</summary>
-    public string Origin { get; } = configuration[OriginSetting] is { Length: > 0 } origin
+    public string Origin { get; } = settings.Value.LogOrigin is { Length: > 0 } origin
         ? origin
-        : $"{SigningLimits.From(configuration).Issuer}/signature-log";
+        : $"{issuer.Name}/signature-log";
 
     public SignatureLogStore Store => store;
 

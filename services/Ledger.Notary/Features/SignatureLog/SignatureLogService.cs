@@ -75,10 +75,11 @@ public sealed class SignatureLogService(SignatureLog log) : Contracts.Notary.V1.
         validation.Require(request.Subject.Length <= Verification.SignatureLogEntry.MaxFieldLength, "subject", $"at most {Verification.SignatureLogEntry.MaxFieldLength} characters");
         validation.Require(request.StartIndex >= 0, "start_index", "0 or more");
         validation.Require(request.PageSize is >= 0 and <= MaxPageSize, "page_size", $"0 (for {DefaultPageSize}) to {MaxPageSize}");
+        var since = validation.Time(request.Since, "since");
         validation.ThrowIfInvalid();
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
         var entries = await log.Store.ListAsync(
-            kid, request.Since?.ToDateTimeOffset(), request.Subject.Length > 0 ? request.Subject : null, request.StartIndex - 1, pageSize + 1, context.CancellationToken);
+            kid, since, request.Subject.Length > 0 ? request.Subject : null, request.StartIndex - 1, pageSize + 1, context.CancellationToken);
         var response = new ListSignaturesResponse { NextStartIndex = entries.Count > pageSize ? entries[pageSize].Index : -1 };
         response.Entries.AddRange(entries.Take(pageSize).Select(ToProto));
         return response;

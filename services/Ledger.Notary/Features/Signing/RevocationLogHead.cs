@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
+using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Features.Signing;
 
@@ -9,12 +10,12 @@ namespace Ledger.Notary.Features.Signing;
 /// never reached is refused: a forged <c>ver</c> far ahead would otherwise lock every verifier out of
 /// the genuine feeds. Unset: the check is off (Notary logs a warning at start).
 /// </summary>
-public sealed class RevocationLogHead(IHttpClientFactory http, IConfiguration configuration)
+public sealed partial class RevocationLogHead(IHttpClientFactory http, Microsoft.Extensions.Options.IOptions<RevocationLogHead.Settings> settings)
 {
     public const string UrlSetting = "Ledger:Notary:RevocationUrl";
     public const string ClientName = "revocation-log-head";
 
-    public bool IsConfigured => !string.IsNullOrWhiteSpace(configuration[UrlSetting]);
+    public bool IsConfigured => settings.Value.Address is not null;
 
     public async Task<long?> VersionAsync(CancellationToken cancellationToken)
     {
@@ -23,7 +24,7 @@ public sealed class RevocationLogHead(IHttpClientFactory http, IConfiguration co
             return null;
         }
 
-        var url = new Uri(new Uri(configuration[UrlSetting]!.TrimEnd('/') + "/"), "feeds/revocations/head");
+        var url = new Uri(settings.Value.Address!, "feeds/revocations/head");
         try
         {
             using var client = http.CreateClient(ClientName);
@@ -33,8 +34,9 @@ public sealed class RevocationLogHead(IHttpClientFactory http, IConfiguration co
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Notary could not read the revocation log's version from {url} ({e.Message}), so it cannot check the feed's version; nothing was signed. Retry shortly."));
+            throw ErrorReasons.Failure(StatusCode.Unavailable, ErrorReasons.RevocationUnavailable,
+                $"Notary could not read the revocation log's version from {url} ({e.Message}), so it cannot check the feed's version; nothing was signed. Retry shortly.",
+                ErrorReasons.RetryDelay);
         }
     }
 }

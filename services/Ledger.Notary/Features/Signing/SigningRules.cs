@@ -2,6 +2,7 @@ using System.Text.Json;
 using Ledger.Crypto;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.Verification;
 
 namespace Ledger.Notary.Features.Signing;
@@ -236,14 +237,48 @@ public sealed class SigningRules(SigningLimits limits, TimeProvider clock)
 /// <summary>Settings under Ledger:Notary:Limits (and the ledger's issuer, Ledger:Issuance:Issuer), documented in docs/SECURITY.md.</summary>
 public sealed record SigningLimits(string Issuer, TimeSpan MaxLicenseExpiry, TimeSpan MaxFeedLifetime, TimeSpan MaxAttestationExpiry)
 {
-    public const string IssuerSetting = "Ledger:Issuance:Issuer";
+    public const string Section = "Ledger:Notary:Limits";
 
     /// <summary>Issuance allows 3650 days of validity starting up to 366 days ahead (so license keys expire at most 4016 days ahead); attestations up to 10 years; feeds 7 days (Revocation signs 24 h ones).</summary>
-    public static readonly SigningLimits Default = new("ledger", TimeSpan.FromDays(3650 + 366), TimeSpan.FromDays(7), TimeSpan.FromDays(3653));
+    public static readonly SigningLimits Default = new(LedgerIssuer.Default, TimeSpan.FromDays(3650 + 366), TimeSpan.FromDays(7), TimeSpan.FromDays(3653));
 
-    public static SigningLimits From(IConfiguration configuration) => new(
-        configuration[IssuerSetting] is { Length: > 0 } issuer ? issuer : Default.Issuer,
-        TimeSpan.FromDays(configuration.GetValue("Ledger:Notary:Limits:LicenseExpiryDays", Default.MaxLicenseExpiry.TotalDays)),
-        TimeSpan.FromSeconds(configuration.GetValue("Ledger:Notary:Limits:FeedLifetimeSeconds", Default.MaxFeedLifetime.TotalSeconds)),
-        TimeSpan.FromDays(configuration.GetValue("Ledger:Notary:Limits:AttestationExpiryDays", Default.MaxAttestationExpiry.TotalDays)));
+    public static SigningLimits From(LedgerIssuer issuer, Settings settings) => new(
+        issuer.Name,
+        TimeSpan.FromDays(settings.LicenseExpiryDays),
+        TimeSpan.FromSeconds(settings.FeedLifetimeSeconds),
+        TimeSpan.FromDays(settings.AttestationExpiryDays));
+
+    /// <summary>The caps as bound from <see cref="Section"/>, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
+    {
+        /// <summary>100 years: far beyond any license or attestation, and far from the end of the calendar.</summary>
+        public const double MaxExpiryDays = 36500;
+
+        // One limit, shared with every verifier (FeedOptions): a feed they would refuse is never signed.
+        private static readonly double MaxFeedLifetimeSeconds = FeedOptions.DefaultMaxFeedLifetime.TotalSeconds;
+
+        public double LicenseExpiryDays { get; set; } = Default.MaxLicenseExpiry.TotalDays;
+
+        public double FeedLifetimeSeconds { get; set; } = Default.MaxFeedLifetime.TotalSeconds;
+
+        public double AttestationExpiryDays { get; set; } = Default.MaxAttestationExpiry.TotalDays;
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (!(LicenseExpiryDays is >= 1 and <= MaxExpiryDays))
+            {
+                yield return ("LicenseExpiryDays", $"must be from 1 to {MaxExpiryDays} days (was {LicenseExpiryDays})");
+            }
+
+            if (!(FeedLifetimeSeconds >= 60 && FeedLifetimeSeconds <= MaxFeedLifetimeSeconds))
+            {
+                yield return ("FeedLifetimeSeconds", $"must be from 60 to {MaxFeedLifetimeSeconds:F0} seconds (7 days: verifiers refuse a feed that lives longer) (was {FeedLifetimeSeconds})");
+            }
+
+            if (!(AttestationExpiryDays is >= 1 and <= MaxExpiryDays))
+            {
+                yield return ("AttestationExpiryDays", $"must be from 1 to {MaxExpiryDays} days (was {AttestationExpiryDays})");
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Ledger.Contracts.Notary.V1;
 using Ledger.Notary.Features.KeyManagement;
 using Ledger.Notary.Keys;
+using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
 using Ledger.ClientTokens;
 using Microsoft.AspNetCore.Authorization;
@@ -22,7 +23,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         RequireSignerOf(purpose, context);
         RequirePayload(request.Payload, "payload", purpose);
         var signed = await signer.SignAsync(
-            purpose, [request.Payload.Memory], Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
+            purpose, [request.Payload.Memory], Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
         return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString(), LogIndex = signed.LogIndexes[0] };
     }
 
@@ -47,7 +48,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         }
 
         var signed = await signer.SignAsync(
-            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
+            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
         var response = new SignBatchResponse { Kid = signed.Key.Id.ToString() };
         response.Jws.AddRange(signed.Jws);
         response.LogIndexes.AddRange(signed.LogIndexes);
@@ -57,10 +58,18 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     public override async Task<CountersignResponse> Countersign(CountersignRequest request, ServerCallContext context)
     {
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
+        if (purpose != Ledger.Notary.Keys.KeyPurpose.Attestation)
+        {
+            // A countersignature is a JWS signature over the caller's payload: for a license or a feed it
+            // would be a whole token that skipped Sign's checks (a feed's version against the revocation log).
+            throw RequestValidation.Invalid("purpose",
+                $"Countersign is for attestations only (KEY_PURPOSE_ATTESTATION); {purpose.Name()} payloads are signed whole with Sign or SignBatch.");
+        }
+
         RequireSignerOf(purpose, context);
         RequirePayload(request.Payload, "payload", purpose);
         var countersignature = await signer.CountersignAsync(
-            purpose, request.Payload.Memory, Typ(request.Typ), request.ExpiresAt?.ToDateTimeOffset(), CallerIdentity.Of(context), context.CancellationToken);
+            purpose, request.Payload.Memory, Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
         return new CountersignResponse
         {
             Protected = countersignature.Protected,
@@ -75,8 +84,7 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     {
         if (!purpose.Signs())
         {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"{purpose.Name()} keys encrypt; they never sign. Use the license, attestation or feed purpose."));
+            throw new RuleViolation($"{purpose.Name()} keys encrypt; they never sign. Use the license, attestation or feed purpose.", ErrorReasons.PurposeCannotSign);
         }
 
         var role = purpose switch
@@ -97,6 +105,14 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
             throw new RpcException(new Status(StatusCode.PermissionDenied,
                 $"Client '{CallerIdentity.Of(context)}' may not sign {purpose.Name()} payloads; that needs the '{role}' role, which only the service that owns the purpose holds (docs/SECURITY.md)."));
         }
+    }
+
+    private static DateTimeOffset? ExpiresAt(Google.Protobuf.WellKnownTypes.Timestamp? requested)
+    {
+        var validation = new RequestValidation();
+        var expiresAt = validation.Time(requested, "expires_at");
+        validation.ThrowIfInvalid();
+        return expiresAt;
     }
 
     private static void RequirePayload(ByteString payload, string field, Ledger.Notary.Keys.KeyPurpose purpose)

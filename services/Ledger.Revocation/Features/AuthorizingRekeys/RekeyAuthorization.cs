@@ -4,6 +4,7 @@ using Ledger.Revocation.Features.Revoking;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.Revocation.Revocations;
 using Ledger.ServiceDefaults.Domain;
+using Ledger.ServiceDefaults.Grpc;
 using Marten;
 using Marten.Exceptions;
 
@@ -33,7 +34,8 @@ public sealed class RekeyAuthorization(IDocumentStore store, LedgerIssuer issuer
             if (record is not null || license?.RevokedAt is not null)
             {
                 throw new RuleViolation(
-                    $"License {licenseId} was revoked at {(record?.RevokedAt ?? license!.RevokedAt):u}{(record is null ? "" : $" ({record.Reason})")}; revocation is final for every key it ever had, so it gets no new key. Issue a new license instead.");
+                    $"License {licenseId} was revoked at {(record?.RevokedAt ?? license!.RevokedAt):u}{(record is null ? "" : $" ({record.Reason})")}; revocation is final for every key it ever had, so it gets no new key. Issue a new license instead.",
+                    ErrorReasons.LicenseRevoked);
             }
 
             if (license is null)

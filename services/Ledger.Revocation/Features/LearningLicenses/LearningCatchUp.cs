@@ -21,9 +21,12 @@ namespace Ledger.Revocation.Features.LearningLicenses;
 /// </summary>
 public sealed class LearningCatchUp(
     IDocumentStore store, LicenseLearning learning, AdminClient issuance, IOptions<LearningCatchUp.Settings> settings,
-    IConfiguration configuration, ILogger<LearningCatchUp> logger, TimeProvider clock) : BackgroundService
+    IOptions<LearningCatchUp.IssuanceSettings> issuanceSettings, ILogger<LearningCatchUp> logger, TimeProvider clock) : BackgroundService
 {
     public const string Section = "Ledger:Revocation:CatchUp";
+
+    /// <summary>The section of <see cref="IssuanceSettings"/>.</summary>
+    public const string IssuanceSection = "Ledger:Issuance";
 
     /// <summary>Issuance's gRPC address (env: Ledger__Issuance__Url).</summary>
     public const string IssuanceUrlSetting = "Ledger:Issuance:Url";
@@ -46,7 +49,7 @@ public sealed class LearningCatchUp(
                 logger.LogWarning(
                     "Revocation cannot fetch the Issuance events it is missing from Issuance at {Url} ({Status}: {Detail}); it keeps waiting for them on RabbitMQ and asks again. " +
                     "Check {Setting} and that Revocation's client identity holds the event-reader role.",
-                    IssuanceUrl(configuration), e.StatusCode, e.Status.Detail, IssuanceUrlSetting);
+                    issuanceSettings.Value.Address, e.StatusCode, e.Status.Detail, IssuanceUrlSetting);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -54,9 +57,6 @@ public sealed class LearningCatchUp(
             }
         }
     }
-
-    internal static Uri IssuanceUrl(IConfiguration configuration) =>
-        new(configuration[IssuanceUrlSetting] is { Length: > 0 } url ? url : DefaultIssuanceUrl);
 
     /// <summary>One pass: while an event has waited past the grace, fetch and apply what follows the horizon.</summary>
     internal async Task CatchUpAsync(TimeSpan grace, CancellationToken cancellationToken)
@@ -120,6 +120,23 @@ public sealed class LearningCatchUp(
             }
         }
     }
+
+    /// <summary>Where Issuance is, as bound from <see cref="IssuanceSection"/>, checked at start.</summary>
+    public sealed class IssuanceSettings : IValidatedSettings
+    {
+        /// <summary>Issuance's gRPC address; unset or empty: <see cref="DefaultIssuanceUrl"/>.</summary>
+        public string? Url { get; set; }
+
+        public Uri Address => new(string.IsNullOrWhiteSpace(Url) ? DefaultIssuanceUrl : Url.Trim());
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (!string.IsNullOrWhiteSpace(Url) && ServiceAddress.GrpcProblem(Url.Trim(), "Issuance") is { } problem)
+            {
+                yield return ("Url", problem);
+            }
+        }
+    }
 }
 
 public static class LearningCatchUpRegistration
@@ -128,9 +145,10 @@ public static class LearningCatchUpRegistration
     public static WebApplicationBuilder AddLearningCatchUp(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedSettings<LearningCatchUp.Settings>(LearningCatchUp.Section);
+        builder.Services.AddValidatedSettings<LearningCatchUp.IssuanceSettings>(LearningCatchUp.IssuanceSection);
         builder.Services.AddGrpcClient<AdminClient>((services, options) =>
             {
-                options.Address = LearningCatchUp.IssuanceUrl(services.GetRequiredService<IConfiguration>());
+                options.Address = services.Settings<LearningCatchUp.IssuanceSettings>().Address;
             })
             .AddCallCredentials((_, metadata, services) =>
             {

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Ledger.Revocation.Revocations;
+using Ledger.ServiceDefaults.Hosting;
 using Marten;
+using Microsoft.Extensions.Options;
 
 namespace Ledger.Revocation.Features.Watching;
 
@@ -8,13 +10,27 @@ namespace Ledger.Revocation.Features.Watching;
 /// Revocations after a version, in feed order, then each new one as it commits: woken at once
 /// by this replica's commits and polling for other replicas'.
 /// </summary>
-public sealed class RevocationWatch(IDocumentStore store, RevocationSignal signal, IConfiguration configuration)
+public sealed class RevocationWatch(IDocumentStore store, RevocationSignal signal, IOptions<RevocationWatch.Settings> settings)
 {
     public const string MaxWatchersSetting = "Ledger:Revocation:MaxWatchers";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     // Each watch holds a stream and polls PostgreSQL: a replica serves a bounded number.
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, configuration.GetValue(MaxWatchersSetting, 200)));
+    private readonly SemaphoreSlim _slots = new(settings.Value.MaxWatchers);
+
+    /// <summary>The cap on watches, as bound from Ledger:Revocation, checked at start.</summary>
+    public sealed class Settings : IValidatedSettings
+    {
+        public int MaxWatchers { get; set; } = 200;
+
+        public IEnumerable<(string Key, string Problem)> Problems()
+        {
+            if (MaxWatchers is < 1 or > 10_000)
+            {
+                yield return ("MaxWatchers", $"must be from 1 to 10000 watches per replica (was {MaxWatchers})");
+            }
+        }
+    }
 
     /// <summary>A slot for one watch, or null when the replica is full; dispose it when the watch ends.</summary>
     public IDisposable? TryEnter() => _slots.Wait(0) ? new Slot(_slots) : null;
