@@ -115,7 +115,7 @@ public sealed class LedgerCluster : IAsyncLifetime
     /// <summary>Runs <c>infra/cluster.sh</c> with this cluster's name and ports; its output, or an exception with it.</summary>
     public Task<string> ScriptAsync(TimeSpan timeout, params string[] args) => _script.RunAsync(timeout, args);
 
-    private static readonly string[] DaemonCategories = ["Marten.", "JasperFx.", "Weasel.", "Ledger.ServiceDefaults.Messaging.IntegrationEventForwarder"];
+    private static readonly string[] DaemonCategories = ["Marten.", "JasperFx.", "Weasel.", "Ledger.ServiceDefaults.Messaging.IntegrationEventForwarder", "Ledger.ServiceDefaults.EventStore.StoppedShardRestarter"];
 
     /// <summary>
     /// What a test that waited in vain for <paramref name="service"/>'s integration events prints: its
