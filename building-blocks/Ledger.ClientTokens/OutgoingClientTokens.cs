@@ -18,6 +18,9 @@ public sealed class OutgoingClientTokens(IConfiguration configuration, LedgerSer
     public string Mint(string audience) =>
         ClientToken.Mint(_key.Value.Key, _key.Value.Kid, configuration[ClientIdSetting] is { Length: > 0 } id ? id : service.Name, audience, clock.GetUtcNow());
 
+    /// <summary>Reads the key file now (at start) rather than at the first call; throws saying what is wrong.</summary>
+    public void LoadKey() => _ = _key.Value;
+
     public void Dispose()
     {
         if (_key.IsValueCreated)

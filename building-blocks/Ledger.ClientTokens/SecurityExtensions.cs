@@ -15,6 +15,7 @@ public static class SecurityExtensions
         // ReplayGuard needs the shared IAcceptedTokenIds: the event store registers it (AcceptedClientTokens, in the service's database).
         builder.Services.AddSingleton<ReplayGuard>();
         builder.Services.AddSingleton<OutgoingClientTokens>();
+        builder.Services.AddHostedService<ClientIdentityCheck>();
         builder.Services.AddAuthentication(ClientTokenAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthentication>(ClientTokenAuthentication.SchemeName, null);
         // Fail closed: an endpoint that declares nothing still needs an authenticated client.

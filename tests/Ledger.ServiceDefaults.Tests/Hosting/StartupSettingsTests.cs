@@ -34,6 +34,8 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         { "revocation", "Ledger:Issuance:Url", "http://issuance:5021/admin", "setting Ledger:Issuance:Url must be Issuance's gRPC address as http://host:port" },
         { "attestation", "Ledger:Kestrel:MaxConnections", "0", "setting Ledger:Kestrel:MaxConnections must be from 1 to 1000000 connections (was 0)" },
         { "attestation", "Ledger:Kestrel:MaxStreamsPerConnection", "20000", "setting Ledger:Kestrel:MaxStreamsPerConnection must be from 1 to 10000 streams (was 20000)" },
+        { "issuance", "Ledger:Auth:ClientsFile", "/nonexistent/clients.json", "The client registry /nonexistent/clients.json does not exist. Create it (see docs/SECURITY.md) or fix Ledger__Auth__ClientsFile." },
+        { "revocation", "Ledger:Auth:ClientKeyFile", "/nonexistent/revocation.private.jwk", "set Ledger__Auth__ClientKeyFile to its private JWK file (/nonexistent/revocation.private.jwk does not exist)" },
         { "attestation", "Ledger:Postgres:Tls", "sometimes", "setting Ledger:Postgres:Tls must be auto (TLS except to this machine, the default), on or off (was 'sometimes')" },
     };
 
