@@ -23,4 +23,8 @@ public static class SecurityExtensions
         builder.Services.AddAuthorization(o => o.FallbackPolicy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;
     }
+
+    /// <summary>Declares that this service calls <paramref name="service"/> with its own client token: its client key is then read at start.</summary>
+    public static IServiceCollection AddOutgoingCallee(this IServiceCollection services, string service) =>
+        services.AddSingleton(new OutgoingCallee(service));
 }

@@ -28,6 +28,7 @@ public static class NotaryClients
     public static WebApplicationBuilder AddNotaryClients(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedSettings<Settings>("Ledger:Notary");
+        builder.Services.AddOutgoingCallee("notary");
         builder.Services.AddSingleton<ResolverFactory>(services => new StaticResolverFactory(_ =>
             services.Settings<Settings>().Addresses.Select(a => new BalancerAddress(a.Host, a.Port))));
         foreach (var client in new[]

@@ -53,6 +53,7 @@ public static class RekeyClearanceRegistration
     public static WebApplicationBuilder AddRekeyClearance(this WebApplicationBuilder builder)
     {
         RevocationAddress.Register(builder.Services);
+        builder.Services.AddOutgoingCallee("revocation");
         builder.Services.AddGrpcClient<RevocationsClient>((services, options) =>
             {
                 options.Address = services.GetRequiredService<RevocationAddress>().Url;

@@ -36,7 +36,7 @@ public sealed partial class RepositorySecretsTests
     private static bool Excluded(string relative)
     {
         var parts = relative.Split(Path.DirectorySeparatorChar);
-        return parts.Any(p => p is ".git" or "bin" or "obj" or ".ledger" or "node_modules")
+        return parts.Any(p => p is ".git" or "bin" or "obj" or ".ledger" or ".cluster" or "node_modules")
             // Published test vectors (RFC 8037, Wycheproof, the JOSE cookbook) carry their own private keys on purpose.
             || (parts.Length > 2 && parts[0] == "tests" && parts[2] == "Vectors");
     }

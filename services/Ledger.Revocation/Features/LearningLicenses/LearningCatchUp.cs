@@ -146,6 +146,7 @@ public static class LearningCatchUpRegistration
     {
         builder.Services.AddValidatedSettings<LearningCatchUp.Settings>(LearningCatchUp.Section);
         builder.Services.AddValidatedSettings<LearningCatchUp.IssuanceSettings>(LearningCatchUp.IssuanceSection);
+        builder.Services.AddOutgoingCallee("issuance");
         builder.Services.AddGrpcClient<AdminClient>((services, options) =>
             {
                 options.Address = services.Settings<LearningCatchUp.IssuanceSettings>().Address;
