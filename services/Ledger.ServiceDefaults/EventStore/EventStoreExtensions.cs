@@ -31,14 +31,13 @@ public static class EventStoreExtensions
             sp.GetRequiredService<IDocumentStore>(), schema,
             new Npgsql.NpgsqlConnectionStringBuilder(ServiceDatabase(ConnectionString(sp.GetRequiredService<IConfiguration>()), schema)).Database ?? schema,
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DaemonLagMetrics>>()));
-        builder.Services.AddHostedService<StoppedShardRestarter>();
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AcceptedClientTokens>();
         builder.Services.AddSingleton<Ledger.ClientTokens.IAcceptedTokenIds>(sp => sp.GetRequiredService<AcceptedClientTokens>());
         builder.Services.AddSingleton<AcceptedClientTokensSweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AcceptedClientTokensSweep>());
-        return builder.Services
+        var marten = builder.Services
             .AddMarten(sp =>
             {
                 var configuration = sp.GetRequiredService<IConfiguration>();
@@ -77,6 +76,9 @@ public static class EventStoreExtensions
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup()
             .AddAsyncDaemon(DaemonMode.HotCold);
+        // After the daemon's coordinator: started after it, stopped before it (no check of a stopping daemon).
+        builder.Services.AddHostedService<StoppedShardRestarter>();
+        return marten;
     }
 
     /// <summary>The service's own database on the configured server: <c>&lt;database&gt;_&lt;service&gt;</c>.</summary>
