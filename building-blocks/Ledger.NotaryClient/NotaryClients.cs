@@ -91,8 +91,7 @@ public static class NotaryClients
             var addresses = new List<Uri>();
             foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries))
             {
-                if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/"
-                    || !string.IsNullOrEmpty(uri.Query))
+                if (!ServiceAddress.IsGrpc(part, out var uri))
                 {
                     problem = $"must be Notary's gRPC address as http://host:port or https://host:port, or several separated by commas, one per replica (was '{text}'; '{part}' is not one)";
                     return [];

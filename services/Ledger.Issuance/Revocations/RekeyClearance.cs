@@ -2,6 +2,7 @@ using Grpc.Core;
 using Google.Rpc;
 using Ledger.ServiceDefaults.Domain;
 using Ledger.ServiceDefaults.Grpc;
+using Ledger.ServiceDefaults.Hosting;
 using Ledger.ClientTokens;
 using Google.Protobuf.WellKnownTypes;
 using RevocationsClient = Ledger.Contracts.Revocation.V1.Revocations.RevocationsClient;
@@ -52,11 +53,11 @@ public static class RekeyClearanceRegistration
 {
     public static WebApplicationBuilder AddRekeyClearance(this WebApplicationBuilder builder)
     {
-        RevocationAddress.Register(builder.Services);
+        builder.Services.AddValidatedSettings<RevocationAddress>(RevocationAddress.Section);
         builder.Services.AddOutgoingCallee("revocation");
         builder.Services.AddGrpcClient<RevocationsClient>((services, options) =>
             {
-                options.Address = services.GetRequiredService<RevocationAddress>().Url;
+                options.Address = services.Settings<RevocationAddress>().Address;
             })
             .AddCallCredentials((_, metadata, services) =>
             {

@@ -89,7 +89,7 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         });
 
         Assert.Equal(5, issuance.Services.Settings<IssuanceHeartbeats.Settings>().HeartbeatSeconds);
-        Assert.Equal(new Uri("http://revocation.internal:8081"), issuance.Services.GetRequiredService<RevocationAddress>().Url);
+        Assert.Equal(new Uri("http://revocation.internal:8081"), issuance.Services.Settings<RevocationAddress>().Address);
         Assert.Equal(3, revocation.Services.Settings<RevocationWatch.Settings>().MaxWatchers);
         Assert.Equal(new Uri("https://issuance.internal:8443/"), revocation.Services.Settings<LearningCatchUp.IssuanceSettings>().Address);
         var limits = attestation.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
@@ -109,7 +109,7 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         Assert.Equal(SigningLimits.Default, notary.Services.GetRequiredService<SigningLimits>());
         Assert.Equal("ledger/signature-log", notary.Services.GetRequiredService<SignatureLog>().Origin);
         Assert.Equal(30, issuance.Services.Settings<IssuanceHeartbeats.Settings>().HeartbeatSeconds);
-        Assert.Equal(new Uri(RekeyClearance.DefaultUrl), issuance.Services.GetRequiredService<RevocationAddress>().Url);
+        Assert.Equal(new Uri(RekeyClearance.DefaultUrl), issuance.Services.Settings<RevocationAddress>().Address);
         var limits = issuance.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
         Assert.Equal(2_000, limits.MaxConcurrentConnections);
         Assert.Equal(100, limits.Http2.MaxStreamsPerConnection);

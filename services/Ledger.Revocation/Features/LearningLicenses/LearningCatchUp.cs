@@ -122,20 +122,11 @@ public sealed class LearningCatchUp(
     }
 
     /// <summary>Where Issuance is, as bound from <see cref="IssuanceSection"/>, checked at start.</summary>
-    public sealed class IssuanceSettings : IValidatedSettings
+    public sealed class IssuanceSettings : GrpcAddressSettings
     {
-        /// <summary>Issuance's gRPC address; unset or empty: <see cref="DefaultIssuanceUrl"/>.</summary>
-        public string? Url { get; set; }
+        protected override string Service => "Issuance";
 
-        public Uri Address => new(string.IsNullOrWhiteSpace(Url) ? DefaultIssuanceUrl : Url.Trim());
-
-        public IEnumerable<(string Key, string Problem)> Problems()
-        {
-            if (!string.IsNullOrWhiteSpace(Url) && ServiceAddress.GrpcProblem(Url.Trim(), "Issuance") is { } problem)
-            {
-                yield return ("Url", problem);
-            }
-        }
+        protected override string DefaultUrl => DefaultIssuanceUrl;
     }
 }
 
