@@ -37,7 +37,7 @@ public static class PostgresConnectionTuning
 
         public IEnumerable<(string Key, string Problem)> Problems()
         {
-            if (!IsTlsValue(Tls))
+            if (!TryReadTls(Tls, out _))
             {
                 yield return ("Tls", $"must be auto (TLS except to this machine, the default), on or off (was '{Tls}')");
             }
@@ -72,17 +72,23 @@ public static class PostgresConnectionTuning
         return tuned.ConnectionString;
     }
 
-    private static bool IsTlsValue(string? setting) =>
-        setting?.Trim().ToLowerInvariant() is null or "" or "auto" or "on" or "true" or "require" or "off" or "false" or "disable";
+    /// <summary>Reads the TLS setting: <paramref name="forced"/> is null for auto, else on or off; false when the value is none of them.</summary>
+    private static bool TryReadTls(string? setting, out bool? forced)
+    {
+        (var known, forced) = setting?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "auto" => (true, (bool?)null),
+            "on" or "true" or "require" => (true, true),
+            "off" or "false" or "disable" => (true, false),
+            _ => (false, null),
+        };
+        return known;
+    }
 
     /// <summary>Whether connections to <paramref name="hosts"/> (Npgsql's Host, comma-separated for several) use TLS under <paramref name="setting"/>.</summary>
-    public static bool Tls(string? setting, string? hosts) => setting?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "auto" => !(hosts ?? "localhost").Split(',').All(IsLocal),
-        "on" or "true" or "require" => true,
-        "off" or "false" or "disable" => false,
-        _ => throw new InvalidOperationException($"{TlsSetting} is '{setting}'; use auto (TLS except to this machine, the default), on or off."),
-    };
+    public static bool Tls(string? setting, string? hosts) => TryReadTls(setting, out var forced)
+        ? forced ?? !(hosts ?? "localhost").Split(',').All(IsLocal)
+        : throw new InvalidOperationException($"{TlsSetting} is '{setting}'; use auto (TLS except to this machine, the default), on or off.");
 
     private static bool IsLocal(string host)
     {
