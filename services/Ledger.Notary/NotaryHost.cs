@@ -1,3 +1,4 @@
+using Ledger.Idempotency;
 using Ledger.Notary.Custody;
 using Ledger.Notary.Features.KeyManagement;
 using Ledger.Notary.Features.Publishing;
@@ -24,6 +25,7 @@ public static class NotaryHost
             {
                 options.Events.AddEventTypes([typeof(KeyGenerated), typeof(KeyActivated), typeof(KeyRotatedOut), typeof(KeyRetired), typeof(KeyMarkedCompromised)]);
                 options.Schema.For<WrappedPrivateKey>();
+                options.Schema.For<IdempotencyRecord>();
                 options.Storage.ExtendedSchemaObjects.Add(KeyUsage.Table(ServiceName));
                 options.Storage.ExtendedSchemaObjects.AddRange(SignatureLogStore.Tables(ServiceName));
             })
@@ -37,6 +39,7 @@ public static class NotaryHost
         builder.Services.AddSingleton<IKeyCustody, EnvelopeKeyCustody>();
         builder.Services.AddSingleton<KeyRing>();
         builder.Services.AddSingleton<KeyUsage>();
+        builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<KeyLifecycle>();
         builder.Services.AddValidatedSettings<SigningLimits.Settings>(SigningLimits.Section);
         builder.Services.AddSingleton(sp => SigningLimits.From(sp.GetRequiredService<LedgerIssuer>(), sp.Settings<SigningLimits.Settings>()));

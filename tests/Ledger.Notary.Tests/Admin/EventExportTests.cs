@@ -11,7 +11,7 @@ public sealed class EventExportTests(NotaryWithActiveKeys notary) : IClassFixtur
     [Fact]
     public async Task the_export_of_notary_holds_every_key_event_but_no_private_key_material()
     {
-        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License, Reason = "export test" });
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.License, Reason = "export test" });
         var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var wrappedRows = await WrappedKeys.DumpSchemaAsync(notary.ServiceDatabase("notary"));
         Assert.NotEmpty(opened);

@@ -38,7 +38,7 @@ public sealed class CustodyTests(NotaryWithActiveKeys notary) : IClassFixture<No
     public async Task notary_logs_no_key_material_at_any_level()
     {
         await notary.Feeds.SignAsync(SignRequests.Feed());
-        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Attestation, Reason = "log test" });
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Attestation, Reason = "log test" });
         await notary.Attestations.SignAsync(SignRequests.Attestation());
         var opened = await WrappedKeys.OpenAllAsync(notary.ServiceDatabase("notary"), notary.RootKey);
         var logs = notary.Notary.Logs.All;

@@ -95,7 +95,7 @@ public sealed class ImportTests(NotaryWithActiveKeys notary) : IClassFixture<Not
         var kid = UuidV6.NewId().ToString();
         await notary.Keys.RotateKeyAsync(new RotateKeyRequest
         {
-            Purpose = KeyPurpose.Feed, ActivateAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)), Reason = "scheduled",
+            IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Feed, ActivateAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)), Reason = "scheduled",
         });
 
         var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.ImportKeyAsync(

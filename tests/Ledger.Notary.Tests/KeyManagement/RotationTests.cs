@@ -16,7 +16,7 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
         await using var subscriber = await AmqpSubscriber.StartAsync(notary.VirtualHost.Amqp, "SigningKeyRotated");
         var before = await Sign(KeyPurpose.License);
 
-        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License, Reason = "scheduled" });
+        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.License, Reason = "scheduled" });
         var after = await Sign(KeyPurpose.License);
         var jwks = await notary.FetchJwksAsync();
 
@@ -39,13 +39,13 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
         var activateAt = DateTimeOffset.UtcNow.AddHours(1);
         var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest
         {
-            Purpose = KeyPurpose.Attestation, ActivateAt = Timestamp.FromDateTimeOffset(activateAt),
+            IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Attestation, ActivateAt = Timestamp.FromDateTimeOffset(activateAt),
         });
 
         Assert.Equal(KeyStatus.Pending, rotation.NewKey.Status);
         Assert.Equal("pending", (await notary.FetchJwksAsync()).Find(rotation.NewKey.Kid)!.Status);
         var error = await Assert.ThrowsAsync<RpcException>(() =>
-            notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Attestation }).ResponseAsync);
+            notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Attestation }).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("in progress", error.Status.Detail);
 
@@ -82,7 +82,7 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
         await using var subscriber = await AmqpSubscriber.StartAsync(notary.VirtualHost.Amqp, "SigningKeyRetired");
 
         // Encryption keys never sign, so nothing keeps the previous one published once it is rotated out.
-        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Encryption, Reason = "retirement test" });
+        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "retirement test" });
 
         var retired = await subscriber.NextAsync(e => e.Message.GetProperty("kid").GetString() == rotation.PreviousKid, TimeSpan.FromSeconds(60));
         Assert.Equal("encryption", retired.Message.GetProperty("purpose").GetString());
@@ -95,7 +95,7 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     public async Task a_retiring_key_with_unexpired_tokens_cannot_be_retired()
     {
         await notary.Licenses.SignAsync(SignRequests.License(SignRequests.LicenseClaims(lifetime: TimeSpan.FromDays(365))));
-        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License });
+        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.License });
 
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             notary.Keys.RetireKeyAsync(new RetireKeyRequest { Kid = rotation.PreviousKid }).ResponseAsync);
@@ -129,6 +129,69 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     }
 
     [Fact]
+    public async Task a_retried_rotation_returns_the_first_new_key_and_makes_no_second()
+    {
+        var request = new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "retried" };
+        var keysBefore = await RingKids(KeyPurpose.Encryption);
+
+        var first = await notary.Keys.RotateKeyAsync(request);
+        // Four retries at once, as clients whose answer was lost would send them: each waits for the ring, then finds the first rotation.
+        var retries = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => notary.Keys.RotateKeyAsync(request).ResponseAsync));
+
+        Assert.All(retries, retry => Assert.Equal(first, retry));
+        var keysAfter = await RingKids(KeyPurpose.Encryption);
+        Assert.Equal([first.NewKey.Kid], keysAfter.Except(keysBefore));
+        var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = first.PreviousKid });
+        Assert.Single(history.Entries, e => e.Event == "KeyRotatedOut");
+    }
+
+    [Fact]
+    public async Task rotations_sent_at_once_under_one_key_make_one_new_key()
+    {
+        var request = new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "at once" };
+        var keysBefore = await RingKids(KeyPurpose.Encryption);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => notary.Keys.RotateKeyAsync(request).ResponseAsync));
+
+        Assert.Single(responses.Select(r => r.NewKey.Kid).Distinct());
+        Assert.Equal([responses[0].NewKey.Kid], (await RingKids(KeyPurpose.Encryption)).Except(keysBefore));
+    }
+
+    [Fact]
+    public async Task an_idempotency_key_reused_for_another_rotation_is_refused_and_rotates_nothing()
+    {
+        var key = Guid.NewGuid().ToString();
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = key, Purpose = KeyPurpose.Encryption, Reason = "first" });
+        var keysBefore = await RingKids(KeyPurpose.Encryption);
+
+        var otherReason = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = key, Purpose = KeyPurpose.Encryption, Reason = "second" }).ResponseAsync);
+        var otherRing = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = key, Purpose = KeyPurpose.Checkpoint, Reason = "first" }).ResponseAsync);
+
+        foreach (var error in new[] { otherReason, otherRing })
+        {
+            Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+            Assert.Equal("IDEMPOTENCY_KEY_REUSED", error.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        }
+
+        Assert.Equal(keysBefore, await RingKids(KeyPurpose.Encryption));
+    }
+
+    [Fact]
+    public async Task a_rotation_without_an_idempotency_key_is_refused_naming_the_field()
+    {
+        var keysBefore = await RingKids(KeyPurpose.Encryption);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Encryption }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("idempotency_key", Assert.Single(error.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations).Field);
+        Assert.Equal(keysBefore, await RingKids(KeyPurpose.Encryption));
+    }
+
+    [Fact]
     public async Task unspecified_purpose_cannot_rotate()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.RotateKeyAsync(new RotateKeyRequest()).ResponseAsync);
@@ -139,15 +202,18 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     [Fact]
     public async Task key_history_lists_lifecycle_events_in_order_with_who_asked()
     {
-        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.Encryption, Reason = "yearly" });
+        // Two rotations, so the key whose history is read was made by a client of this test, whatever other tests did to the ring.
+        var made = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "yearly" });
+        await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "next year" });
 
-        var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = rotation.PreviousKid });
+        var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = made.NewKey.Kid });
 
         Assert.Equal(["KeyGenerated", "KeyActivated", "KeyRotatedOut"], history.Entries.Take(3).Select(e => e.Event));
         Assert.Equal([1L, 2L, 3L], history.Entries.Take(3).Select(e => e.Version));
+        Assert.All(history.Entries.Take(3), e => Assert.Equal(TestClients.Admin, e.RequestedBy));
+        Assert.Contains("yearly", history.Entries[0].DataJson, StringComparison.Ordinal);
         // The key signed nothing, so Notary's sweep may already have retired it, by itself.
         Assert.All(history.Entries.Skip(3), e => Assert.Equal(("KeyRetired", "notary"), (e.Event, e.RequestedBy)));
-        Assert.Equal("notary", history.Entries[0].RequestedBy);
         Assert.DoesNotContain("\"d\"", string.Concat(history.Entries.Select(e => e.DataJson)));
     }
 
@@ -169,6 +235,9 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
         Assert.Contains(jwks.Keys, k => k is { Kty: "EC", Crv: "P-256", Use: "enc", Alg: "ECDH-ES+A128KW" } && k.Y is not null);
         Assert.All(jwks.Keys, k => Assert.Null(k.D));
     }
+
+    private async Task<List<string>> RingKids(KeyPurpose purpose) =>
+        (await notary.Keys.ListKeysAsync(new ListKeysRequest { Purpose = purpose })).Keys.Select(k => k.Kid).Order(StringComparer.Ordinal).ToList();
 
     private async Task<SignResponse> Sign(KeyPurpose purpose) => purpose switch
     {

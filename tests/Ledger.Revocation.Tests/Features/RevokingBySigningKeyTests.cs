@@ -21,7 +21,7 @@ public sealed class RevokingBySigningKeyTests(LedgerWithRevocation ledger) : ICl
         var oldKid = first.Kid;
         Assert.Equal(oldKid, Jws.Verify(first.LicenseKey, await ledger.FetchJwksAsync()).Kid);
 
-        var rotation = await new Keys.KeysClient(ledger.Notary.CreateChannel()).RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License, Reason = "kid test" });
+        var rotation = await new Keys.KeysClient(ledger.Notary.CreateChannel()).RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.License, Reason = "kid test" });
         var newKid = rotation.NewKey.Kid;
         var third = await ledger.IssueKnownLicenseAsync("cust-kid-a");
         var fourth = await ledger.IssueKnownLicenseAsync("cust-kid-c");

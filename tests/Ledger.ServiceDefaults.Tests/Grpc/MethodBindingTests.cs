@@ -46,7 +46,7 @@ public sealed class MethodBindingTests(LedgerServices ledger) : IClassFixture<Le
     {
         using var channel = ledger.Notary.CreateChannel(() => ledger.Clients.Mint(TestClients.Auditor, "notary"));
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => new Keys.KeysClient(channel).RotateKeyAsync(new RotateKeyRequest { Purpose = KeyPurpose.License }).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => new Keys.KeysClient(channel).RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.License }).ResponseAsync);
 
         Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
         Assert.NotEmpty((await new Keys.KeysClient(channel).ListKeysAsync(new ListKeysRequest())).Keys);

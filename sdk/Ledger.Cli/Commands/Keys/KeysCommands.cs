@@ -115,15 +115,18 @@ internal static class KeysCommands
         var purpose = PurposeOption(required: true);
         var activateAt = new Option<string>("--activate-at") { Description = "Publish the new key now as pending and activate it then (ISO 8601).", HelpName = "TIME" };
         var reason = new Option<string>("--reason") { Description = "Why the ring rotates (kept in the ledger)." };
+        var idempotencyKey = IdempotencyKeys.Option();
         var command = new CliCommand("rotate", "Generate a new key for a ring; the previous key moves to retiring and stays in the JWKS until what it signed expires.",
             "ledgerctl keys rotate --purpose license --reason 'yearly rotation'");
         command.Add(purpose);
         command.Add(activateAt);
         command.Add(reason);
+        command.Add(idempotencyKey);
         online.AddTo(command);
         command.Handle(async run =>
         {
-            var request = new RotateKeyRequest { Purpose = Purpose(run, purpose), Reason = run.Get(reason) ?? string.Empty };
+            var key = IdempotencyKeys.Resolve(run, idempotencyKey);
+            var request = new RotateKeyRequest { IdempotencyKey = key, Purpose = Purpose(run, purpose), Reason = run.Get(reason) ?? string.Empty };
             if (run.Get(activateAt) is { Length: > 0 } at)
             {
                 request.ActivateAt = ProtoValues.ParseTime(at, "--activate-at");
@@ -131,9 +134,9 @@ internal static class KeysCommands
 
             using var connection = online.Connect(run);
             var response = await new NotaryKeys.KeysClient(connection.Channel).RotateKeyAsync(request, connection.Call());
-            var json = new JsonObject { ["new_key"] = KeyJson(response.NewKey), ["previous_kid"] = response.PreviousKid };
+            var json = new JsonObject { ["new_key"] = KeyJson(response.NewKey), ["previous_kid"] = response.PreviousKid, ["idempotency_key"] = key };
             return run.Print(json, $"New {ProtoValues.Name(response.NewKey.Purpose)} key {response.NewKey.Kid} is {ProtoValues.Name(response.NewKey.Status)}" +
-                (response.PreviousKid.Length > 0 ? $"; {response.PreviousKid} is now retiring." : "."));
+                (response.PreviousKid.Length > 0 ? $"; {response.PreviousKid} is now retiring." : ".") + $"\n  idempotency  {key}");
         });
         return command;
     }

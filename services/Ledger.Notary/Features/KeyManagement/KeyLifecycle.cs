@@ -1,8 +1,11 @@
 using Ledger.Crypto;
+using Ledger.Idempotency;
 using Ledger.Notary.Custody;
 using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Marten;
+using JasperFx;
+using RotateKeyResponse = Ledger.Contracts.Notary.V1.RotateKeyResponse;
 using Ledger.ServiceDefaults.Grpc;
 
 namespace Ledger.Notary.Features.KeyManagement;
@@ -12,22 +15,55 @@ namespace Ledger.Notary.Features.KeyManagement;
 /// advisory lock and re-read the ring inside it; single-key changes use the key stream's
 /// optimistic concurrency.
 /// </summary>
-public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyRing ring, KeyUsage usage, TimeProvider clock)
+public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyRing ring, KeyUsage usage, IdempotentRequests idempotent, TimeProvider clock)
 {
     public sealed record Rotation(SigningKey NewKey, SigningKey? Previous);
 
-    public async Task<Rotation> RotateAsync(
-        KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rotates the ring once per idempotency key. The record is looked up under the ring's lock, so a
+    /// retry that arrives while the first attempt still runs waits for it and then gets its answer;
+    /// the record commits with the rotation, so both happen or neither does.
+    /// </summary>
+    public async Task<RotateKeyResponse> RotateAsync(
+        KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, IdempotentCall call, CancellationToken cancellationToken)
     {
         await using var ringLock = await RingLock.AcquireAsync(store, purpose, cancellationToken);
-        return await RotateUnderLockAsync(purpose, activateAt, reason, requestedBy, cancellationToken);
+        if (await FirstResponseAsync(call, cancellationToken) is { } first)
+        {
+            return first;
+        }
+
+        await using var session = store.LightweightSession();
+        var response = ProtoMapping.ToProto(await StageRotationAsync(session, purpose, activateAt, reason, requestedBy, cancellationToken));
+        idempotent.Record(session, call, response);
+        try
+        {
+            // One commit: the wrapped private key, the new key's stream, the previous key's rotation and the request's record.
+            await session.SaveChangesAsync(cancellationToken);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            // The same key, sent at the same moment for another ring (whose lock this is not): refused as a reused key.
+            return await FirstResponseAsync(call, cancellationToken)
+                ?? throw new InvalidOperationException($"Idempotency record {call.Id} conflicted on insert but cannot be read.");
+        }
+
+        await ring.RefreshAsync(cancellationToken);
+        return response;
     }
 
-    /// <summary>A rotation for a caller that holds the ring's lock: reads the ring afresh and commits the new key.</summary>
-    private async Task<Rotation> RotateUnderLockAsync(
-        KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
+    private async Task<RotateKeyResponse?> FirstResponseAsync(IdempotentCall call, CancellationToken cancellationToken) =>
+        (await idempotent.FindAsync([call], cancellationToken)).TryGetValue(call.Id, out var record)
+            ? IdempotentRequests.Replay<RotateKeyResponse>(record, call)
+            : null;
+
+    /// <summary>
+    /// Adds a new key to the ring in <paramref name="session"/>, for a caller that holds the ring's lock
+    /// and commits: reads the ring afresh, and returns the rotation as it will be once committed.
+    /// </summary>
+    private async Task<Rotation> StageRotationAsync(
+        IDocumentSession session, KeyPurpose purpose, DateTimeOffset? activateAt, string reason, string requestedBy, CancellationToken cancellationToken)
     {
-        await using var session = store.LightweightSession();
         var current = await session.Query<SigningKey>()
             .Where(k => k.Purpose == purpose && (k.Status == KeyStatus.Pending || k.Status == KeyStatus.Active))
             .ToListAsync(cancellationToken);
@@ -44,12 +80,16 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         var immediate = activateAt is null || activateAt <= now;
         var newKid = UuidV7.NewId();
         var generated = custody.Generate(newKid, purpose, session);
+        var newKey = new SigningKey();
         var generatedEvent = new KeyGenerated(
             newKid, purpose, purpose.Algorithm(), generated.PublicJwk, generated.Thumbprint, now,
             immediate ? null : activateAt, string.IsNullOrWhiteSpace(reason) ? "rotation" : reason.Trim(), requestedBy);
+        newKey.Apply(generatedEvent);
         if (immediate)
         {
-            session.Events.StartStream<SigningKey>(newKid, generatedEvent, new KeyActivated(newKid, purpose, active?.Id, generated.PublicJwk, now, requestedBy));
+            var activated = new KeyActivated(newKid, purpose, active?.Id, generated.PublicJwk, now, requestedBy);
+            newKey.Apply(activated);
+            session.Events.StartStream<SigningKey>(newKid, generatedEvent, activated);
             RotateOut(session, active, newKid, now, requestedBy);
         }
         else
@@ -57,10 +97,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             session.Events.StartStream<SigningKey>(newKid, generatedEvent);
         }
 
-        // One commit: the wrapped private key, the new key's stream and the previous key's rotation.
-        await session.SaveChangesAsync(cancellationToken);
-        await ring.RefreshAsync(cancellationToken);
-        return new Rotation(await LoadAsync(newKid, cancellationToken), immediate ? active : null);
+        return new Rotation(newKey, immediate ? active : null);
     }
 
     /// <summary>
@@ -138,9 +175,15 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             return new Rotation(await LoadAsync(due.Id, cancellationToken), active);
         }
 
-        return active is null
-            ? await RotateUnderLockAsync(purpose, null, "initial key of the ring", SigningKey.NotaryActor, cancellationToken)
-            : null;
+        if (active is not null)
+        {
+            return null;
+        }
+
+        var first = await StageRotationAsync(session, purpose, null, "initial key of the ring", SigningKey.NotaryActor, cancellationToken);
+        await session.SaveChangesAsync(cancellationToken);
+        await ring.RefreshAsync(cancellationToken);
+        return first;
     }
 
     public async Task<SigningKey> RetireAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)

@@ -9,6 +9,7 @@ using Ledger.ServiceDefaults.Grpc;
 using Ledger.ServiceDefaults.Hosting;
 using Marten;
 using Ledger.ClientTokens;
+using Ledger.Idempotency;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Ledger.Notary.Features.KeyManagement;
@@ -71,16 +72,14 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         var purpose = ProtoMapping.RequirePurpose(request.Purpose);
         var reason = Reason(request.Reason);
         var validation = new RequestValidation();
+        IdempotentRequests.Validate(validation, request.IdempotencyKey);
         var activateAt = validation.Time(request.ActivateAt, "activate_at");
         validation.Require(activateAt is not { } at || at <= clock.GetUtcNow().AddDays(366), "activate_at", "must be within a year from now");
         validation.ThrowIfInvalid();
 
-        var rotation = await lifecycle.RotateAsync(purpose, activateAt, reason, CallerIdentity.Of(context), context.CancellationToken);
-        return new RotateKeyResponse
-        {
-            NewKey = ProtoMapping.ToProto(rotation.NewKey, null),
-            PreviousKid = rotation.Previous?.Id.ToString() ?? "",
-        };
+        var caller = CallerIdentity.Of(context);
+        var call = IdempotentRequests.Call(nameof(RotateKey), caller, request.IdempotencyKey, request);
+        return await lifecycle.RotateAsync(purpose, activateAt, reason, caller, call, context.CancellationToken);
     }
 
     [Authorize(Roles = LedgerRoles.KeyAdmin)]

@@ -36,6 +36,12 @@ public static class ProtoMapping
             ? id
             : throw RequestValidation.Invalid(field, "required: a key id (UUID, as ListKeys shows it)");
 
+    public static V1.RotateKeyResponse ToProto(KeyLifecycle.Rotation rotation) => new()
+    {
+        NewKey = ToProto(rotation.NewKey, null),
+        PreviousKid = rotation.Previous?.Id.ToString() ?? "",
+    };
+
     public static V1.KeyInfo ToProto(SigningKey key, DateTimeOffset? signedUntil)
     {
         var info = new V1.KeyInfo

@@ -63,6 +63,24 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
+    public async Task a_rotation_retried_with_its_printed_idempotency_key_makes_no_second_key()
+    {
+        var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--output-format", "json")).Expect(0);
+        var key = rotated.Json["idempotency_key"]!.GetValue<string>();
+        var newKid = rotated.Json["new_key"]!["kid"]!.GetValue<string>();
+
+        var retried = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--idempotency-key", key, "--output-format", "json")).Expect(0);
+        var retriedAsText = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--idempotency-key", key)).Expect(0);
+
+        Assert.Equal(newKid, retried.Json["new_key"]!["kid"]!.GetValue<string>());
+        Assert.Contains(newKid, retriedAsText.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"idempotency  {key}", retriedAsText.Stdout, StringComparison.Ordinal);
+        var active = (await _online.RunAsync("keys", "list", "--purpose", "encryption", "--output-format", "json")).Expect(0)
+            .Json["keys"]!.AsArray().Where(k => k!["status"]!.GetValue<string>() == "active").Select(k => k!["kid"]!.GetValue<string>());
+        Assert.Equal([newKid], active);
+    }
+
+    [Fact]
     public async Task a_retiring_key_that_signed_nothing_still_valid_can_be_retired()
     {
         var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--output-format", "json")).Expect(0);
