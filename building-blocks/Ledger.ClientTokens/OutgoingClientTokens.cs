@@ -15,11 +15,39 @@ public sealed class OutgoingClientTokens(IConfiguration configuration, LedgerSer
 
     private readonly Lazy<(Ed25519SigningKey Key, string Kid)> _key = new(() => Load(configuration));
 
-    public string Mint(string audience) =>
-        ClientToken.Mint(_key.Value.Key, _key.Value.Kid, configuration[ClientIdSetting] is { Length: > 0 } id ? id : service.Name, audience, clock.GetUtcNow());
+    /// <summary>The client id this service sends: Ledger:Auth:ClientId, or the service's name.</summary>
+    public string ClientId => configuration[ClientIdSetting] is { Length: > 0 } id ? id : service.Name;
 
-    /// <summary>Reads the key file now (at start) rather than at the first call; throws saying what is wrong.</summary>
-    public void LoadKey() => _ = _key.Value;
+    public string Mint(string audience) => ClientToken.Mint(_key.Value.Key, _key.Value.Kid, ClientId, audience, clock.GetUtcNow());
+
+    /// <summary>
+    /// Reads the key file now (at start) rather than at the first call, and, where this service's own
+    /// registry lists the key's kid (a registry the services share, as <c>make run</c>'s does), checks it
+    /// is registered under the client id this service sends and with this key's public half: either
+    /// mismatch would make every call to another service UNAUTHENTICATED. Throws naming the setting.
+    /// </summary>
+    public void CheckKey(ClientRegistry registry)
+    {
+        var (key, kid) = _key.Value;
+        if (registry.FindByKid(kid) is not { } registered)
+        {
+            return;
+        }
+
+        if (registered.Id != ClientId)
+        {
+            throw new InvalidOperationException(
+                $"setting {ClientIdSetting} is '{ClientId}', but this service's client key (kid {kid}) is registered as client '{registered.Id}' " +
+                $"in the client registry; the services it calls would refuse its tokens. Set Ledger__Auth__ClientId to '{registered.Id}' or register the key under '{ClientId}'.");
+        }
+
+        if (registered.Keys.Find(kid)?.X != Base64Url.Encode(key.PublicKey))
+        {
+            throw new InvalidOperationException(
+                $"setting {KeyFileSetting}: the client key (kid {kid}) is not the public key the client registry holds under that kid; " +
+                "the services it calls would refuse its tokens. Use the key file that belongs to the registered key, or register this key's public half.");
+        }
+    }
 
     public void Dispose()
     {

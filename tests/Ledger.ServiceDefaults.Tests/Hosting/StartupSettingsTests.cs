@@ -1,3 +1,4 @@
+using Ledger.Crypto;
 using Ledger.Issuance.Features.Heartbeat;
 using Ledger.Issuance.Revocations;
 using Ledger.Notary.Features.SignatureLog;
@@ -36,6 +37,7 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         { "attestation", "Ledger:Kestrel:MaxStreamsPerConnection", "20000", "setting Ledger:Kestrel:MaxStreamsPerConnection must be from 1 to 10000 streams (was 20000)" },
         { "issuance", "Ledger:Auth:ClientsFile", "/nonexistent/clients.json", "The client registry /nonexistent/clients.json does not exist. Create it (see docs/SECURITY.md) or fix Ledger__Auth__ClientsFile." },
         { "revocation", "Ledger:Auth:ClientKeyFile", "/nonexistent/revocation.private.jwk", "set Ledger__Auth__ClientKeyFile to its private JWK file (/nonexistent/revocation.private.jwk does not exist)" },
+        { "issuance", "Ledger:Auth:ClientId", "billing", "setting Ledger:Auth:ClientId is 'billing', but this service's client key (kid issuance-key-1) is registered as client 'issuance'" },
         { "attestation", "Ledger:Postgres:Tls", "sometimes", "setting Ledger:Postgres:Tls must be auto (TLS except to this machine, the default), on or off (was 'sometimes')" },
     };
 
@@ -46,6 +48,18 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync(service, new() { [setting] = value }));
 
         Assert.Contains(message, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_service_whose_client_key_is_not_the_one_registered_under_its_kid_refuses_to_start()
+    {
+        using var impostor = Ed25519SigningKey.Generate();
+        var file = Path.Combine(ledger.Clients.Directory, "impostor.private.jwk");
+        await File.WriteAllTextAsync(file, impostor.ToJwk("revocation-key-1", includePrivate: true).ToJson(includePrivate: true));
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartAsync("revocation", new() { ["Ledger:Auth:ClientKeyFile"] = file }));
+
+        Assert.Contains("setting Ledger:Auth:ClientKeyFile: the client key (kid revocation-key-1) is not the public key the client registry holds under that kid", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

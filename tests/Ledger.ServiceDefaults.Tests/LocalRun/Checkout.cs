@@ -69,7 +69,7 @@ public sealed class Checkout : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether anything listens on this checkout's eight ports.</summary>
+    /// <summary>Whether anything listens on this checkout's twelve ports (gRPC, HTTP and metrics of each service).</summary>
     public bool AnyPortInUse() => Ports().Any(port =>
     {
         try
@@ -84,7 +84,7 @@ public sealed class Checkout : IAsyncDisposable
         }
     });
 
-    public IEnumerable<int> Ports() => new[] { 0, 10, 20, 30 }.SelectMany(offset => new[] { PortBase + offset, PortBase + offset + 1 });
+    public IEnumerable<int> Ports() => new[] { 0, 10, 20, 30 }.SelectMany(offset => new[] { PortBase + offset, PortBase + offset + 1, PortBase + offset + 100 });
 
     public async ValueTask DisposeAsync()
     {
@@ -148,13 +148,19 @@ public sealed class Checkout : IAsyncDisposable
         }
     }
 
-    /// <summary>A base port with base..base+31 free, away from the default 5010-5041 a developer's `make run` uses.</summary>
+    /// <summary>
+    /// A base port whose ports `make run` uses are free: base..base+31 and the metrics ports
+    /// base+100..base+131. Away from the default 5010-5141 a developer's `make run` uses, and below
+    /// the kernel's ephemeral range (32768 and up here), from which other tests' services and every
+    /// outgoing connection take their ports while this run starts.
+    /// </summary>
     private static int FreePortRange()
     {
+        var ephemeralStart = EphemeralPortStart();
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var candidate = Random.Shared.Next(200, 500) * 100;
-            var free = Enumerable.Range(candidate, 32).All(port =>
+            var candidate = Random.Shared.Next(100, (ephemeralStart - 132) / 100) * 100;
+            var free = Enumerable.Range(candidate, 32).Concat(Enumerable.Range(candidate + 100, 32)).All(port =>
             {
                 try
                 {
@@ -173,7 +179,16 @@ public sealed class Checkout : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException("No free range of 32 ports found on 127.0.0.1.");
+        throw new InvalidOperationException("No free range of ports for `make run` found on 127.0.0.1.");
+    }
+
+    /// <summary>The first port of Linux's ephemeral range (net.ipv4.ip_local_port_range), 32768 when it cannot be read.</summary>
+    private static int EphemeralPortStart()
+    {
+        const string RangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(RangeFile) && int.TryParse(File.ReadAllText(RangeFile).Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start)
+            ? Math.Max(start, 10_400)
+            : 32768;
     }
 }
 
