@@ -12,8 +12,8 @@
 # and publish only its own events (docs/SECURITY.md).
 #
 # Settings (optional): ConnectionStrings__Ledger / ConnectionStrings__RabbitMq replace the
-# per-checkout database and virtual host, and the per-service accounts, for every service; LEDGER_RUN_PORT_BASE (5010) moves the eight ports
-# (notary base/+1, issuance +10/+11, revocation +20/+21, attestation +30/+31);
+# per-checkout database and virtual host, and the per-service accounts, for every service; LEDGER_RUN_PORT_BASE (5010) moves the twelve ports
+# (notary base/+1, issuance +10/+11, revocation +20/+21, attestation +30/+31, and their metrics +100/+110/+120/+130);
 # LEDGER_RUN_NO_BUILD=1 skips the build (the binaries must already be built).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
