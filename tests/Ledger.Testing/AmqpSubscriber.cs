@@ -100,6 +100,26 @@ public sealed class AmqpSubscriber : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One event for each of <paramref name="keys"/>, as <paramref name="keyOf"/> names an event (null: not
+    /// one of them), in whatever order RabbitMQ carries them: the outbox pipelines a page's publishes, so
+    /// the wire order is not promised (the sequence headers give the commit order). Events that are none
+    /// of the keys, and a redelivery of one already found, are passed over.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<TKey, ReceivedEvent>> EachAsync<TKey>(IEnumerable<TKey> keys, Func<ReceivedEvent, TKey?> keyOf, TimeSpan? timeout = null)
+        where TKey : notnull
+    {
+        var wanted = keys.ToHashSet();
+        var found = new Dictionary<TKey, ReceivedEvent>();
+        while (found.Count < wanted.Count)
+        {
+            var next = await NextAsync(e => keyOf(e) is { } key && wanted.Contains(key) && !found.ContainsKey(key), timeout);
+            found[keyOf(next)!] = next;
+        }
+
+        return found;
+    }
+
     /// <summary>Everything received so far, without waiting.</summary>
     public IReadOnlyList<ReceivedEvent> Drain()
     {

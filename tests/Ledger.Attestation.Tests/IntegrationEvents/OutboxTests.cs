@@ -22,8 +22,9 @@ public sealed class OutboxTests(LedgerWithAttestation ledger) : IClassFixture<Le
             IdempotencyKey = LedgerWithAttestation.NewKey(), AttestationId = attestation.AttestationId, Reason = AttestationRevocationReason.CessationOfOperation,
         });
 
-        var issued = await subscriber.NextAsync(e => e.Message.GetProperty("attestationId").GetString() == attestation.AttestationId);
-        var revoked = await subscriber.NextAsync(e => e.Message.GetProperty("attestationId").GetString() == attestation.AttestationId);
+        var both = await subscriber.EachAsync(
+            ["AttestationIssued", "AttestationRevoked"], e => e.Message.GetProperty("attestationId").GetString() == attestation.AttestationId ? e.Type : null);
+        var (issued, revoked) = (both["AttestationIssued"], both["AttestationRevoked"]);
 
         await using var session = ledger.Attestation.Services.GetRequiredService<IDocumentStore>().QuerySession();
         var events = await session.Events.FetchStreamAsync(Guid.Parse(attestation.AttestationId));

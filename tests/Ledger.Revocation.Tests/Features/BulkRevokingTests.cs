@@ -48,8 +48,9 @@ public sealed class BulkRevokingTests(LedgerWithRevocation ledger) : IClassFixtu
         {
             var status = await ledger.Revocations.GetStatusAsync(new GetStatusRequest { LicenseId = license.LicenseId });
             Assert.True(status.Revoked);
-            await subscriber.NextAsync(e => e.Message.GetProperty("licenseId").GetString() == license.LicenseId);
         }
+
+        await subscriber.EachAsync(customers.Select(l => l.LicenseId), e => e.Message.GetProperty("licenseId").GetString());
 
         var untouched = await ledger.Revocations.GetStatusAsync(new GetStatusRequest { LicenseId = other.LicenseId });
         Assert.False(untouched.Revoked);

@@ -67,12 +67,8 @@ public sealed class CatchingUpTests(LedgerWithLateRevocation ledger) : IClassFix
         }
 
         // Those LicenseIssued messages went out while no Revocation queue was bound: RabbitMQ dropped them for Revocation.
-        long lastSequence = 0;
-        foreach (var id in issued)
-        {
-            var published = await ledger.Subscriber.NextAsync(e => e.Type == "LicenseIssued" && e.Message.GetProperty("licenseId").GetString() == id);
-            lastSequence = Math.Max(lastSequence, published.Sequence ?? 0);
-        }
+        var published = await ledger.Subscriber.EachAsync(issued, e => e.Type == "LicenseIssued" ? e.Message.GetProperty("licenseId").GetString() : null);
+        var lastSequence = published.Values.Max(e => e.Sequence ?? 0);
 
         var revocation = ledger.Start<Program>(new Dictionary<string, string?> { ["Ledger:Revocation:CatchUp:GraceSeconds"] = "1" });
         var revocations = new RevocationsClient(revocation.CreateChannel());
@@ -156,16 +152,8 @@ public sealed class CatchingUpTests(LedgerWithLateRevocation ledger) : IClassFix
         // and so published, after it.
         var afterBinding = listed.Events.SkipWhile(e => !e.MessageJson.Contains(first, StringComparison.Ordinal)).ToList();
         Assert.Contains(afterBinding, e => e.MessageType == "Ledger.IntegrationEvents.V1:LicenseIssued");
-        // Every listed event, as RabbitMQ carried it. The wire order is not the listing's: the outbox
-        // pipelines a page's publishes, and one that is retried (or declares its exchange first) may
-        // arrive after later ones; the previous-sequence chain, checked below, is what orders them.
-        var wanted = afterBinding.Select(e => Guid.Parse(e.MessageId)).ToHashSet();
-        var carried = new Dictionary<Guid, ReceivedEvent>();
-        while (carried.Count < wanted.Count)
-        {
-            var received = await subscriber.NextAsync(r => wanted.Contains(r.MessageId));
-            carried[received.MessageId] = received;
-        }
+        // Every listed event, as RabbitMQ carried it (in any order: the previous-sequence chain, checked below, orders them).
+        var carried = await subscriber.EachAsync(afterBinding.Select(e => Guid.Parse(e.MessageId)), r => r.MessageId);
 
         long? previous = null;
         foreach (var e in afterBinding)
