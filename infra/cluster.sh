@@ -433,12 +433,12 @@ replica_kill() { # service n
   rm -f "$f"
 }
 
-replica_stop() { # service n: SIGINT, as Ctrl-C in make run
+replica_stop() { # service n: SIGTERM, as make run, a container runtime or systemd stops a service
   local s="$1" n="$2" f pid
   f="$(replica_pidfile "$s" "$n")"
   if replica_running "$s" "$n"; then
     pid="$(cat "$f")"
-    kill -INT "$pid"
+    kill -TERM "$pid"
     for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
   fi

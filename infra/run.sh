@@ -67,11 +67,25 @@ export Ledger__Issuance__Url="${Ledger__Issuance__Url:-http://127.0.0.1:$((base 
 # Issuance's order, so the first ones come from RabbitMQ rather than a catch-up (docs/EVENTS.md).
 services=(notary:Notary:0 revocation:Revocation:20 attestation:Attestation:30 issuance:Issuance:10)
 pids=()
+# SIGTERM, not SIGINT: a script's background jobs start with SIGINT ignored when the script itself
+# was started that way (from another script's background job, or under CI), and .NET keeps an
+# ignored SIGINT ignored; SIGTERM always reaches the host, which shuts down gracefully on it.
+# A service still running after 30 s is killed, so Ctrl-C always ends make run.
 stop() {
   trap - INT TERM EXIT
   echo
   echo "run: stopping services"
-  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 60); do
+    alive=()
+    for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then alive+=("$pid"); fi; done
+    [ "${#alive[@]}" = 0 ] && break
+    sleep 0.5
+  done
+  if [ "${#alive[@]}" != 0 ]; then
+    echo "run: ${#alive[@]} service(s) still running after 30 s; killing them (pids ${alive[*]})" >&2
+    kill -KILL "${alive[@]}" 2>/dev/null || true
+  fi
   wait 2>/dev/null || true
   echo "run: stopped"
 }

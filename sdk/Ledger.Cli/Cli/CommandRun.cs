@@ -14,6 +14,12 @@ internal sealed class CommandRun(ParseResult parse, OutputFormat format, Cancell
     /// <summary>The service this command talks to, named in error messages (set when a client is made).</summary>
     public ServiceEndpoint? Endpoint { get; set; }
 
+    /// <summary>
+    /// The idempotency key this command's call carries (set by <see cref="Online.IdempotencyKeys.Resolve"/>):
+    /// a failure whose outcome is unknown names it, so the call can be retried without doing it twice.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
+
     public TextWriter Out { get; } = Console.Out;
 
     public TextWriter Error { get; } = Console.Error;

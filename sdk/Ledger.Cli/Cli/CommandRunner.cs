@@ -24,15 +24,15 @@ internal static class CommandRunner
         }
         catch (RpcException rpc) when (rpc.StatusCode == StatusCode.Cancelled && cancellation.IsCancellationRequested)
         {
-            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."));
+            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."), outcomeUnknown: true);
         }
         catch (RpcException rpc)
         {
-            return Report(run, RpcFailures.Describe(rpc, run.Endpoint));
+            return Report(run, RpcFailures.Describe(rpc, run.Endpoint), outcomeUnknown: !RpcFailures.ChangedNothing(rpc.StatusCode));
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."));
+            return Report(run, new CliFailure(ExitCodes.Cancelled, "Cancelled."), outcomeUnknown: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -44,15 +44,28 @@ internal static class CommandRunner
         }
     }
 
-    private static int Report(CommandRun run, CliFailure failure)
+    /// <summary>
+    /// Prints the failure. When the call may have been applied (<paramref name="outcomeUnknown"/>: no answer,
+    /// an unavailable service, Ctrl-C) and it carried an idempotency key, the message names the key to retry with.
+    /// </summary>
+    private static int Report(CommandRun run, CliFailure failure, bool outcomeUnknown = false)
     {
-        run.Error.WriteLine($"ledgerctl: {failure.Message}");
+        var retryKey = outcomeUnknown ? run.IdempotencyKey : null;
+        var message = retryKey is null
+            ? failure.Message
+            : $"{failure.Message}\nThe call may have been applied. Retry it with --idempotency-key {retryKey}: that never applies it twice, and returns the first result if it was.";
+        run.Error.WriteLine($"ledgerctl: {message}");
         if (run.Format == OutputFormat.Json)
         {
             var error = new JsonObject { ["error"] = failure.Message, ["exit_code"] = failure.ExitCode };
             if (failure.Reason is not null)
             {
                 error["reason"] = failure.Reason;
+            }
+
+            if (retryKey is not null)
+            {
+                error["idempotency_key"] = retryKey;
             }
 
             run.Out.WriteLine(Json.Text(error));

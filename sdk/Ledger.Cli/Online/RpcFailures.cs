@@ -30,6 +30,14 @@ internal static class RpcFailures
         return string.IsNullOrEmpty(reason) ? failure : new CliFailure(failure.ExitCode, failure.Message) { Reason = reason };
     }
 
+    /// <summary>
+    /// Whether a status says the service refused the call before changing anything (a refusal of the request
+    /// or the caller), rather than leaving unknown whether it was applied (no answer, unavailable, internal).
+    /// </summary>
+    public static bool ChangedNothing(StatusCode status) => status is StatusCode.InvalidArgument or StatusCode.NotFound
+        or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange
+        or StatusCode.Unauthenticated or StatusCode.PermissionDenied or StatusCode.Unimplemented;
+
     private static string? Violations(RpcException rpc)
     {
         if (rpc.GetRpcStatus()?.GetDetail<BadRequest>() is not { FieldViolations.Count: > 0 } badRequest)

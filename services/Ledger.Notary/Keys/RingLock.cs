@@ -21,26 +21,49 @@ public sealed class RingLock : IAsyncDisposable
     public static async Task<RingLock> AcquireAsync(IDocumentStore store, KeyPurpose purpose, CancellationToken cancellationToken)
     {
         var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
         // A fixed namespace (0x4c4e = "LN", Ledger Notary) keeps these locks apart from Marten's own.
         var key = (0x4c4eL << 32) | (long)purpose;
-        await using var command = new NpgsqlCommand("select pg_advisory_lock(@key)", connection);
-        command.Parameters.AddWithValue("key", key);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        return new RingLock(connection, key);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("select pg_advisory_lock(@key)", connection);
+            command.Parameters.AddWithValue("key", key);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return new RingLock(connection, key);
+        }
+        catch
+        {
+            // A caller that gave up waiting (its deadline passed) gives its connection back to the pool,
+            // releasing the lock in case it was granted just as the wait was cancelled.
+            try
+            {
+                await ReleaseAsync(connection, key);
+            }
+            catch (NpgsqlException)
+            {
+                // The wait's own failure is what the caller needs; a broken connection leaves the pool and its lock with it.
+            }
+
+            throw;
+        }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => ReleaseAsync(_connection, _key);
+
+    private static async ValueTask ReleaseAsync(NpgsqlConnection connection, long key)
     {
         try
         {
-            await using var command = new NpgsqlCommand("select pg_advisory_unlock(@key)", _connection);
-            command.Parameters.AddWithValue("key", _key);
-            await command.ExecuteNonQueryAsync();
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await using var command = new NpgsqlCommand("select pg_advisory_unlock(@key)", connection);
+                command.Parameters.AddWithValue("key", key);
+                await command.ExecuteNonQueryAsync();
+            }
         }
         finally
         {
-            await _connection.DisposeAsync();
+            await connection.DisposeAsync();
         }
     }
 }

@@ -48,8 +48,17 @@ public sealed class Checkout : IAsyncDisposable
     public async Task<MakeRun> StartRunAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         var run = new MakeRun(Make(["run"], environment));
-        await run.WaitUntilRunningOrExitedAsync(TimeSpan.FromMinutes(4));
-        return run;
+        try
+        {
+            await run.WaitUntilRunningOrExitedAsync(TimeSpan.FromMinutes(4));
+            return run;
+        }
+        catch
+        {
+            // Nothing stops a run the caller never got: stop it here, services included.
+            await run.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>`make reset FORCE=1` (or without FORCE), with no terminal: its exit code and output.</summary>
@@ -182,7 +191,11 @@ public sealed class Checkout : IAsyncDisposable
         throw new InvalidOperationException("No free range of ports for `make run` found on 127.0.0.1.");
     }
 
-    /// <summary>The first port of Linux's ephemeral range (net.ipv4.ip_local_port_range), 32768 when it cannot be read.</summary>
+    /// <summary>
+    /// The first port of Linux's ephemeral range (net.ipv4.ip_local_port_range), 32768 when it cannot be
+    /// read; at least 10400, so a range remains on a machine whose ephemeral range starts lower (there the
+    /// ports may overlap it).
+    /// </summary>
     private static int EphemeralPortStart()
     {
         const string RangeFile = "/proc/sys/net/ipv4/ip_local_port_range";
@@ -243,7 +256,7 @@ public sealed class MakeRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Ctrl-C: SIGINT to make's process group; waits for everything to stop.</summary>
+    /// <summary>Ctrl-C: SIGINT to make's process group; waits for everything to stop (run.sh stops the services within 30 s).</summary>
     public async Task InterruptAsync()
     {
         if (!_process.HasExited)

@@ -81,6 +81,23 @@ public sealed class KeysTests(RunningLedger ledger) : IDisposable
     }
 
     [Fact]
+    public async Task a_call_that_may_have_been_applied_names_the_idempotency_key_to_retry_with_and_a_refusal_does_not()
+    {
+        var given = (await _online.RunAsync("keys", "rotate", "--purpose", "license", "--idempotency-key", "rotate-2027",
+            "--server", "http://127.0.0.1:9", "--timeout", "5")).Expect(3);
+        var generated = (await _online.RunAsync("keys", "rotate", "--purpose", "license",
+            "--server", "http://127.0.0.1:9", "--timeout", "5", "--output-format", "json")).Expect(3);
+        var refused = (await _online.RunAsync("keys", "rotate", "--purpose", "license", "--activate-at", "2099-01-01", "--idempotency-key", "too-late")).Expect(2);
+
+        Assert.Contains("Retry it with --idempotency-key rotate-2027", given.Stderr, StringComparison.Ordinal);
+        var key = generated.Json["idempotency_key"]!.GetValue<string>();
+        Assert.True(Guid.TryParse(key, out _), key);
+        Assert.Contains($"--idempotency-key {key}", generated.Stderr, StringComparison.Ordinal);
+        Assert.Contains("activate_at", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("idempotency-key too-late", refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task a_retiring_key_that_signed_nothing_still_valid_can_be_retired()
     {
         var rotated = (await _online.RunAsync("keys", "rotate", "--purpose", "encryption", "--output-format", "json")).Expect(0);
