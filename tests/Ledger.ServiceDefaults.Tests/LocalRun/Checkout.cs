@@ -108,7 +108,9 @@ public sealed class Checkout : IAsyncDisposable
     private Process Make(string[] arguments, IReadOnlyDictionary<string, string>? environment)
     {
         // setsid: a process group of its own, so an interrupt reaches make and everything it started, as Ctrl-C does.
-        var start = new ProcessStartInfo("setsid", ["make", "--no-print-directory", .. arguments])
+        // env --default-signal=INT: as in a terminal, SIGINT reaches make run even when the test run itself was
+        // started with SIGINT ignored (a script's background job), which a shell cannot trap or undo.
+        var start = new ProcessStartInfo("setsid", ["env", "--default-signal=INT", "make", "--no-print-directory", .. arguments])
         {
             WorkingDirectory = Root,
             RedirectStandardOutput = true,
