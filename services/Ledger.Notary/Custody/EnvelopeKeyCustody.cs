@@ -10,7 +10,9 @@ namespace Ledger.Notary.Custody;
 /// <summary>
 /// Software custody: each private key is wrapped with AES-256-GCM under a key derived from
 /// the root key, bound to its kid and purpose, and stored as a <see cref="WrappedPrivateKey"/>.
-/// Unwrapped keys stay in this process's memory only.
+/// Unwrapped keys stay in this process's memory only, and only once their record committed: a key
+/// is first unwrapped from PostgreSQL when it first signs, so a generation whose commit failed
+/// leaves nothing behind.
 /// </summary>
 public sealed class EnvelopeKeyCustody(RootKey rootKey, IDocumentStore store) : IKeyCustody, IDisposable
 {
@@ -22,10 +24,9 @@ public sealed class EnvelopeKeyCustody(RootKey rootKey, IDocumentStore store) : 
         byte[] secret;
         if (purpose.Signs())
         {
-            var key = Ed25519SigningKey.Generate();
+            using var key = Ed25519SigningKey.Generate();
             secret = key.ExportSeed();
             publicJwk = key.ToJwk(kid.ToString(), includePrivate: false);
-            _signingKeys[kid] = key;
         }
         else
         {
@@ -57,16 +58,14 @@ public sealed class EnvelopeKeyCustody(RootKey rootKey, IDocumentStore store) : 
         var secret = Base64Url.Decode(privateKey.D!);
         try
         {
-            var key = Ed25519SigningKey.FromSeed(secret);
+            using var key = Ed25519SigningKey.FromSeed(secret);
             var publicJwk = key.ToJwk(kid.ToString(), includePrivate: false).With(alg: purpose.Algorithm(), purpose: purpose.Name());
             if (publicJwk.X != privateKey.X)
             {
-                key.Dispose();
                 throw new ArgumentException("The private key does not belong to the public key 'x' it is given with.", nameof(privateKey));
             }
 
             session.Store(Wrap(kid, purpose, secret));
-            _signingKeys[kid] = key;
             return new GeneratedKey(publicJwk.ToJson(), publicJwk.Thumbprint());
         }
         finally

@@ -106,6 +106,21 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     }
 
     [Fact]
+    public async Task retires_of_one_key_at_once_all_answer_retired_and_record_one_retirement()
+    {
+        // An encryption key signs nothing, so once rotated out it may be retired at once, by a key admin or
+        // by Notary's own sweep: whichever commits first, the others must answer with the retired key, not ABORTED.
+        var rotation = await notary.Keys.RotateKeyAsync(new RotateKeyRequest { IdempotencyKey = Guid.NewGuid().ToString(), Purpose = KeyPurpose.Encryption, Reason = "concurrent retire" });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            notary.Keys.RetireKeyAsync(new RetireKeyRequest { Kid = rotation.PreviousKid, Reason = "at once" }).ResponseAsync));
+        var history = await notary.Keys.GetKeyHistoryAsync(new GetKeyHistoryRequest { Kid = rotation.PreviousKid });
+
+        Assert.All(answers, a => Assert.Equal(KeyStatus.Retired, a.Key.Status));
+        Assert.Single(history.Entries, e => e.Event == "KeyRetired");
+    }
+
+    [Fact]
     public async Task the_active_key_cannot_be_retired()
     {
         var active = await Sign(KeyPurpose.License);
@@ -192,11 +207,31 @@ public sealed class RotationTests(NotaryWithActiveKeys notary) : IClassFixture<N
     }
 
     [Fact]
-    public async Task unspecified_purpose_cannot_rotate()
+    public async Task one_refusal_names_every_invalid_field_of_a_key_request()
     {
-        var error = await Assert.ThrowsAsync<RpcException>(() => notary.Keys.RotateKeyAsync(new RotateKeyRequest()).ResponseAsync);
+        var tooLong = new string('r', 501);
+        var kidsBefore = (await notary.Keys.ListKeysAsync(new ListKeysRequest())).Keys.Select(k => k.Kid).ToHashSet();
 
-        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var rotate = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.RotateKeyAsync(new RotateKeyRequest { Reason = tooLong, ActivateAt = DateTimeOffset.UtcNow.AddYears(2).ToTimestamp() }).ResponseAsync);
+        var retire = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.RetireKeyAsync(new RetireKeyRequest { Kid = "not-a-kid", Reason = tooLong }).ResponseAsync);
+        var compromise = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.MarkKeyCompromisedAsync(new MarkKeyCompromisedRequest { Reason = tooLong }).ResponseAsync);
+        var import = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Keys.ImportKeyAsync(new ImportKeyRequest { Purpose = KeyPurpose.Encryption, PrivateJwksJson = "{}", Reason = tooLong }).ResponseAsync);
+
+        Assert.Equal(["purpose", "reason", "idempotency_key", "activate_at"], Fields(rotate));
+        Assert.Equal(["kid", "reason"], Fields(retire));
+        Assert.Equal(["kid", "reason"], Fields(compromise));
+        Assert.Equal(["purpose", "private_jwks_json", "reason"], Fields(import));
+        Assert.Equal(kidsBefore, (await notary.Keys.ListKeysAsync(new ListKeysRequest())).Keys.Select(k => k.Kid).ToHashSet());
+
+        static string[] Fields(RpcException error)
+        {
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            return error.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Select(v => v.Field).ToArray();
+        }
     }
 
     [Fact]

@@ -230,6 +230,33 @@ public sealed class SigningTests(NotaryWithActiveKeys notary) : IClassFixture<No
     }
 
     [Fact]
+    public async Task one_refusal_names_every_invalid_field_of_a_sign_request_and_signs_nothing()
+    {
+        var before = await LogSizeAsync();
+        var badTime = new Timestamp { Seconds = 1, Nanos = -1 };
+
+        var sign = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Licenses.SignAsync(new SignRequest { Typ = "license jwt", ExpiresAt = badTime }).ResponseAsync);
+        var batch = await Assert.ThrowsAsync<RpcException>(() => notary.Licenses.SignBatchAsync(new SignBatchRequest
+        {
+            Purpose = KeyPurpose.License, Payloads = { ByteString.CopyFromUtf8("{}"), ByteString.Empty }, Typ = "license jwt",
+        }).ResponseAsync);
+        var countersign = await Assert.ThrowsAsync<RpcException>(() =>
+            notary.Attestations.CountersignAsync(new CountersignRequest { Purpose = KeyPurpose.Feed, ExpiresAt = badTime }).ResponseAsync);
+
+        Assert.Equal(["purpose", "payload", "typ", "expires_at"], Fields(sign));
+        Assert.Equal(["payloads[1]", "typ"], Fields(batch));
+        Assert.Equal(["purpose", "payload", "expires_at"], Fields(countersign));
+        Assert.Equal(before, await LogSizeAsync());
+
+        static string[] Fields(RpcException error)
+        {
+            Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+            return error.GetRpcStatus()!.GetDetail<BadRequest>().FieldViolations.Select(v => v.Field).ToArray();
+        }
+    }
+
+    [Fact]
     public async Task payload_over_64_kib_is_resource_exhausted()
     {
         var error = await Assert.ThrowsAsync<RpcException>(() => notary.Licenses.SignAsync(new SignRequest

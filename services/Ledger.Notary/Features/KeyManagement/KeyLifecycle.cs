@@ -5,6 +5,8 @@ using Ledger.Notary.Keys;
 using Ledger.ServiceDefaults.Domain;
 using Marten;
 using JasperFx;
+using JasperFx.Events;
+using Marten.Exceptions;
 using RotateKeyResponse = Ledger.Contracts.Notary.V1.RotateKeyResponse;
 using Ledger.ServiceDefaults.Grpc;
 
@@ -186,7 +188,15 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         return first;
     }
 
-    public async Task<SigningKey> RetireAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Retires the key. A retire that meets another change to the key committed first (Notary's own
+    /// sweep retiring it as everything it signed expired, or another replica) reads the key again:
+    /// retired by then, it is the answer; changed otherwise, the key's rules decide again.
+    /// </summary>
+    public Task<SigningKey> RetireAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken) =>
+        ReadAgainOnConflictAsync(() => RetireOnceAsync(kid, reason, requestedBy, cancellationToken));
+
+    private async Task<SigningKey> RetireOnceAsync(Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
     {
         await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
@@ -203,7 +213,12 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         return await LoadAsync(kid, cancellationToken);
     }
 
-    public async Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedAsync(
+    /// <summary>Marks the key compromised; one that meets a retirement committed first is read again and marked then.</summary>
+    public Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedAsync(
+        Guid kid, string reason, string requestedBy, CancellationToken cancellationToken) =>
+        ReadAgainOnConflictAsync(() => MarkCompromisedOnceAsync(kid, reason, requestedBy, cancellationToken));
+
+    private async Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedOnceAsync(
         Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
     {
         var key = await LoadAsync(kid, cancellationToken);
@@ -265,6 +280,25 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         await using var session = store.QuerySession();
         return await session.LoadAsync<SigningKey>(kid, cancellationToken)
             ?? throw new RecordNotFound($"No key with kid {kid}. List keys with ListKeys.", ErrorReasons.KeyNotFound);
+    }
+
+    /// <summary>
+    /// Runs a single-key change again when another change to the key committed first (the key stream's
+    /// optimistic concurrency): each attempt reads the key afresh, so its rules decide on what is there now.
+    /// </summary>
+    private static async Task<T> ReadAgainOnConflictAsync<T>(Func<Task<T>> change)
+    {
+        const int MaxAttempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await change();
+            }
+            catch (Exception e) when (attempt < MaxAttempts && e is ConcurrencyException or EventStreamUnexpectedMaxEventIdException)
+            {
+            }
+        }
     }
 
     private static void RotateOut(IDocumentSession session, SigningKey? previous, Guid successor, DateTimeOffset now, string requestedBy)

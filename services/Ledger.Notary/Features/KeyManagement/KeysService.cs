@@ -24,14 +24,14 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
 
     public override Task<GetJwksResponse> GetJwks(GetJwksRequest request, ServerCallContext context)
     {
-        var purpose = request.Purpose == Contracts.Notary.V1.KeyPurpose.Unspecified ? (Keys.KeyPurpose?)null : ProtoMapping.RequirePurpose(request.Purpose);
+        var purpose = ProtoMapping.PurposeFilter(request.Purpose);
         return Task.FromResult(new GetJwksResponse { JwksJson = JwksDocument.Build(ring, purpose).Json, Issuer = issuer.Name });
     }
 
     [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<ListKeysResponse> ListKeys(ListKeysRequest request, ServerCallContext context)
     {
-        var purpose = request.Purpose == Contracts.Notary.V1.KeyPurpose.Unspecified ? (Keys.KeyPurpose?)null : ProtoMapping.RequirePurpose(request.Purpose);
+        var purpose = ProtoMapping.PurposeFilter(request.Purpose);
         await using var session = store.QuerySession();
         var keys = await session.Query<SigningKey>().ToListAsync(context.CancellationToken);
         var signedUntil = await usage.ReadAllAsync(context.CancellationToken);
@@ -46,7 +46,9 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     [Authorize(Roles = LedgerRoles.KeyAdminOrAuditor)]
     public override async Task<GetKeyHistoryResponse> GetKeyHistory(GetKeyHistoryRequest request, ServerCallContext context)
     {
-        var kid = ProtoMapping.RequireKid(request.Kid);
+        var validation = new RequestValidation();
+        var kid = ProtoMapping.Kid(validation, request.Kid);
+        validation.ThrowIfInvalid();
         await using var session = store.QuerySession();
         var events = await session.Events.FetchStreamAsync(kid, token: context.CancellationToken);
         if (events.Count == 0)
@@ -58,7 +60,7 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         response.Entries.AddRange(events.Select(e => new KeyHistoryEntry
         {
             Version = e.Version,
-            Event = e.EventTypeName is { Length: > 0 } ? e.Data.GetType().Name : e.Data.GetType().Name,
+            Event = e.Data.GetType().Name,
             At = e.Timestamp.ToTimestamp(),
             RequestedBy = (e.Data as IKeyEvent)?.RequestedBy ?? "",
             DataJson = JsonSerializer.Serialize(e.Data, e.Data.GetType()),
@@ -69,9 +71,9 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<RotateKeyResponse> RotateKey(RotateKeyRequest request, ServerCallContext context)
     {
-        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        var reason = Reason(request.Reason);
         var validation = new RequestValidation();
+        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        var reason = Reason(validation, request.Reason);
         IdempotentRequests.Validate(validation, request.IdempotencyKey);
         var activateAt = validation.Time(request.ActivateAt, "activate_at");
         validation.Require(activateAt is not { } at || at <= clock.GetUtcNow().AddDays(366), "activate_at", "must be within a year from now");
@@ -79,22 +81,27 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
 
         var caller = CallerIdentity.Of(context);
         var call = IdempotentRequests.Call(nameof(RotateKey), caller, request.IdempotencyKey, request);
-        return await lifecycle.RotateAsync(purpose, activateAt, reason, caller, call, context.CancellationToken);
+        return await lifecycle.RotateAsync(purpose!.Value, activateAt, reason, caller, call, context.CancellationToken);
     }
 
     [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<RetireKeyResponse> RetireKey(RetireKeyRequest request, ServerCallContext context)
     {
-        var kid = ProtoMapping.RequireKid(request.Kid);
-        var key = await lifecycle.RetireAsync(kid, Reason(request.Reason), CallerIdentity.Of(context), context.CancellationToken);
+        var validation = new RequestValidation();
+        var kid = ProtoMapping.Kid(validation, request.Kid);
+        var reason = Reason(validation, request.Reason);
+        validation.ThrowIfInvalid();
+        var key = await lifecycle.RetireAsync(kid, reason, CallerIdentity.Of(context), context.CancellationToken);
         return new RetireKeyResponse { Key = ProtoMapping.ToProto(key, null) };
     }
 
     [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<MarkKeyCompromisedResponse> MarkKeyCompromised(MarkKeyCompromisedRequest request, ServerCallContext context)
     {
-        var kid = ProtoMapping.RequireKid(request.Kid);
-        var reason = Reason(request.Reason);
+        var validation = new RequestValidation();
+        var kid = ProtoMapping.Kid(validation, request.Kid);
+        var reason = Reason(validation, request.Reason);
+        validation.ThrowIfInvalid();
         var (key, replacement) = await lifecycle.MarkCompromisedAsync(kid, reason, CallerIdentity.Of(context), context.CancellationToken);
         var response = new MarkKeyCompromisedResponse { Key = ProtoMapping.ToProto(key, null) };
         if (replacement is not null)
@@ -108,20 +115,22 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
     [Authorize(Roles = LedgerRoles.KeyAdmin)]
     public override async Task<ImportKeyResponse> ImportKey(ImportKeyRequest request, ServerCallContext context)
     {
-        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        if (!purpose.SignsOnRequest())
+        var validation = new RequestValidation();
+        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        if (purpose is { } named && !named.SignsOnRequest())
         {
-            throw RequestValidation.Invalid("purpose",
+            validation.Fail("purpose",
                 "must be a signing ring that signs on request (KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION or KEY_PURPOSE_FEED); encryption keys are not imported, and the checkpoint key is Notary's own");
         }
 
-        var (key, issuer) = ImportedKey(request.PrivateJwksJson, purpose);
-        var validation = new RequestValidation();
+        var imported = ImportedKey(validation, request.PrivateJwksJson, purpose);
         var signedUntil = validation.Time(request.SignedUntil, "signed_until");
         validation.Require(signedUntil is not { } until || until > clock.GetUtcNow(), "signed_until",
             "must be in the future (what the key signed is still valid until then), or unset to keep the key until it is retired by hand");
+        var reason = Reason(validation, request.Reason);
         validation.ThrowIfInvalid();
-        var rotation = await lifecycle.ImportAsync(purpose, key, issuer, request.Activate, signedUntil, Reason(request.Reason), CallerIdentity.Of(context), context.CancellationToken);
+        var (key, issuer) = imported!.Value;
+        var rotation = await lifecycle.ImportAsync(purpose!.Value, key, issuer, request.Activate, signedUntil, reason, CallerIdentity.Of(context), context.CancellationToken);
         return new ImportKeyResponse
         {
             Key = ProtoMapping.ToProto(rotation.NewKey, signedUntil ?? KeyUsage.Forever),
@@ -129,13 +138,17 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         };
     }
 
-    /// <summary>The one Ed25519 private key of a Flux-style signing JWKS, with a UUID kid, and the set's issuer.</summary>
-    private static (Crypto.JsonWebKey Key, string? Issuer) ImportedKey(string json, Keys.KeyPurpose purpose)
+    /// <summary>
+    /// The one Ed25519 private key of a Flux-style signing JWKS, with a UUID kid, and the set's issuer;
+    /// null, with the reason reported, when the set is not one Notary can import into the ring of <paramref name="purpose"/>.
+    /// </summary>
+    private static (Crypto.JsonWebKey Key, string? Issuer)? ImportedKey(RequestValidation validation, string json, Keys.KeyPurpose? purpose)
     {
         const string Field = "private_jwks_json";
         if (string.IsNullOrWhiteSpace(json) || json.Length > MaxImportedJwksLength)
         {
-            throw RequestValidation.Invalid(Field, $"required: a private JWKS of at most {MaxImportedJwksLength} characters holding one Ed25519 private key (a Flux <prefix>-sig-private.jwks)");
+            validation.Fail(Field, $"required: a private JWKS of at most {MaxImportedJwksLength} characters holding one Ed25519 private key (a Flux <prefix>-sig-private.jwks)");
+            return null;
         }
 
         Crypto.JsonWebKeySet set;
@@ -145,27 +158,34 @@ public sealed class KeysService(KeyLifecycle lifecycle, KeyRing ring, KeyUsage u
         }
         catch (Crypto.JoseException e)
         {
-            throw RequestValidation.Invalid(Field, $"not a JWKS Notary can import: {e.Message}");
+            validation.Fail(Field, $"not a JWKS Notary can import: {e.Message}");
+            return null;
         }
 
         if (set.Keys is not [{ IsEd25519: true, HasPrivateKey: true } key])
         {
-            throw RequestValidation.Invalid(Field, $"must hold exactly one Ed25519 private key (with 'd'); it holds {set.Keys.Count} key(s)");
+            validation.Fail(Field, $"must hold exactly one Ed25519 private key (with 'd'); it holds {set.Keys.Count} key(s)");
+            return null;
         }
 
         if (key.Kid is not { Length: 36 } kid || !Guid.TryParseExact(kid, "D", out _))
         {
-            throw RequestValidation.Invalid(Field, $"the key's kid must be a UUID (as Flux's keygen writes it), so it can be kept; got {(Crypto.KeyId.IsValid(key.Kid) ? $"'{key.Kid}'" : "none or an unprintable one")}");
+            validation.Fail(Field, $"the key's kid must be a UUID (as Flux's keygen writes it), so it can be kept; got {(Crypto.KeyId.IsValid(key.Kid) ? $"'{key.Kid}'" : "none or an unprintable one")}");
+            return null;
         }
 
-        if (key.Purpose is { } named && named != purpose.Name())
+        if (key.Purpose is { } named && purpose is { } ring && named != ring.Name())
         {
-            throw RequestValidation.Invalid(Field, $"the key names purpose '{named}', not '{purpose.Name()}'; import it into its own ring");
+            validation.Fail(Field, $"the key names purpose '{named}', not '{ring.Name()}'; import it into its own ring");
+            return null;
         }
 
         return (key, set.Issuer);
     }
 
-    private static string Reason(string reason) =>
-        reason.Length <= MaxReasonLength ? reason : throw RequestValidation.Invalid("reason", $"at most {MaxReasonLength} characters");
+    private static string Reason(RequestValidation validation, string reason)
+    {
+        validation.Require(reason.Length <= MaxReasonLength, "reason", $"at most {MaxReasonLength} characters");
+        return reason;
+    }
 }

@@ -8,9 +8,29 @@ namespace Ledger.Notary.Features.KeyManagement;
 /// <summary>Between Notary's domain types and its gRPC contract.</summary>
 public static class ProtoMapping
 {
-    public static KeyPurpose RequirePurpose(V1.KeyPurpose purpose, string field = "purpose") =>
-        ToDomain(purpose) ?? throw RequestValidation.Invalid(field,
-            "required: one of KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION, KEY_PURPOSE_FEED, KEY_PURPOSE_ENCRYPTION, KEY_PURPOSE_CHECKPOINT");
+    private const string Purposes = "one of KEY_PURPOSE_LICENSE, KEY_PURPOSE_ATTESTATION, KEY_PURPOSE_FEED, KEY_PURPOSE_ENCRYPTION, KEY_PURPOSE_CHECKPOINT";
+
+    /// <summary>The purpose a request names; an unspecified or unknown one is reported for <paramref name="field"/> and read as null.</summary>
+    public static KeyPurpose? Purpose(RequestValidation validation, V1.KeyPurpose purpose, string field = "purpose")
+    {
+        var known = ToDomain(purpose);
+        validation.Require(known is not null, field, "required: " + Purposes);
+        return known;
+    }
+
+    /// <summary>A listing's purpose filter: unspecified means every purpose, an unknown value is refused.</summary>
+    public static KeyPurpose? PurposeFilter(V1.KeyPurpose purpose)
+    {
+        if (purpose == V1.KeyPurpose.Unspecified)
+        {
+            return null;
+        }
+
+        var validation = new RequestValidation();
+        var known = Purpose(validation, purpose);
+        validation.ThrowIfInvalid();
+        return known;
+    }
 
     public static KeyPurpose? ToDomain(V1.KeyPurpose purpose) => purpose switch
     {
@@ -31,10 +51,13 @@ public static class ProtoMapping
         _ => V1.KeyPurpose.Encryption,
     };
 
-    public static Guid RequireKid(string kid, string field = "kid") =>
-        Guid.TryParse(kid, out var id) && kid.Length == 36
-            ? id
-            : throw RequestValidation.Invalid(field, "required: a key id (UUID, as ListKeys shows it)");
+    /// <summary>The key id a request names; one that is not a UUID is reported for <paramref name="field"/>.</summary>
+    public static Guid Kid(RequestValidation validation, string kid, string field = "kid")
+    {
+        var valid = Guid.TryParse(kid, out var id) && kid.Length == 36;
+        validation.Require(valid, field, "required: a key id (UUID, as ListKeys shows it)");
+        return id;
+    }
 
     public static V1.RotateKeyResponse ToProto(KeyLifecycle.Rotation rotation) => new()
     {

@@ -19,23 +19,31 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
 {
     public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
-        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        RequireSignerOf(purpose, context);
-        RequirePayload(request.Payload, "payload", purpose);
+        var validation = new RequestValidation();
+        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        RequirePayload(validation, request.Payload, "payload");
+        var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
+        validation.ThrowIfInvalid();
+        RequireSignerOf(purpose!.Value, context);
+        RequireWithinLimit(request.Payload, "payload", purpose.Value);
         var signed = await signer.SignAsync(
-            purpose, [request.Payload.Memory], Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
+            purpose.Value, [request.Payload.Memory], typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString(), LogIndex = signed.LogIndexes[0] };
     }
 
     public override async Task<SignBatchResponse> SignBatch(SignBatchRequest request, ServerCallContext context)
     {
-        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        RequireSignerOf(purpose, context);
-        if (request.Payloads.Count == 0)
+        var validation = new RequestValidation();
+        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        validation.Require(request.Payloads.Count > 0, "payloads", "required: at least one payload");
+        for (var i = 0; i < request.Payloads.Count; i++)
         {
-            throw RequestValidation.Invalid("payloads", "required: at least one payload");
+            RequirePayload(validation, request.Payloads[i], $"payloads[{i}]");
         }
 
+        var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
+        validation.ThrowIfInvalid();
+        RequireSignerOf(purpose!.Value, context);
         if (request.Payloads.Count > Signer.MaxBatch)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
@@ -44,11 +52,11 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
 
         for (var i = 0; i < request.Payloads.Count; i++)
         {
-            RequirePayload(request.Payloads[i], $"payloads[{i}]", purpose);
+            RequireWithinLimit(request.Payloads[i], $"payloads[{i}]", purpose.Value);
         }
 
         var signed = await signer.SignAsync(
-            purpose, request.Payloads.Select(p => p.Memory).ToList(), Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
+            purpose.Value, request.Payloads.Select(p => p.Memory).ToList(), typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         var response = new SignBatchResponse { Kid = signed.Key.Id.ToString() };
         response.Jws.AddRange(signed.Jws);
         response.LogIndexes.AddRange(signed.LogIndexes);
@@ -57,19 +65,23 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
 
     public override async Task<CountersignResponse> Countersign(CountersignRequest request, ServerCallContext context)
     {
-        var purpose = ProtoMapping.RequirePurpose(request.Purpose);
-        if (purpose != Ledger.Notary.Keys.KeyPurpose.Attestation)
+        var validation = new RequestValidation();
+        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        if (purpose is { } named && named != Ledger.Notary.Keys.KeyPurpose.Attestation)
         {
             // A countersignature is a JWS signature over the caller's payload: for a license or a feed it
             // would be a whole token that skipped Sign's checks (a feed's version against the revocation log).
-            throw RequestValidation.Invalid("purpose",
-                $"Countersign is for attestations only (KEY_PURPOSE_ATTESTATION); {purpose.Name()} payloads are signed whole with Sign or SignBatch.");
+            validation.Fail("purpose",
+                $"Countersign is for attestations only (KEY_PURPOSE_ATTESTATION); {named.Name()} payloads are signed whole with Sign or SignBatch.");
         }
 
-        RequireSignerOf(purpose, context);
-        RequirePayload(request.Payload, "payload", purpose);
+        RequirePayload(validation, request.Payload, "payload");
+        var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
+        validation.ThrowIfInvalid();
+        RequireSignerOf(purpose!.Value, context);
+        RequireWithinLimit(request.Payload, "payload", purpose.Value);
         var countersignature = await signer.CountersignAsync(
-            purpose, request.Payload.Memory, Typ(request.Typ), ExpiresAt(request.ExpiresAt), CallerIdentity.Of(context), context.CancellationToken);
+            purpose.Value, request.Payload.Memory, typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         return new CountersignResponse
         {
             Protected = countersignature.Protected,
@@ -107,33 +119,25 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
         }
     }
 
-    private static DateTimeOffset? ExpiresAt(Google.Protobuf.WellKnownTypes.Timestamp? requested)
+    /// <summary>The JWS header's typ and the signature's expiry, each reported when invalid.</summary>
+    private static (string Typ, DateTimeOffset? ExpiresAt) Header(RequestValidation validation, string typ, Google.Protobuf.WellKnownTypes.Timestamp? expiresAt)
     {
-        var validation = new RequestValidation();
-        var expiresAt = validation.Time(requested, "expires_at");
-        validation.ThrowIfInvalid();
-        return expiresAt;
+        validation.Require(typ.Length <= 64 && typ.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '/'), "typ",
+            "at most 64 characters of letters, digits, '+', '-', '.', '/' (e.g. license+jwt)");
+        return (typ, validation.Time(expiresAt, "expires_at"));
     }
 
-    private static void RequirePayload(ByteString payload, string field, Ledger.Notary.Keys.KeyPurpose purpose)
-    {
-        if (payload.Length == 0)
-        {
-            throw RequestValidation.Invalid(field, "required: a payload of at least one byte");
-        }
+    private static void RequirePayload(RequestValidation validation, ByteString payload, string field) =>
+        validation.Require(payload.Length > 0, field, "required: a payload of at least one byte");
 
+    /// <summary>A payload over its purpose's limit is refused as too large (RESOURCE_EXHAUSTED), not as malformed.</summary>
+    private static void RequireWithinLimit(ByteString payload, string field, Ledger.Notary.Keys.KeyPurpose purpose)
+    {
         var limit = Signer.PayloadLimit(purpose);
         if (payload.Length > limit)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
                 $"{field}: {payload.Length} bytes is over the limit of {limit} bytes per {purpose.Name()} payload."));
         }
-    }
-
-    private static string Typ(string typ)
-    {
-        return typ.Length <= 64 && typ.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.' or '/')
-            ? typ
-            : throw RequestValidation.Invalid("typ", "at most 64 characters of letters, digits, '+', '-', '.', '/' (e.g. license+jwt)");
     }
 }
