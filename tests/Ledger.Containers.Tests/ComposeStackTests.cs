@@ -1,4 +1,5 @@
 using Ledger.Containers.Tests.Support;
+using Ledger.Testing;
 using Ledger.Testing.Processes;
 using Xunit.Abstractions;
 

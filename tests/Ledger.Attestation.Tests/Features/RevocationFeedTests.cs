@@ -13,6 +13,8 @@ public sealed class LedgerWithAttestationAndRevocation : LedgerWithAttestation
     {
         await base.InitializeAsync();
         Revocation = Start<Ledger.Revocation.Program>();
+        // Its queues bound before Attestation publishes a revocation: RabbitMQ drops what reaches an exchange with no queue.
+        await WaitUntilReadyAsync(Revocation);
     }
 
     public async Task<string> PullFeedAsync()

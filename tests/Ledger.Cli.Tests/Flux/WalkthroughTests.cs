@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Ledger.Cli.Tests.Support;
 using Ledger.Crypto;
 using Ledger.Testing.Processes;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Flux;
 
@@ -60,7 +61,7 @@ public sealed class WalkthroughTests(OciRegistry registry) : IClassFixture<OciRe
     [Fact]
     public async Task the_walkthrough_runs_verbatim_and_its_artifact_commands_fail_naming_a_registry_that_is_down()
     {
-        var calls = await RunWalkthroughAsync($"ghcr.io=http://127.0.0.1:{OciRegistry.FreePort()}");
+        var calls = await RunWalkthroughAsync($"ghcr.io=http://127.0.0.1:{FreePorts.Next()}");
 
         Assert.Equal([0, 0, 0, 0, 0, 1, 3, 3, 0, 0, 0, 0, 0, 0], calls.Select(c => c.ExitCode));
         foreach (var call in calls.Where(c => c.Command.EndsWith("artifacts", StringComparison.Ordinal)))

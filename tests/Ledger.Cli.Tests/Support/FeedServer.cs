@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Support;
 
@@ -12,7 +13,7 @@ public sealed class FeedServer : IDisposable
 
     public FeedServer(Func<string> body, string etag = "\"v1\"")
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         Url = $"http://127.0.0.1:{port}/feeds/revocations";
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         _listener.Start();
@@ -63,12 +64,5 @@ public sealed class FeedServer : IDisposable
     {
         _listener.Close();
         _serving.Wait(TimeSpan.FromSeconds(5));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

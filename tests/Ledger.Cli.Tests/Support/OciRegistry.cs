@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Ledger.Testing.Processes;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Support;
 
@@ -39,7 +40,7 @@ public sealed class OciRegistry : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await EnsureInstalledAsync();
-        Port = FreePort();
+        Port = FreePorts.Next();
         var config = Path.Combine(_directory, "config.yml");
         var auth = string.Empty;
         if (_login is { } login)
@@ -138,14 +139,6 @@ public sealed class OciRegistry : IAsyncLifetime
         catch (IOException)
         {
         }
-    }
-
-    /// <summary>A port nothing listens on (bound, then released): a registry that is down.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static string Digest(byte[] content) => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(content));

@@ -21,6 +21,8 @@ public sealed class LedgerWithCuttableBroker : LedgerServices
         await base.InitializeAsync();
         (Broker, var throughProxy) = CuttableBroker();
         Issuance = Start<Program>(throughProxy);
+        // Its own consumers' queues (revocations it learns) are bound before a test publishes to them.
+        await WaitUntilReadyAsync(Issuance);
         Licenses = new LicensesClient(Issuance.CreateChannel());
     }
 }

@@ -49,6 +49,8 @@ public sealed class AsyncDaemonTests : IClassFixture<IsolatedInfrastructure>
         builder.AddLedgerMessaging("probe", bus => bus.AddConsumer<ProbeForwardedConsumer>());
         await using var app = builder.Build();
         await app.StartAsync();
+        // The probe's queue is bound once the bus is healthy: an event forwarded before that would be dropped by the exchange.
+        await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
 
         var streamId = Guid.CreateVersion7();
         var store = app.Services.GetRequiredService<IDocumentStore>();
@@ -100,6 +102,8 @@ public sealed class OutboxTracingTests(IsolatedInfrastructure infrastructure) : 
         builder.AddLedgerMessaging("traced", bus => bus.AddConsumer<ProbeForwardedConsumer>());
         await using var app = builder.Build();
         await app.StartAsync();
+        // The probe's queue is bound once the bus is healthy: an event forwarded before that would be dropped by the exchange.
+        await app.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
 
         var streamId = Guid.CreateVersion7();
         ActivityTraceId requestTrace;

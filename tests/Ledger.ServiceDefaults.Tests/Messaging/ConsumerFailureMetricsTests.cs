@@ -26,7 +26,7 @@ public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastru
         builder.Configuration.AddInMemoryCollection(infrastructure.Settings);
         builder.Configuration.AddInMemoryCollection(AsyncDaemonTests.EphemeralPorts);
         // /metrics is served only on the metrics port, which must be known (not 0) to be recognized.
-        builder.Configuration.AddInMemoryCollection([new(MetricsListener.UrlSetting, $"http://127.0.0.1:{FreePort()}")]);
+        builder.Configuration.AddInMemoryCollection([new(MetricsListener.UrlSetting, $"http://127.0.0.1:{FreePorts.Next()}")]);
         builder.AddServiceDefaults("faults");
         builder.AddLedgerEventStore("faults", (options, _) => options.Events.AddEventType<ProbeRecorded>());
         builder.AddLedgerMessaging("faults", bus =>
@@ -76,13 +76,6 @@ public sealed class ConsumerFailureMetricsTests(IsolatedInfrastructure infrastru
     }
 
     /// <summary>A client of the HTTP/1.1 endpoint (the other one speaks only HTTP/2, for gRPC).</summary>
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<HttpClient> MetricsClientAsync(WebApplication app)
     {
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)

@@ -46,7 +46,7 @@ public class LedgerProcesses : IsolatedInfrastructure
         var notaryUrl = new Dictionary<string, string?> { [NotaryClients.UrlSetting] = Notary.GrpcUrl };
         // Revocation first, its queues bound, before Issuance publishes: it learns Issuance's events from
         // RabbitMQ, and asks Issuance (at a port chosen now) only for any its queues missed.
-        var issuancePort = ServiceProcess.FreePort();
+        var issuancePort = FreePorts.Next();
         Revocation = Start("Ledger.Revocation", "revocation", new(notaryUrl) { ["Ledger:Issuance:Url"] = $"http://127.0.0.1:{issuancePort}" });
         Attestation = Start("Ledger.Attestation", "attestation", notaryUrl);
         await Revocation.WaitUntilPublishingAsync(StartTimeout);

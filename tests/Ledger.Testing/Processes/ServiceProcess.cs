@@ -26,8 +26,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         _settings = settings;
         LogFile = logFile;
         _log = new StreamWriter(logFile, append: true) { AutoFlush = true };
-        var (httpPort, metricsPort) = (FreePort(), FreePort());
-        GrpcUrl = $"http://127.0.0.1:{grpcPort ?? FreePort()}";
+        var (httpPort, metricsPort) = (FreePorts.Next(), FreePorts.Next());
+        GrpcUrl = $"http://127.0.0.1:{grpcPort ?? FreePorts.Next()}";
         HttpUrl = $"http://127.0.0.1:{httpPort}";
         MetricsUrl = $"http://127.0.0.1:{metricsPort}";
     }
@@ -222,12 +222,5 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             _log.WriteLine(line);
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

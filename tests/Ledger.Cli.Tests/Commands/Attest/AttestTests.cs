@@ -1,4 +1,5 @@
 using Ledger.Cli.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Commands.Attest;
 
@@ -60,7 +61,7 @@ public sealed class AttestTests(RunningLedger ledger) : IDisposable
     [Fact]
     public async Task a_tag_is_resolved_by_its_registry_before_the_service_is_called_and_a_registry_that_is_down_is_a_server_error()
     {
-        var result = (await _online.Tool.With("LEDGER_REGISTRY_MIRRORS", $"ghcr.io=http://127.0.0.1:{OciRegistry.FreePort()}")
+        var result = (await _online.Tool.With("LEDGER_REGISTRY_MIRRORS", $"ghcr.io=http://127.0.0.1:{FreePorts.Next()}")
             .RunAsync("attest", "artifacts", "--url", "ghcr.io/acme/app:latest")).Expect(3);
 
         Assert.Contains("The registry ghcr.io cannot be reached", result.Stderr, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ledger.Cli.Tests.Support;
+using Ledger.Testing;
 
 namespace Ledger.Cli.Tests.Commands.Attestations;
 
@@ -52,7 +53,7 @@ public sealed class TagResolutionTests(OciRegistry registry) : IClassFixture<Oci
     public async Task a_registry_that_is_down_is_a_server_error_naming_it()
     {
         await _keys.InitializeAsync();
-        var port = OciRegistry.FreePort();
+        var port = FreePorts.Next();
 
         var result = (await _keys.Workspace.RunAsync("sign", "artifacts", "-k", _keys.SigningPrivate, "-a", _keys.NewPath(".jwt"), "-u", $"127.0.0.1:{port}/acme/app:v1")).Expect(3);
 

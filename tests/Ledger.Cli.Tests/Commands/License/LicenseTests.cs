@@ -54,11 +54,11 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
         var valid = (await _online.RunAsync("verify", "license-key", "license.jwt", "--key", "ledger.jwks", "--audience", "acme-app", "--issuer", "ledger", "--capability", "sso", "--feed", feedUrl, "--output-format", "json")).Expect(0);
         Assert.Equal("feed", valid.Json["revocation"]!["source"]!.GetValue<string>());
 
-        var status = (await _online.RunAsync("license", "status", id, "--output-format", "json")).Expect(0);
+        // Revocation learns of the license from Issuance's LicenseIssued event, within seconds; until then status is NOT_FOUND.
+        var status = await _online.EventuallyAsync("license", "status", id, "--output-format", "json");
         Assert.False(status.Json["revoked"]!.GetValue<bool>());
 
-        // Revocation learns of the license from Issuance's LicenseIssued event, within seconds.
-        var revoked = (await _online.EventuallyAsync("license", "revoke", id, "--reason", "key_compromise", "--comment", "leaked", "--output-format", "json"));
+        var revoked = (await _online.RunAsync("license", "revoke", id, "--reason", "key_compromise", "--comment", "leaked", "--output-format", "json")).Expect(0);
         Assert.True(revoked.Json["newly_revoked"]!.GetValue<bool>());
         Assert.Equal("keyCompromise", revoked.Json["reason"]!.GetValue<string>());
         var again = (await _online.RunAsync("license", "revoke", id, "--output-format", "json")).Expect(0);
@@ -97,7 +97,13 @@ public sealed class LicenseTests(RunningLedger ledger) : IDisposable
             ids.Add(issued.Json["license_id"]!.GetValue<string>());
         }
 
-        // Revocation learns the licenses from LicenseIssued within seconds; until then the call is refused and changes nothing.
+        // Revocation learns the licenses from LicenseIssued within seconds. Revoking by customer revokes those it knows,
+        // so wait until it knows all three.
+        foreach (var id in ids)
+        {
+            await _online.EventuallyAsync("license", "status", id);
+        }
+
         var revoked = await _online.EventuallyAsync("license", "revoke-many", "--customer-id", customer, "--reason", "cessation_of_operation",
             "--idempotency-key", $"many-{customer}", "--output-format", "json");
         var retried = (await _online.RunAsync("license", "revoke-many", "--customer-id", customer, "--reason", "cessation_of_operation",
