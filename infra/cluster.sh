@@ -397,6 +397,7 @@ replica_start() { # service n
     export Ledger__Notary__RevocationUrl="http://127.0.0.1:$(balancer_http revocation)"
     export Ledger__Revocation__Url="http://127.0.0.1:$(balancer_grpc revocation)"
     export Ledger__Issuance__Url="http://127.0.0.1:$(balancer_grpc issuance)"
+    export Ledger__Attestation__Url="http://127.0.0.1:$(balancer_grpc attestation)"
     export Kestrel__Endpoints__Http__Url="http://127.0.0.1:$(replica_http "$s" "$n")"
     export Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$(replica_grpc "$s" "$n")"
     unset OTEL_EXPORTER_OTLP_ENDPOINT

@@ -63,6 +63,8 @@ export Ledger__Notary__RevocationUrl="${Ledger__Notary__RevocationUrl:-http://12
 export Ledger__Revocation__Url="${Ledger__Revocation__Url:-http://127.0.0.1:$((base + 21))}"
 # Revocation asks Issuance here for events its queues missed (docs/EVENTS.md).
 export Ledger__Issuance__Url="${Ledger__Issuance__Url:-http://127.0.0.1:$((base + 11))}"
+# ... and Attestation for the attestation revocations its queue missed (docs/EVENTS.md).
+export Ledger__Attestation__Url="${Ledger__Attestation__Url:-http://127.0.0.1:$((base + 31))}"
 # Revocation starts before Issuance and binds its queues first: it applies Issuance's events in
 # Issuance's order, so the first ones come from RabbitMQ rather than a catch-up (docs/EVENTS.md).
 services=(notary:Notary:0 revocation:Revocation:20 attestation:Attestation:30 issuance:Issuance:10)

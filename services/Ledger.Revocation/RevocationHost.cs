@@ -31,6 +31,7 @@ public static class RevocationHost
                 options.Schema.For<RevocationRecord>().Index(r => r.FeedVersion);
                 options.Schema.For<KnownLicense>().UseOptimisticConcurrency(true).Index(l => l.CustomerId);
                 options.Schema.For<LicenseHorizon>().UseOptimisticConcurrency(true);
+                options.Schema.For<AttestationHorizon>().UseOptimisticConcurrency(true);
                 options.Schema.For<PendingLicenseEvent>().Index(p => p.Previous);
                 options.Schema.For<IdempotencyRecord>();
             })
@@ -48,6 +49,7 @@ public static class RevocationHost
         });
         builder.AddNotaryClients();
         builder.AddLearningCatchUp();
+        builder.AddAttestationCatchUp();
 
         builder.Services.AddValidatedSettings<FeedPolicy.Settings>(FeedPolicy.Section);
         builder.Services.AddSingleton(sp => FeedPolicy.From(sp.Settings<FeedPolicy.Settings>()));

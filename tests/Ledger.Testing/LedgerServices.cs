@@ -17,6 +17,7 @@ public class LedgerServices : IsolatedInfrastructure
     private ServiceHost<Notary.Program>? _notary;
     private ServiceHost<Revocation.Program>? _revocation;
     private ServiceHost<Issuance.Program>? _issuance;
+    private ServiceHost<Attestation.Program>? _attestation;
 
     /// <summary>
     /// Whether Notary checks feed versions against this fixture's Revocation (Ledger:Notary:RevocationUrl),
@@ -98,8 +99,11 @@ public class LedgerServices : IsolatedInfrastructure
             services.AddGrpcClient<Contracts.Revocation.V1.Revocations.RevocationsClient>()
                 .ConfigurePrimaryHttpMessageHandler(() => (_revocation ?? Start<Revocation.Program>()).Server.CreateHandler());
             // Revocation catches up on missed Issuance events from the first Issuance this fixture started (none: unreachable).
-            services.AddGrpcClient<Contracts.Admin.V1.Admin.AdminClient>()
-                .ConfigurePrimaryHttpMessageHandler(() => new IssuanceHandler(this));
+            services.AddGrpcClient<Contracts.Admin.V1.Admin.AdminClient>(Revocation.Features.LearningLicenses.LearningCatchUp.ClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new FirstStartedHandler(() => _issuance?.Server, "Issuance"));
+            // ... and on attestation revocations from the first Attestation it started.
+            services.AddGrpcClient<Contracts.Admin.V1.Admin.AdminClient>(Revocation.Features.Revoking.AttestationCatchUp.ClientName)
+                .ConfigurePrimaryHttpMessageHandler(() => new FirstStartedHandler(() => _attestation?.Server, "Attestation"));
         })
         {
             Token = () => Clients.Mint(TestClients.Admin, service),
@@ -113,6 +117,11 @@ public class LedgerServices : IsolatedInfrastructure
         if (host is ServiceHost<Issuance.Program> issuance)
         {
             _issuance ??= issuance;
+        }
+
+        if (host is ServiceHost<Attestation.Program> attestation)
+        {
+            _attestation ??= attestation;
         }
 
         _ = host.Server;
@@ -166,16 +175,16 @@ public class LedgerServices : IsolatedInfrastructure
     }
 
     /// <summary>Sends each call to the fixture's Issuance as it is when the call is made; without one, the call fails as an unreachable server would.</summary>
-    private sealed class IssuanceHandler(LedgerServices fixture) : DelegatingHandler
+    /// <summary>Calls the in-process server of the first such service the fixture started; none yet: unreachable.</summary>
+    private sealed class FirstStartedHandler(Func<Microsoft.AspNetCore.TestHost.TestServer?> server, string service) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (fixture._issuance is not { } issuance)
+            if (InnerHandler is null)
             {
-                throw new HttpRequestException("This fixture started no Issuance.");
+                InnerHandler = (server() ?? throw new HttpRequestException($"This fixture started no {service}.")).CreateHandler();
             }
 
-            InnerHandler ??= issuance.Server.CreateHandler();
             return base.SendAsync(request, cancellationToken);
         }
     }

@@ -255,6 +255,8 @@ public sealed class RevocationsService(
 
         using var slot = watch.TryEnter() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
             "This Revocation replica already serves its maximum of watches (Ledger:Revocation:MaxWatchers). Retry later, or poll the signed feed (GET /feeds/revocations?since=N)."));
+        // Headers now, before any record: the client learns the watch is open (it holds a slot) without waiting for a revocation.
+        await context.WriteResponseHeadersAsync([]);
 
         await foreach (var record in watch.FollowAsync(request.AfterVersion, context.CancellationToken))
         {

@@ -1,6 +1,8 @@
+using Ledger.Contracts.Admin.V1;
 using Ledger.Contracts.Attestation.V1;
 using Ledger.Testing;
 using Ledger.Verification;
+using AdminClient = Ledger.Contracts.Admin.V1.Admin.AdminClient;
 
 namespace Ledger.Attestation.Tests.Features;
 
@@ -49,5 +51,45 @@ public sealed class RevocationFeedTests(LedgerWithAttestationAndRevocation ledge
 
         Assert.Contains(id, latest.State!.Revoked);
         Assert.True(latest.State.Version > before.State.Version);
+    }
+}
+
+/// <summary>Attestation alone at first: its revocations reach an exchange no Revocation queue is bound to yet.</summary>
+public sealed class RevocationStartedLaterTests(LedgerWithAttestation ledger) : IClassFixture<LedgerWithAttestation>
+{
+    [Fact]
+    public async Task a_revocation_started_after_attestation_withdrew_attestations_catches_up_from_attestation_and_feeds_them()
+    {
+        var withdrawn = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            var attestation = await ledger.AttestArtifactsAsync($"ghcr.io/acme/early-{i}@{Vendor.Digest($"early-{i}")}");
+            await ledger.Attestations.RevokeAttestationAsync(new RevokeAttestationRequest
+            {
+                IdempotencyKey = LedgerWithAttestation.NewKey(), AttestationId = attestation.AttestationId, Reason = AttestationRevocationReason.Superseded,
+            });
+            withdrawn.Add(Guid.Parse(attestation.AttestationId));
+        }
+
+        var kept = Guid.Parse((await ledger.AttestArtifactsAsync($"ghcr.io/acme/kept@{Vendor.Digest("kept")}")).AttestationId);
+        // Attestation has published all of it (its outbox is done) before Revocation exists.
+        var asRevocation = new AdminClient(ledger.Attestation.CreateChannel(() => ledger.Clients.Mint(TestClients.Revocation, "attestation")));
+        await Eventually.True(async () => (await asRevocation.ListPublishedEventsAsync(new ListPublishedEventsRequest())).Events
+                .Count(e => e.MessageType.EndsWith(":AttestationRevoked", StringComparison.Ordinal)) == 3,
+            TimeSpan.FromSeconds(60), "Attestation to publish its three revocations");
+
+        var revocation = ledger.Start<Ledger.Revocation.Program>(new Dictionary<string, string?> { ["Ledger:Revocation:CatchUp:AttestationIntervalSeconds"] = "0.5" });
+        var jwks = await ledger.FetchJwksAsync();
+        var feed = await Eventually.Get(async () =>
+        {
+            using var http = revocation.CreateClient();
+            var accepted = RevocationFeeds.Accept(await http.GetStringAsync(new Uri("/feeds/revocations", UriKind.Relative)), jwks, "ledger", null, DateTimeOffset.UtcNow);
+            return accepted.IsAccepted && withdrawn.All(accepted.State!.Revoked.Contains) ? accepted : null;
+        }, TimeSpan.FromSeconds(60), "the revocation feed to list the attestations withdrawn before Revocation started");
+
+        Assert.Equal(withdrawn.Order(), feed.State!.Revoked.Order());
+        Assert.DoesNotContain(kept, feed.State.Revoked);
+        Assert.Equal(3, feed.State.Version);
+        Assert.Contains("Caught up on 3 attestation revocation(s)", revocation.Logs.All, StringComparison.Ordinal);
     }
 }

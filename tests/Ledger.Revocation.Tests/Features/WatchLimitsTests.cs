@@ -34,12 +34,13 @@ public sealed class WatchLimitsTests(LedgerWithOneWatchSlot ledger) : IClassFixt
         using (var first = new CancellationTokenSource())
         {
             using var holding = ledger.As(TestClients.Auditor).Watch(new WatchRequest(), cancellationToken: first.Token);
+            await holding.ResponseHeadersAsync; // the first watch is open and holds the only slot
             var waiting = holding.ResponseStream.MoveNext(first.Token);
-            await Task.Delay(500); // the first watch is open and holds the only slot
 
             var full = await Assert.ThrowsAsync<RpcException>(async () =>
             {
-                using var call = ledger.As(TestClients.Admin).Watch(new WatchRequest());
+                // A deadline, so a second watch that wrongly got a slot fails the test instead of waiting forever.
+                using var call = ledger.As(TestClients.Admin).Watch(new WatchRequest(), deadline: DateTime.UtcNow.AddSeconds(30));
                 await call.ResponseStream.MoveNext();
             });
             Assert.Equal(StatusCode.ResourceExhausted, full.StatusCode);

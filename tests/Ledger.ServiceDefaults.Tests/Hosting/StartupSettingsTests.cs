@@ -33,6 +33,8 @@ public sealed class StartupSettingsTests(LedgerServices ledger) : IClassFixture<
         { "issuance", "Ledger:Revocation:Url", "ftp://revocation:5031", "setting Ledger:Revocation:Url must be Revocation's gRPC address as http://host:port" },
         { "revocation", "Ledger:Revocation:MaxWatchers", "0", "setting Ledger:Revocation:MaxWatchers must be from 1 to 10000 watches per replica (was 0)" },
         { "revocation", "Ledger:Issuance:Url", "http://issuance:5021/admin", "setting Ledger:Issuance:Url must be Issuance's gRPC address as http://host:port" },
+        { "revocation", "Ledger:Attestation:Url", "attestation:5041", "setting Ledger:Attestation:Url must be Attestation's gRPC address as http://host:port" },
+        { "revocation", "Ledger:Revocation:CatchUp:AttestationIntervalSeconds", "0", "setting Ledger:Revocation:CatchUp:AttestationIntervalSeconds must be from 0.2 to 3600 seconds (was 0)" },
         { "attestation", "Ledger:Kestrel:MaxConnections", "0", "setting Ledger:Kestrel:MaxConnections must be from 1 to 1000000 connections (was 0)" },
         { "attestation", "Ledger:Kestrel:MaxStreamsPerConnection", "20000", "setting Ledger:Kestrel:MaxStreamsPerConnection must be from 1 to 10000 streams (was 20000)" },
         { "issuance", "Ledger:Auth:ClientsFile", "/nonexistent/clients.json", "The client registry /nonexistent/clients.json does not exist. Create it (see docs/SECURITY.md) or fix Ledger__Auth__ClientsFile." },

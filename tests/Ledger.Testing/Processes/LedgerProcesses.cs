@@ -46,9 +46,12 @@ public class LedgerProcesses : IsolatedInfrastructure
         var notaryUrl = new Dictionary<string, string?> { [NotaryClients.UrlSetting] = Notary.GrpcUrl };
         // Revocation first, its queues bound, before Issuance publishes: it learns Issuance's events from
         // RabbitMQ, and asks Issuance (at a port chosen now) only for any its queues missed.
-        var issuancePort = FreePorts.Next();
-        Revocation = Start("Ledger.Revocation", "revocation", new(notaryUrl) { ["Ledger:Issuance:Url"] = $"http://127.0.0.1:{issuancePort}" });
-        Attestation = Start("Ledger.Attestation", "attestation", notaryUrl);
+        var (issuancePort, attestationPort) = (FreePorts.Next(), FreePorts.Next());
+        Revocation = Start("Ledger.Revocation", "revocation", new(notaryUrl)
+        {
+            ["Ledger:Issuance:Url"] = $"http://127.0.0.1:{issuancePort}", ["Ledger:Attestation:Url"] = $"http://127.0.0.1:{attestationPort}",
+        });
+        Attestation = Start("Ledger.Attestation", "attestation", notaryUrl, attestationPort);
         await Revocation.WaitUntilPublishingAsync(StartTimeout);
         Issuance = Start("Ledger.Issuance", "issuance", new(notaryUrl) { ["Ledger:Revocation:Url"] = Revocation.GrpcUrl }, issuancePort);
         await Task.WhenAll(Issuance.WaitUntilReadyAsync(StartTimeout), Revocation.WaitUntilReadyAsync(StartTimeout), Attestation.WaitUntilReadyAsync(StartTimeout));

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Net.ClientFactory;
 using Ledger.ClientTokens;
 using Ledger.Revocation.KnownLicenses;
 using Ledger.ServiceDefaults.Hosting;
@@ -20,10 +21,13 @@ namespace Ledger.Revocation.Features.LearningLicenses;
 /// arrives first. The clock only decides when to ask; what is learned is Issuance's record.
 /// </summary>
 public sealed class LearningCatchUp(
-    IDocumentStore store, LicenseLearning learning, AdminClient issuance, IOptions<LearningCatchUp.Settings> settings,
+    IDocumentStore store, LicenseLearning learning, GrpcClientFactory clients, IOptions<LearningCatchUp.Settings> settings,
     IOptions<LearningCatchUp.IssuanceSettings> issuanceSettings, ILogger<LearningCatchUp> logger, TimeProvider clock) : BackgroundService
 {
     public const string Section = "Ledger:Revocation:CatchUp";
+
+    /// <summary>The name of Revocation's client to Issuance's Admin service.</summary>
+    public const string ClientName = "issuance";
 
     /// <summary>The section of <see cref="IssuanceSettings"/>.</summary>
     public const string IssuanceSection = "Ledger:Issuance";
@@ -75,7 +79,7 @@ public sealed class LearningCatchUp(
                 horizon = (await session.LoadAsync<LicenseHorizon>(LicenseHorizon.DocumentId, cancellationToken))?.Sequence ?? 0;
             }
 
-            var page = await issuance.ListPublishedEventsAsync(
+            var page = await clients.CreateClient<AdminClient>(ClientName).ListPublishedEventsAsync(
                 new ListPublishedEventsRequest { AfterSequence = horizon, MaxEvents = Page },
                 deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken);
             var events = new List<LicenseLearning.IssuanceEvent>(page.Events.Count);
@@ -138,7 +142,7 @@ public static class LearningCatchUpRegistration
         builder.Services.AddValidatedSettings<LearningCatchUp.Settings>(LearningCatchUp.Section);
         builder.Services.AddValidatedSettings<LearningCatchUp.IssuanceSettings>(LearningCatchUp.IssuanceSection);
         builder.Services.AddOutgoingCallee("issuance");
-        builder.Services.AddGrpcClient<AdminClient>((services, options) =>
+        builder.Services.AddGrpcClient<AdminClient>(LearningCatchUp.ClientName, (services, options) =>
             {
                 options.Address = services.Settings<LearningCatchUp.IssuanceSettings>().Address;
             })
