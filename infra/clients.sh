@@ -2,7 +2,7 @@
 # Creates the local client identities `make run` uses, once: an admin (every API role) for you
 # and ledgerctl, and one identity per service holding only its signer role at Notary (issuance:
 # license-signer, revocation: feed-signer, attestation: attestation-signer), plus event-reader for
-# revocation (it asks Issuance for events its queues missed). API roles never sign at Notary, and
+# revocation (it asks Issuance and Attestation for events its queues missed). API roles never sign at Notary, and
 # service identities have no API role (docs/SECURITY.md). Writes private
 # JWKs (mode 0600) and the registry the services read, .ledger/clients.json. Idempotent:
 # existing keys are kept; the registry is rewritten.

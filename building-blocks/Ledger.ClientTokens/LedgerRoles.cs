@@ -28,8 +28,8 @@ public static class LedgerRoles
     public const string AttestationSigner = "attestation-signer";
 
     /// <summary>
-    /// Revocation's identity, at Issuance: lists the integration events Issuance already published
-    /// (Admin.ListPublishedEvents), to catch up on any its queues missed. Reads, changes nothing.
+    /// Revocation's identity, at Issuance and Attestation: lists the integration events the service already
+    /// published (Admin.ListPublishedEvents), to catch up on any its queues missed. Reads, changes nothing.
     /// </summary>
     public const string EventReader = "event-reader";
 

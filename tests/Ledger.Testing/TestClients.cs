@@ -6,7 +6,7 @@ namespace Ledger.Testing;
 /// <summary>
 /// Real client keys for a test class: an admin holding every API role, an auditor, and one identity
 /// per service holding only its signer role at Notary (issuance signs licenses, revocation feeds,
-/// attestation attestations) and, for revocation, event-reader at Issuance (it catches up on missed events),
+/// attestation attestations) and, for revocation, event-reader at Issuance and Attestation (it catches up on missed events),
 /// registered in a clients.json the services read, exactly as in production.
 /// </summary>
 public sealed class TestClients : IDisposable

@@ -84,7 +84,12 @@ public sealed class EnvelopeKeyCustody(RootKey rootKey, IDocumentStore store) : 
             var seed = Unwrap(wrapped, purpose);
             try
             {
-                key = _signingKeys.GetOrAdd(kid, _ => Ed25519SigningKey.FromSeed(seed));
+                var opened = Ed25519SigningKey.FromSeed(seed);
+                key = _signingKeys.GetOrAdd(kid, opened);
+                if (!ReferenceEquals(key, opened))
+                {
+                    opened.Dispose(); // a concurrent first signature opened it too
+                }
             }
             finally
             {

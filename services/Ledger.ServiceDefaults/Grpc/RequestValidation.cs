@@ -13,16 +13,32 @@ public sealed class RequestValidation
     private const long MinTimestampSeconds = -62_135_596_800;
     private const long MaxTimestampSeconds = 253_402_300_799;
 
-    private readonly List<BadRequest.Types.FieldViolation> _violations = [];
+    /// <summary>
+    /// Violations one refusal lists; the rest are counted in its message. A request of thousands of bad
+    /// entries (a batch, a list of ids) still gets an answer that fits a client's header limits (gRPC
+    /// details travel in a trailer, 64 KiB by default in grpc-dotnet).
+    /// </summary>
+    public const int MaxListed = 50;
 
-    public bool IsValid => _violations.Count == 0;
+    private readonly List<BadRequest.Types.FieldViolation> _violations = [];
+    private int _unlisted;
+
+    public bool IsValid => Count == 0;
 
     /// <summary>How many violations so far: compare before and after checking a part of the request.</summary>
-    public int Count => _violations.Count;
+    public int Count => _violations.Count + _unlisted;
 
     public RequestValidation Fail(string field, string description)
     {
-        _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        if (_violations.Count < MaxListed)
+        {
+            _violations.Add(new BadRequest.Types.FieldViolation { Field = field, Description = description });
+        }
+        else
+        {
+            _unlisted++;
+        }
+
         return this;
     }
 
@@ -60,7 +76,8 @@ public sealed class RequestValidation
 
     public RpcException ToException()
     {
-        var summary = string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"));
+        var summary = string.Join("; ", _violations.Select(v => $"{v.Field}: {v.Description}"))
+            + (_unlisted > 0 ? $"; and {_unlisted} more invalid field(s) not listed" : "");
         var badRequest = new BadRequest();
         badRequest.FieldViolations.AddRange(_violations);
         return new Google.Rpc.Status

@@ -130,6 +130,10 @@ public sealed class BulkRevokingTests(LedgerWithRevocation ledger) : IClassFixtu
             IdempotencyKey = Guid.NewGuid().ToString(), LicenseIds = new LicenseIds { Ids = { known.LicenseId, "not-an-id" } },
         }).ResponseAsync);
         var unnamed = await Assert.ThrowsAsync<RpcException>(() => ledger.Revocations.RevokeLicensesAsync(new RevokeLicensesRequest { IdempotencyKey = "k" }).ResponseAsync);
+        var manyMalformed = await Assert.ThrowsAsync<RpcException>(() => ledger.Revocations.RevokeLicensesAsync(new RevokeLicensesRequest
+        {
+            IdempotencyKey = Guid.NewGuid().ToString(), LicenseIds = new LicenseIds { Ids = { Enumerable.Range(0, 5000).Select(i => $"bad-{i}") } },
+        }).ResponseAsync);
         var unknownCustomer = await Assert.ThrowsAsync<RpcException>(() => ledger.Revocations.RevokeLicensesAsync(new RevokeLicensesRequest
         {
             IdempotencyKey = Guid.NewGuid().ToString(), CustomerId = "cust-nobody",
@@ -141,6 +145,12 @@ public sealed class BulkRevokingTests(LedgerWithRevocation ledger) : IClassFixtu
         Assert.Equal(StatusCode.InvalidArgument, malformed.StatusCode);
         Assert.Contains("license_ids.ids[1]", malformed.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.InvalidArgument, unnamed.StatusCode);
+        // Thousands of bad ids: the first 50 are listed, the rest counted, so the answer fits a client's header limit.
+        Assert.Equal(StatusCode.InvalidArgument, manyMalformed.StatusCode);
+        Assert.Equal(
+            Enumerable.Range(0, 50).Select(i => $"license_ids.ids[{i}]"),
+            manyMalformed.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations.Select(v => v.Field));
+        Assert.EndsWith("and 4950 more invalid field(s) not listed", manyMalformed.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.NotFound, unknownCustomer.StatusCode);
         Assert.False((await ledger.Revocations.GetStatusAsync(new GetStatusRequest { LicenseId = known.LicenseId })).Revoked);
         Assert.Equal(head.Version, (await ledger.Revocations.GetFeedAsync(new GetFeedRequest())).Version);

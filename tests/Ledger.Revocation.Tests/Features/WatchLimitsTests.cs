@@ -31,7 +31,7 @@ public sealed class WatchLimitsTests(LedgerWithOneWatchSlot ledger) : IClassFixt
         });
         Assert.Equal(StatusCode.PermissionDenied, issuerOnly.StatusCode);
 
-        using (var first = new CancellationTokenSource())
+        using (var first = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
         {
             using var holding = ledger.As(TestClients.Auditor).Watch(new WatchRequest(), cancellationToken: first.Token);
             await holding.ResponseHeadersAsync; // the first watch is open and holds the only slot

@@ -213,12 +213,12 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
         return await LoadAsync(kid, cancellationToken);
     }
 
-    /// <summary>Marks the key compromised; one that meets a retirement committed first is read again and marked then.</summary>
-    public Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedAsync(
-        Guid kid, string reason, string requestedBy, CancellationToken cancellationToken) =>
-        ReadAgainOnConflictAsync(() => MarkCompromisedOnceAsync(kid, reason, requestedBy, cancellationToken));
-
-    private async Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedOnceAsync(
+    /// <summary>
+    /// Marks the key compromised and, when it was the ring's active key, gives the ring a new one under the
+    /// ring's lock. The mark alone is read again and retried when another change to the key (a retirement,
+    /// which takes no ring lock) committed first; the replacement is never retried blindly.
+    /// </summary>
+    public async Task<(SigningKey Key, SigningKey? Replacement)> MarkCompromisedAsync(
         Guid kid, string reason, string requestedBy, CancellationToken cancellationToken)
     {
         var key = await LoadAsync(kid, cancellationToken);
@@ -229,12 +229,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
 
         await using (var ringLock = await RingLock.AcquireAsync(store, key.Purpose, cancellationToken))
         {
-            await using var session = store.LightweightSession();
-            var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
-            var wasActive = stream.Aggregate!.Status == KeyStatus.Active;
-            var now = clock.GetUtcNow();
-            stream.AppendOne(new KeyMarkedCompromised(kid, key.Purpose, string.IsNullOrWhiteSpace(reason) ? "marked compromised" : reason.Trim(), now, requestedBy));
-            await session.SaveChangesAsync(cancellationToken);
+            var wasActive = await ReadAgainOnConflictAsync(() => MarkOnceAsync(kid, key.Purpose, reason, requestedBy, cancellationToken));
             await ring.RefreshAsync(cancellationToken);
             if (!wasActive)
             {
@@ -246,6 +241,22 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             var rotation = await EnsureActiveUnderLockAsync(key.Purpose, cancellationToken);
             return (await LoadAsync(kid, cancellationToken), rotation?.NewKey);
         }
+    }
+
+    /// <summary>Appends the mark unless the key is compromised already; whether the key was the ring's active key.</summary>
+    private async Task<bool> MarkOnceAsync(Guid kid, KeyPurpose purpose, string reason, string requestedBy, CancellationToken cancellationToken)
+    {
+        await using var session = store.LightweightSession();
+        var stream = await session.Events.FetchForWriting<SigningKey>(kid, cancellationToken);
+        var status = stream.Aggregate!.Status;
+        if (status == KeyStatus.Compromised)
+        {
+            return false;
+        }
+
+        stream.AppendOne(new KeyMarkedCompromised(kid, purpose, string.IsNullOrWhiteSpace(reason) ? "marked compromised" : reason.Trim(), clock.GetUtcNow(), requestedBy));
+        await session.SaveChangesAsync(cancellationToken);
+        return status == KeyStatus.Active;
     }
 
     /// <summary>Retires every retiring key whose signatures have all expired.</summary>
@@ -268,7 +279,7 @@ public sealed class KeyLifecycle(IDocumentStore store, IKeyCustody custody, KeyR
             }
             catch (RuleViolation)
             {
-                // Another replica changed the key first.
+                // Changed meanwhile by a key admin or another replica into a state that is not retired this way.
             }
         }
 

@@ -20,12 +20,11 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     public override async Task<SignResponse> Sign(SignRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
-        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        var purpose = SignablePurpose(validation, request.Purpose, context);
         RequirePayload(validation, request.Payload, "payload");
         var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
         validation.ThrowIfInvalid();
-        RequireSignerOf(purpose!.Value, context);
-        RequireWithinLimit(request.Payload, "payload", purpose.Value);
+        RequireWithinLimit(request.Payload, "payload", purpose!.Value);
         var signed = await signer.SignAsync(
             purpose.Value, [request.Payload.Memory], typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         return new SignResponse { Jws = signed.Jws[0], Kid = signed.Key.Id.ToString(), LogIndex = signed.LogIndexes[0] };
@@ -34,7 +33,13 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
     public override async Task<SignBatchResponse> SignBatch(SignBatchRequest request, ServerCallContext context)
     {
         var validation = new RequestValidation();
-        var purpose = ProtoMapping.Purpose(validation, request.Purpose);
+        var purpose = SignablePurpose(validation, request.Purpose, context);
+        if (request.Payloads.Count > Signer.MaxBatch)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"payloads: {request.Payloads.Count} payloads is over the limit of {Signer.MaxBatch} per call; split the batch."));
+        }
+
         validation.Require(request.Payloads.Count > 0, "payloads", "required: at least one payload");
         for (var i = 0; i < request.Payloads.Count; i++)
         {
@@ -43,20 +48,14 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
 
         var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
         validation.ThrowIfInvalid();
-        RequireSignerOf(purpose!.Value, context);
-        if (request.Payloads.Count > Signer.MaxBatch)
-        {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"payloads: {request.Payloads.Count} payloads is over the limit of {Signer.MaxBatch} per call; split the batch."));
-        }
-
+        var signing = purpose!.Value;
         for (var i = 0; i < request.Payloads.Count; i++)
         {
-            RequireWithinLimit(request.Payloads[i], $"payloads[{i}]", purpose.Value);
+            RequireWithinLimit(request.Payloads[i], $"payloads[{i}]", signing);
         }
 
         var signed = await signer.SignAsync(
-            purpose.Value, request.Payloads.Select(p => p.Memory).ToList(), typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
+            signing, request.Payloads.Select(p => p.Memory).ToList(), typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         var response = new SignBatchResponse { Kid = signed.Key.Id.ToString() };
         response.Jws.AddRange(signed.Jws);
         response.LogIndexes.AddRange(signed.LogIndexes);
@@ -74,12 +73,15 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
             validation.Fail("purpose",
                 $"Countersign is for attestations only (KEY_PURPOSE_ATTESTATION); {named.Name()} payloads are signed whole with Sign or SignBatch.");
         }
+        else if (purpose is { } attestation)
+        {
+            RequireSignerOf(attestation, context);
+        }
 
         RequirePayload(validation, request.Payload, "payload");
         var (typ, expiresAt) = Header(validation, request.Typ, request.ExpiresAt);
         validation.ThrowIfInvalid();
-        RequireSignerOf(purpose!.Value, context);
-        RequireWithinLimit(request.Payload, "payload", purpose.Value);
+        RequireWithinLimit(request.Payload, "payload", purpose!.Value);
         var countersignature = await signer.CountersignAsync(
             purpose.Value, request.Payload.Memory, typ, expiresAt, CallerIdentity.Of(context), context.CancellationToken);
         return new CountersignResponse
@@ -89,6 +91,21 @@ public sealed class SigningService(Signer signer) : Contracts.Notary.V1.Signing.
             Kid = countersignature.Key.Id.ToString(),
             LogIndex = countersignature.LogIndex,
         };
+    }
+
+    /// <summary>
+    /// The purpose to sign for, once the caller is known to sign it: a purpose the caller's role does not
+    /// sign is refused (PERMISSION_DENIED) before the payload is looked at; an unknown one is reported with the other fields.
+    /// </summary>
+    private static Ledger.Notary.Keys.KeyPurpose? SignablePurpose(RequestValidation validation, Contracts.Notary.V1.KeyPurpose requested, ServerCallContext context)
+    {
+        var purpose = ProtoMapping.Purpose(validation, requested);
+        if (purpose is { } known)
+        {
+            RequireSignerOf(known, context);
+        }
+
+        return purpose;
     }
 
     /// <summary>Least privilege: Issuance's identity signs licenses, Revocation's feeds, Attestation's attestations; none signs the others'.</summary>

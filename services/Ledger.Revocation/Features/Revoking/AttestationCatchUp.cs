@@ -77,25 +77,31 @@ public sealed class AttestationCatchUp(
                 horizon = await session.LoadAsync<AttestationHorizon>(AttestationHorizon.DocumentId, cancellationToken) ?? new AttestationHorizon();
             }
 
+            var after = horizon.Sequence;
             var page = await admin.ListPublishedEventsAsync(
-                new ListPublishedEventsRequest { AfterSequence = horizon.Sequence, MaxEvents = Page },
+                new ListPublishedEventsRequest { AfterSequence = after, MaxEvents = Page },
                 deadline: DateTime.UtcNow + CallTimeout, cancellationToken: cancellationToken);
             if (page.Events.Count == 0)
             {
+                if (page.PublishedThrough < after)
+                {
+                    // Attestation's sequence restarted below what was read (its database restored or replaced):
+                    // read it all again; recording a revocation twice records it once.
+                    logger.LogWarning(
+                        "Attestation has published through sequence {PublishedThrough}, below the {Horizon} Revocation had read; reading Attestation's events again from the start",
+                        page.PublishedThrough, after);
+                    await AdvanceAsync(horizon, 0, cancellationToken);
+                }
+
                 return;
             }
 
+            var withdrawn = Withdrawn(page.Events);
+            var recorded = (await LoadRecordedAsync(withdrawn.Select(w => w.AttestationId), cancellationToken)).ToHashSet();
             var revoked = 0;
-            foreach (var published in page.Events)
+            foreach (var message in withdrawn.Where(w => !recorded.Contains(w.AttestationId)))
             {
-                if (published.MessageType != $"Ledger.IntegrationEvents.V1:{nameof(AttestationRevoked)}")
-                {
-                    continue;
-                }
-
-                var message = JsonSerializer.Deserialize<AttestationRevoked>(published.MessageJson, Json)
-                    ?? throw new InvalidOperationException($"Attestation listed event {published.Sequence} as {published.MessageType} with no body.");
-                var outcome = await revoker.RevokeAttestationAsync(message.AttestationId, message.Reason, message.ExpiresAt, ClientName, cancellationToken);
+                var outcome = await revoker.RevokeAttestationAsync(message.AttestationId, message.Reason, message.ExpiresAt, AttestationRevokedConsumer.RequestedBy, cancellationToken);
                 revoked += outcome.NewlyRevoked ? 1 : 0;
             }
 
@@ -105,7 +111,7 @@ public sealed class AttestationCatchUp(
             {
                 logger.LogInformation(
                     "Caught up on {Count} attestation revocation(s) RabbitMQ had not delivered, from Attestation's events {After} to {Through}",
-                    revoked, horizon.Sequence + 1, through);
+                    revoked, after + 1, through);
             }
 
             if (page.Events.Count < Page)
@@ -115,7 +121,38 @@ public sealed class AttestationCatchUp(
         }
     }
 
-    /// <summary>Moves the horizon forward; a replica that moved it first wins, and the next pass reads from there.</summary>
+    /// <summary>
+    /// The attestation revocations among a page of Attestation's events. One Revocation cannot read is
+    /// logged as an error naming its sequence and passed over, so it does not hold back every later one.
+    /// </summary>
+    private List<AttestationRevoked> Withdrawn(IEnumerable<Contracts.Admin.V1.PublishedEvent> events)
+    {
+        var withdrawn = new List<AttestationRevoked>();
+        foreach (var published in events.Where(e => e.MessageType == $"Ledger.IntegrationEvents.V1:{nameof(AttestationRevoked)}"))
+        {
+            try
+            {
+                withdrawn.Add(JsonSerializer.Deserialize<AttestationRevoked>(published.MessageJson, Json)
+                    ?? throw new JsonException("the body is null"));
+            }
+            catch (JsonException e)
+            {
+                logger.LogError(
+                    "Attestation listed event {Sequence} as an AttestationRevoked Revocation cannot read ({Reason}); it is passed over. Is Attestation newer than Revocation? Its copy on RabbitMQ goes to the error queue the same way.",
+                    published.Sequence, e.Message);
+            }
+        }
+
+        return withdrawn;
+    }
+
+    private async Task<IEnumerable<Guid>> LoadRecordedAsync(IEnumerable<Guid> attestationIds, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        return (await session.LoadManyAsync<Revocations.RevocationRecord>(cancellationToken, attestationIds.Distinct())).Select(r => r.Id);
+    }
+
+    /// <summary>Moves the horizon; a replica that moved it first wins, and the next pass reads from there.</summary>
     private async Task AdvanceAsync(AttestationHorizon read, long through, CancellationToken cancellationToken)
     {
         await using var session = store.LightweightSession();
