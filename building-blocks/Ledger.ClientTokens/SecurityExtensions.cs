@@ -1,3 +1,4 @@
+using Grpc.Net.ClientFactory;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -24,7 +25,30 @@ public static class SecurityExtensions
         return builder;
     }
 
-    /// <summary>Declares that this service calls <paramref name="service"/> with its own client token: its client key is then read at start.</summary>
-    public static IServiceCollection AddOutgoingCallee(this IServiceCollection services, string service) =>
-        services.AddSingleton(new OutgoingCallee(service));
+    /// <summary>
+    /// A gRPC client of another Ledger service (<paramref name="callee"/>, the audience of its tokens) that
+    /// presents this service's own client token on every call. Declaring it makes the service read its
+    /// client key at start (<see cref="ClientIdentityCheck"/>). <paramref name="name"/> tells apart two
+    /// clients of one generated type that call different services.
+    /// </summary>
+    public static IHttpClientBuilder AddCalleeClient<TClient>(
+        this IServiceCollection services, string callee, Func<IServiceProvider, Uri> address, string? name = null)
+        where TClient : class
+    {
+        if (!services.Any(d => d.ImplementationInstance is OutgoingCallee declared && declared.Service == callee))
+        {
+            services.AddSingleton(new OutgoingCallee(callee));
+        }
+
+        void Configure(IServiceProvider provider, GrpcClientFactoryOptions options) => options.Address = address(provider);
+        var client = name is null ? services.AddGrpcClient<TClient>(Configure) : services.AddGrpcClient<TClient>(name, Configure);
+        return client
+            .AddCallCredentials((_, metadata, provider) =>
+            {
+                metadata.Add("authorization", "Bearer " + provider.GetRequiredService<OutgoingClientTokens>().Mint(callee));
+                return Task.CompletedTask;
+            })
+            // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
+            .ConfigureChannel(o => o.UnsafeUseInsecureChannelCallCredentials = true);
+    }
 }

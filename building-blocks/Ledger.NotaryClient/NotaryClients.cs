@@ -28,28 +28,20 @@ public static class NotaryClients
     public static WebApplicationBuilder AddNotaryClients(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedSettings<Settings>("Ledger:Notary");
-        builder.Services.AddOutgoingCallee("notary");
         builder.Services.AddSingleton<ResolverFactory>(services => new StaticResolverFactory(_ =>
             services.Settings<Settings>().Addresses.Select(a => new BalancerAddress(a.Host, a.Port))));
         foreach (var client in new[]
         {
-            builder.Services.AddGrpcClient<Signing.SigningClient>(Configure),
-            builder.Services.AddGrpcClient<Keys.KeysClient>(Configure),
-            builder.Services.AddGrpcClient<SignatureLog.SignatureLogClient>(Configure),
+            builder.Services.AddCalleeClient<Signing.SigningClient>("notary", Address),
+            builder.Services.AddCalleeClient<Keys.KeysClient>("notary", Address),
+            builder.Services.AddCalleeClient<SignatureLog.SignatureLogClient>("notary", Address),
         })
         {
             // Client-side load balancing needs SocketsHttpHandler: it opens a connection per replica.
             client.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { EnableMultipleHttp2Connections = true })
-                .AddCallCredentials((_, metadata, services) =>
-                {
-                    metadata.Add("authorization", "Bearer " + services.GetRequiredService<OutgoingClientTokens>().Mint("notary"));
-                    return Task.CompletedTask;
-                })
                 .ConfigureChannel((services, o) =>
                 {
                     o.MaxReceiveMessageSize = ServiceDefaults.Grpc.GrpcLimits.MaxResponseBytes;
-                    // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
-                    o.UnsafeUseInsecureChannelCallCredentials = true;
                     var settings = services.Settings<Settings>();
                     if (settings.Addresses.Count > 1)
                     {
@@ -63,10 +55,10 @@ public static class NotaryClients
         return builder;
     }
 
-    private static void Configure(IServiceProvider services, global::Grpc.Net.ClientFactory.GrpcClientFactoryOptions options)
+    private static Uri Address(IServiceProvider services)
     {
         var addresses = services.Settings<Settings>().Addresses;
-        options.Address = addresses.Count > 1 ? BalancedAddress : addresses[0];
+        return addresses.Count > 1 ? BalancedAddress : addresses[0];
     }
 
     /// <summary>Where Notary is, as bound from Ledger:Notary, checked at start.</summary>

@@ -54,18 +54,7 @@ public static class RekeyClearanceRegistration
     public static WebApplicationBuilder AddRekeyClearance(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedSettings<RevocationAddress>(RevocationAddress.Section);
-        builder.Services.AddOutgoingCallee("revocation");
-        builder.Services.AddGrpcClient<RevocationsClient>((services, options) =>
-            {
-                options.Address = services.Settings<RevocationAddress>().Address;
-            })
-            .AddCallCredentials((_, metadata, services) =>
-            {
-                metadata.Add("authorization", "Bearer " + services.GetRequiredService<OutgoingClientTokens>().Mint("revocation"));
-                return Task.CompletedTask;
-            })
-            // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
-            .ConfigureChannel(o => o.UnsafeUseInsecureChannelCallCredentials = true);
+        builder.Services.AddCalleeClient<RevocationsClient>("revocation", services => services.Settings<RevocationAddress>().Address);
         builder.Services.AddSingleton<RekeyClearance>();
         return builder;
     }

@@ -141,18 +141,8 @@ public static class LearningCatchUpRegistration
     {
         builder.Services.AddValidatedSettings<LearningCatchUp.Settings>(LearningCatchUp.Section);
         builder.Services.AddValidatedSettings<LearningCatchUp.IssuanceSettings>(LearningCatchUp.IssuanceSection);
-        builder.Services.AddOutgoingCallee("issuance");
-        builder.Services.AddGrpcClient<AdminClient>(LearningCatchUp.ClientName, (services, options) =>
-            {
-                options.Address = services.Settings<LearningCatchUp.IssuanceSettings>().Address;
-            })
-            .AddCallCredentials((_, metadata, services) =>
-            {
-                metadata.Add("authorization", "Bearer " + services.GetRequiredService<OutgoingClientTokens>().Mint("issuance"));
-                return Task.CompletedTask;
-            })
-            // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
-            .ConfigureChannel(o => o.UnsafeUseInsecureChannelCallCredentials = true);
+        builder.Services.AddCalleeClient<AdminClient>("issuance",
+            services => services.Settings<LearningCatchUp.IssuanceSettings>().Address, LearningCatchUp.ClientName);
         builder.Services.AddHostedService<LearningCatchUp>();
         return builder;
     }

@@ -224,18 +224,8 @@ public static class AttestationCatchUpRegistration
     {
         builder.Services.AddValidatedSettings<AttestationCatchUp.Settings>(Ledger.Revocation.Features.LearningLicenses.LearningCatchUp.Section);
         builder.Services.AddValidatedSettings<AttestationCatchUp.AttestationSettings>(AttestationCatchUp.AttestationSection);
-        builder.Services.AddOutgoingCallee("attestation");
-        builder.Services.AddGrpcClient<AdminClient>(AttestationCatchUp.ClientName, (services, options) =>
-            {
-                options.Address = services.Settings<AttestationCatchUp.AttestationSettings>().Address;
-            })
-            .AddCallCredentials((_, metadata, services) =>
-            {
-                metadata.Add("authorization", "Bearer " + services.GetRequiredService<OutgoingClientTokens>().Mint("attestation"));
-                return Task.CompletedTask;
-            })
-            // Tokens travel over h2c inside the deployment; put TLS (or mTLS) in front in production.
-            .ConfigureChannel(o => o.UnsafeUseInsecureChannelCallCredentials = true);
+        builder.Services.AddCalleeClient<AdminClient>("attestation",
+            services => services.Settings<AttestationCatchUp.AttestationSettings>().Address, AttestationCatchUp.ClientName);
         builder.Services.AddHostedService<AttestationCatchUp>();
         return builder;
     }
