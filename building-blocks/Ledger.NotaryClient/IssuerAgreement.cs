@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Ledger.ClientTokens;
 using Ledger.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,11 @@ public sealed class IssuerAgreement(
             try
             {
                 notaryIssuer = (await notary.GetJwksAsync(new(), cancellationToken: stoppingToken)).Issuer;
+            }
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                // The service is stopping and cancelled the call with it: nothing failed.
+                return;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

@@ -75,6 +75,17 @@ public class LedgerServices : IsolatedInfrastructure
     /// </summary>
     public ServiceHost<TProgram> Start<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
     {
+        var host = Create<TProgram>(extraSettings);
+        _ = host.Server;
+        return host;
+    }
+
+    /// <summary>
+    /// <see cref="Start{TProgram}"/> without starting: the test starts it (<c>host.Server</c>), e.g. to
+    /// watch a service that stops itself while the test server is still starting it.
+    /// </summary>
+    public ServiceHost<TProgram> Create<TProgram>(IReadOnlyDictionary<string, string?>? extraSettings = null) where TProgram : class
+    {
         var notary = Notary;
         var service = typeof(TProgram).Namespace!["Ledger.".Length..].ToLowerInvariant();
         var settings = Settings;
@@ -124,7 +135,6 @@ public class LedgerServices : IsolatedInfrastructure
             _attestation ??= attestation;
         }
 
-        _ = host.Server;
         return host;
     }
 

@@ -48,6 +48,11 @@ public sealed class LearningCatchUp(
             {
                 await CatchUpAsync(grace, stoppingToken);
             }
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                // The service is stopping and cancelled the call with it: nothing failed.
+                return;
+            }
             catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(

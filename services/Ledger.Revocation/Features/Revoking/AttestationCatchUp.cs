@@ -50,6 +50,11 @@ public sealed class AttestationCatchUp(
             {
                 await CatchUpAsync(stoppingToken);
             }
+            catch (RpcException) when (stoppingToken.IsCancellationRequested)
+            {
+                // The service is stopping and cancelled the call with it: nothing failed.
+                return;
+            }
             catch (RpcException e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(
